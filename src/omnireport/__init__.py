@@ -1,0 +1,1 @@
+"""omnireport: omnichannel conversation analytics warehouse."""

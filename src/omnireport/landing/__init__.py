@@ -1,0 +1,1 @@
+"""Landing files into the raw schema: discovery, reading, idempotent loading."""
