@@ -9,7 +9,7 @@
 {%- endmacro %}
 
 {% macro duckdb__sorted_string_agg(expression, delimiter) -%}
-    string_agg(distinct {{ expression }}, '{{ delimiter }}' order by {{ expression }} collate binary)
+    string_agg(distinct {{ expression }}, '{{ delimiter }}' order by {{ expression }})
 {%- endmacro %}
 
 {% macro spark__sorted_string_agg(expression, delimiter) -%}

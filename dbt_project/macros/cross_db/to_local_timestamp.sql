@@ -23,5 +23,5 @@
 {%- endmacro %}
 
 {% macro local_hour(utc_timestamp) -%}
-    cast({{ dbt.date_part('hour', omnireport.to_local_timestamp(utc_timestamp)) }} as {{ dbt.type_int() }})
+    cast(extract(hour from {{ omnireport.to_local_timestamp(utc_timestamp) }}) as {{ dbt.type_int() }})
 {%- endmacro %}

@@ -1,0 +1,70 @@
+{#- One row per reply (CONTRACT.md 3, "Replies"): walking a session's contact and agent
+    messages in (sent_at, message_id) order, an agent message that follows one or more
+    contact messages is a reply; its reply time runs from the earliest contact message
+    since the previous agent message. Page messages are skipped and change nothing.
+    Each segment (the messages after the n-th agent message up to and including the
+    next one) holds at most one agent message, which ends it. -#}
+
+with
+
+support_messages as (
+
+    select
+        session_id,
+        message_id,
+        sent_at,
+        sender_kind,
+        agent_user_id
+    from {{ ref('int_messages_classified') }}
+    where sender_kind in ('contact', 'agent')
+
+),
+
+segmented as (
+
+    select
+        support_messages.*,
+        coalesce(
+            sum(case when sender_kind = 'agent' then 1 else 0 end) over (
+                partition by session_id
+                order by sent_at, message_id
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) as agent_messages_before
+    from support_messages
+
+),
+
+segments as (
+
+    select
+        session_id,
+        agent_messages_before as segment_number,
+        min(case when sender_kind = 'contact' then sent_at end) as first_contact_at,
+        max(case when sender_kind = 'agent' then message_id end) as reply_message_id,
+        max(case when sender_kind = 'agent' then agent_user_id end) as replied_by_user_id,
+        max(case when sender_kind = 'agent' then sent_at end) as replied_at
+    from segmented
+    group by
+        session_id,
+        agent_messages_before
+
+),
+
+final as (
+
+    select
+        session_id,
+        reply_message_id,
+        replied_by_user_id,
+        first_contact_at,
+        replied_at,
+        {{ omnireport.seconds_between('first_contact_at', 'replied_at') }} as reply_time_s
+    from segments
+    where first_contact_at is not null
+        and replied_at is not null
+
+)
+
+select * from final
