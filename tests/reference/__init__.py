@@ -1,0 +1,1 @@
+"""An independent pandas implementation of CONTRACT.md, used as a test oracle for the dbt marts."""
