@@ -89,8 +89,9 @@ flagged as (
     inner join sessions
         on participants.session_id = sessions.session_id
     left join senders
-        on participants.session_id = senders.session_id
-        and participants.user_id = senders.user_id
+        on
+            participants.session_id = senders.session_id
+            and participants.user_id = senders.user_id
 
 ),
 
@@ -105,17 +106,14 @@ final as (
         user_supported,
         is_first_responder,
         messages_sent,
+        {% for minutes in var('sla_minutes') %}
+            coalesce(is_first_responder and session_waiting_time_s < {{ 60 * minutes }}, false) as sla_{{ minutes }}m,
+        {% endfor %}
         case when is_first_responder then session_waiting_time_s end as waiting_time_s,
         case
             when is_completed and last_message_at_or_before_done_at is not null
                 then {{ omnireport.seconds_between('first_message_at', 'last_message_at_or_before_done_at') }}
-        end as support_time_s,
-        {%- for minutes in var('sla_minutes') %}
-        coalesce(
-            is_first_responder and session_waiting_time_s < {{ 60 * minutes }},
-            false
-        ) as sla_{{ minutes }}m{{ "," if not loop.last }}
-        {%- endfor %}
+        end as support_time_s
     from flagged
 
 )

@@ -42,7 +42,8 @@ pauses as (
         event_at as paused_at,
         next_non_paused_at as resumed_at
     from sequenced
-    where status = 'paused'
+    where
+        status = 'paused'
         and (previous_status is null or previous_status <> 'paused')
 
 ),

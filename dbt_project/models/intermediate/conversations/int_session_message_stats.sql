@@ -58,7 +58,8 @@ responses as (
             order by sent_at, message_id
         ) as response_rank
     from ordered
-    where sender_kind = 'agent'
+    where
+        sender_kind = 'agent'
         and sent_at >= started_at
 
 ),
@@ -85,7 +86,8 @@ aggregated as (
         max(case when message_rank = 1 and sender_kind = 'agent' then 1 else 0 end) as first_is_agent,
         max(
             case
-                when sender_kind = 'agent'
+                when
+                    sender_kind = 'agent'
                     and status = 'done'
                     and sent_at <= done_at
                     then sent_at

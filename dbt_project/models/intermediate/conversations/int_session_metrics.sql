@@ -87,7 +87,8 @@ measured as (
                 then {{ omnireport.seconds_between('started_at', 'first_response_at') }}
         end as waiting_time_s,
         case
-            when is_completed and is_supported
+            when
+                is_completed and is_supported
                 and first_response_at is not null
                 and last_agent_message_at is not null
                 then {{ omnireport.seconds_between('first_response_at', 'last_agent_message_at') }}

@@ -62,7 +62,8 @@ final as (
         replied_at,
         {{ omnireport.seconds_between('first_contact_at', 'replied_at') }} as reply_time_s
     from segments
-    where first_contact_at is not null
+    where
+        first_contact_at is not null
         and replied_at is not null
 
 )

@@ -35,7 +35,8 @@ with_grandparent as (
         with_parent.parent_id,
         parents.category_name as parent_name,
         case
-            when parents.parent_id <> with_parent.category_id
+            when
+                parents.parent_id <> with_parent.category_id
                 and parents.parent_id <> with_parent.parent_id
                 then parents.parent_id
         end as grandparent_id

@@ -36,7 +36,8 @@ final as (
         tag_id,
         event_at as tagged_at
     from ranked
-    where recency_rank = 1
+    where
+        recency_rank = 1
         and action = 'added'
 
 )

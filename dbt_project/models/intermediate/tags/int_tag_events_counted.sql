@@ -31,7 +31,8 @@ final as (
     from tag_events
     left join sessions
         on tag_events.session_id = sessions.session_id
-    where tag_events.session_id is null
+    where
+        tag_events.session_id is null
         or sessions.session_id is not null
 
 )

@@ -1,0 +1,55 @@
+# omnireport: the two first commands of the README are `make demo` and `make test`.
+# Everything the project needs is installed here from the package registries:
+# uv into .tools/, then the locked environment into .venv/ (uv.lock).
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
+export UV_LINK_MODE := copy
+
+DEMO_LANDING ?= seeds/landing
+DEMO_WAREHOUSE ?= data/warehouse.duckdb
+
+.PHONY: setup demo test test-fast lint dev docs clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+$(UV):
+	@echo "==> installing uv $(UV_VERSION) into $(TOOLS)/"
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	@echo "==> installing the locked environment into $(VENV)/"
+	@$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	@touch $@
+
+setup: $(VENV)/.synced  ## create or update the environment (idempotent, fast when nothing changed)
+
+demo: setup  ## load the sample data, build every mart through Dagster, print the report summary
+	$(BIN)/omnireport run --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
+
+lint: setup  ## lint the SQL with sqlfluff
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+
+test: setup lint  ## lint the SQL, then run every test (unit, integration, end to end)
+	$(BIN)/pytest
+
+test-fast: setup  ## only the fast unit tests
+	$(BIN)/pytest -m unit
+
+dev: setup  ## the Dagster UI on http://127.0.0.1:3000
+	$(BIN)/omnireport prepare
+	$(BIN)/dagster dev -m omnireport.orchestration.definitions -h 127.0.0.1 -p 3000
+
+docs: setup  ## dbt docs for the whole project (target/ under dbt_project)
+	cd dbt_project && OMNIREPORT_WAREHOUSE=$(abspath $(DEMO_WAREHOUSE)) ../$(BIN)/dbt docs generate --profiles-dir .
+
+clean:  ## remove generated files (environment kept)
+	rm -rf dbt_project/target dbt_project/logs data .pytest_cache
