@@ -755,7 +755,9 @@ def session_metrics(
     if is_completed and done_at is not None:
         bounded = [m for m in agent_msgs if m["sent_at"] <= done_at]
         last_agent_at = bounded[-1]["sent_at"] if bounded else None
-    support_start = agent_msgs[0]["sent_at"] if is_proactive else first_response_at
+    # DECISIONS.md: a proactive session's support time runs from its first_response_at, which
+    # CONTRACT.md 6.14 defines as its first agent message at or after started_at.
+    support_start = first_response_at
     support = (micros_between(last_agent_at, support_start)
                if is_completed and is_supported and last_agent_at is not None
                and support_start is not None else None)
