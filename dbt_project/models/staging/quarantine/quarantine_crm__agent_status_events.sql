@@ -1,0 +1,3 @@
+{{ config(alias='agent_status_events') }}
+
+{{ omnireport.quarantine_rows('agent_status_events') }}

@@ -1,0 +1,3 @@
+{{ config(alias='categories') }}
+
+{{ omnireport.quarantine_rows('categories') }}

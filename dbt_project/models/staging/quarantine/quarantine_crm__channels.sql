@@ -1,0 +1,3 @@
+{{ config(alias='channels') }}
+
+{{ omnireport.quarantine_rows('channels') }}

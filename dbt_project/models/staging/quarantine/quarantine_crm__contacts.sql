@@ -1,0 +1,3 @@
+{{ config(alias='contacts') }}
+
+{{ omnireport.quarantine_rows('contacts') }}

@@ -1,0 +1,3 @@
+{{ config(alias='groups') }}
+
+{{ omnireport.quarantine_rows('groups') }}

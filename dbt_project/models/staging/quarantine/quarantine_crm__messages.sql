@@ -1,0 +1,3 @@
+{{ config(alias='messages') }}
+
+{{ omnireport.quarantine_rows('messages') }}

@@ -1,0 +1,3 @@
+{{ config(alias='sessions') }}
+
+{{ omnireport.quarantine_rows('sessions') }}

@@ -1,0 +1,3 @@
+{{ config(alias='tag_events') }}
+
+{{ omnireport.quarantine_rows('tag_events') }}

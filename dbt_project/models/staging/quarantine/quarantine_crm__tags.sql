@@ -1,0 +1,3 @@
+{{ config(alias='tags') }}
+
+{{ omnireport.quarantine_rows('tags') }}

@@ -1,0 +1,3 @@
+{{ config(alias='user_groups') }}
+
+{{ omnireport.quarantine_rows('user_groups') }}

@@ -1,0 +1,3 @@
+{{ config(alias='users') }}
+
+{{ omnireport.quarantine_rows('users') }}
