@@ -1,0 +1,339 @@
+"""The ``omnireport`` command line: load landing files, build the dbt models, report.
+
+    omnireport run     load new landing files, then build and test every dbt model
+    omnireport load    load new landing files into raw only
+    omnireport build   build and test dbt models only (optionally a --select)
+    omnireport prepare parse the dbt project so `dagster dev` / `dagster definitions validate` can load
+
+Exit codes: 0 everything succeeded, 1 something failed (the message says what and what
+to do), 2 the command line was wrong (unknown time zone, bad SLA list, missing folder).
+Heavy imports (Dagster, dbt) happen inside the commands, so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from omnireport.settings import (
+    DBT_PROJECT_DIR_ENV,
+    LANDING_DIR_ENV,
+    WAREHOUSE_ENV,
+    Settings,
+    load_settings,
+)
+
+if TYPE_CHECKING:
+    from dagster import AssetKey, Definitions
+
+    from omnireport.orchestration.assets.dbt import DbtBuildConfig
+    from omnireport.orchestration.execute import RunOutcome
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A command-line value that cannot work; reported with exit code 2."""
+
+
+def parse_timezone(value: str) -> str:
+    """An IANA time zone name (``Asia/Ho_Chi_Minh``), else an argparse error."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = value.strip()
+    try:
+        if not name:
+            raise ValueError("empty")
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise argparse.ArgumentTypeError(
+            f"unknown time zone {value!r}: give an IANA name such as Asia/Ho_Chi_Minh or UTC"
+        ) from error
+    return name
+
+
+def parse_sla_minutes(value: str) -> list[int]:
+    """A comma-separated list of distinct positive whole minutes (``1,5,15,30``)."""
+    parts = [part.strip() for part in value.split(",")]
+    minutes: list[int] = []
+    for part in parts:
+        if not (part.isascii() and part.isdigit()) or int(part) <= 0:
+            raise argparse.ArgumentTypeError(
+                f"invalid SLA {part!r} in {value!r}: give positive whole minutes separated by "
+                "commas, for example 1,5,15,30"
+            )
+        if int(part) in minutes:
+            raise argparse.ArgumentTypeError(
+                f"SLA {int(part)} appears twice in {value!r}: list each number of minutes once"
+            )
+        minutes.append(int(part))
+    return minutes
+
+
+def _package_version() -> str:
+    try:
+        return version("omnireport")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _add_paths(parser: argparse.ArgumentParser, *, landing: bool) -> None:
+    if landing:
+        parser.add_argument(
+            "--landing",
+            metavar="DIR",
+            type=Path,
+            help=f"landing folder: <DIR>/<table>/*.csv|jsonl|parquet (default: ${LANDING_DIR_ENV} "
+            "or <project>/data/landing)",
+        )
+    parser.add_argument(
+        "--warehouse",
+        metavar="FILE",
+        type=Path,
+        help=f"DuckDB warehouse file (default: ${WAREHOUSE_ENV} or <project>/data/warehouse.duckdb)",
+    )
+
+
+def _add_dbt_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timezone",
+        metavar="TZ",
+        type=parse_timezone,
+        help="report time zone, the dbt var report_timezone (default: the dbt project's, "
+        "Asia/Ho_Chi_Minh)",
+    )
+    parser.add_argument(
+        "--sla",
+        metavar="MINUTES",
+        type=parse_sla_minutes,
+        help="first-response SLA thresholds in minutes, the dbt var sla_minutes "
+        "(default: the dbt project's, 1,5,15,30)",
+    )
+    parser.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``omnireport`` and its commands."""
+    parser = argparse.ArgumentParser(
+        prog="omnireport",
+        description="Omnichannel support analytics: load CRM exports into DuckDB and build "
+        "the report marts with dbt, orchestrated by Dagster in this process. "
+        f"The dbt project is ${DBT_PROJECT_DIR_ENV} (default <project>/dbt_project).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_package_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="load new landing files, then build and test every dbt model",
+        description="Load the new landing files into raw, then build and test every dbt model "
+        "(dbt unit tests excluded: `make test` runs them) and print a summary. Exits 0 only "
+        "when every file loaded and every model and error-severity test passed.",
+    )
+    _add_paths(run, landing=True)
+    _add_dbt_options(run)
+
+    load = commands.add_parser(
+        "load",
+        help="load new landing files into raw only",
+        description="Load the landing files not loaded before into the raw tables. "
+        "A file that cannot be read is reported and loads nothing; the others still load.",
+    )
+    _add_paths(load, landing=True)
+
+    build = commands.add_parser(
+        "build",
+        help="build and test dbt models only",
+        description="Build and test dbt models on what raw holds (no loading).",
+    )
+    _add_paths(build, landing=False)
+    build.add_argument(
+        "--select", metavar="SELECTOR", help="dbt selection, e.g. 'staging' or '+fct_sessions'"
+    )
+    build.add_argument("--exclude", metavar="SELECTOR", help="dbt exclusion")
+    _add_dbt_options(build)
+
+    prepare = commands.add_parser(
+        "prepare",
+        help="parse the dbt project (for dagster dev / dagster definitions validate)",
+        description="Write the dbt manifest into the warehouse's target path, so the Dagster "
+        "code location (omnireport.orchestration.definitions) can load.",
+    )
+    _add_paths(prepare, landing=False)
+    return parser
+
+
+def _say(message: str = "") -> None:
+    print(message, flush=True)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(landing_dir=getattr(args, "landing", None), warehouse=args.warehouse)
+    if getattr(args, "landing", "absent") != "absent" and not settings.landing_dir.is_dir():
+        raise UsageError(
+            f"landing folder {settings.landing_dir} does not exist: pass --landing DIR or set "
+            f"{LANDING_DIR_ENV}"
+        )
+    if settings.warehouse.is_dir():
+        raise UsageError(f"--warehouse {settings.warehouse} is a folder: give a .duckdb file path")
+    if args.command == "build" and not settings.warehouse.is_file():
+        raise RuntimeError(
+            f"warehouse {settings.warehouse} does not exist: run `omnireport load` or "
+            "`omnireport run` first (or pass --warehouse)"
+        )
+    return settings
+
+
+def _prepare(settings: Settings, dbt_vars: dict[str, object] | None) -> None:
+    from omnireport.orchestration.project import ensure_manifest, manifest_is_stale
+
+    if manifest_is_stale(settings, dbt_vars):
+        started = time.perf_counter()
+        _say(f"Parsing the dbt project {settings.dbt_project_dir} ...")
+        ensure_manifest(settings, dbt_vars=dbt_vars)
+        _say(f"Parsed in {time.perf_counter() - started:.1f} s.")
+
+
+def _dbt_config(args: argparse.Namespace) -> DbtBuildConfig:
+    from omnireport.orchestration.assets.dbt import DbtBuildConfig
+
+    return DbtBuildConfig(
+        report_timezone=args.timezone, sla_minutes=args.sla, full_refresh=args.full_refresh
+    )
+
+
+def _report_failures(outcome: RunOutcome, settings: Settings) -> None:
+    err = sys.stderr
+    if outcome.failed_files:
+        print("\nFAILED landing files (nothing was loaded from them; the other files were):", file=err)
+        for line in outcome.failed_files:
+            print(f"  - {line}", file=err)
+        print(
+            "  What to do: fix or replace these files (or move them out of the landing folder) "
+            "and run again; files already loaded are skipped.",
+            file=err,
+        )
+    if outcome.failed_dbt_nodes or outcome.failed_checks:
+        print("\nFAILED dbt models / tests:", file=err)
+        for line in outcome.failed_dbt_nodes or outcome.failed_checks:
+            print(f"  - {line}", file=err)
+        print(
+            f"  What to do: read the dbt output above (full log: {settings.dbt_target_path / 'dbt.log'}); "
+            "a failed test means data broke a rule, a failed model means its SQL failed. Fix it, "
+            "then `omnireport build` (or run again).",
+            file=err,
+        )
+    elif outcome.step_errors:
+        print("\nFAILED steps:", file=err)
+        for line in outcome.step_errors:
+            print(f"  - {line}", file=err)
+    if outcome.warning_checks:
+        print(f"\n{len(outcome.warning_checks)} warning test(s) (not failures):", file=err)
+        for line in outcome.warning_checks:
+            print(f"  - {line}", file=err)
+
+
+def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool) -> RunOutcome:
+    settings = _settings(args)
+    started = time.perf_counter()
+    from omnireport.orchestration.assets.dbt import dbt_vars
+
+    dbt_config = _dbt_config(args) if needs_dbt_config else None
+    _prepare(settings, dbt_vars(dbt_config) if dbt_config else None)
+    if not sys.stdout.isatty():
+        os.environ.setdefault("DBT_USE_COLORS", "false")
+    from omnireport.orchestration.definitions import build_definitions
+    from omnireport.orchestration.execute import execute_job
+
+    defs = build_definitions(settings, echo_progress=True)
+    selection = None
+    if getattr(args, "select", None) or getattr(args, "exclude", None):
+        selection = _dbt_selection(defs, args.select or "fqn:*", args.exclude or "")
+    outcome = execute_job(
+        defs,
+        job_name,
+        settings,
+        dbt_config=dbt_config,
+        asset_selection=selection,
+    )
+    if args.command == "run":
+        from omnireport.summary import collect_summary, format_summary
+
+        _say()
+        _say(format_summary(collect_summary(settings.warehouse, outcome.rows_loaded)))
+    _report_failures(outcome, settings)
+    elapsed = time.perf_counter() - started
+    _say(
+        f"\n{'OK' if outcome.ok else 'FAILED'}: omnireport {args.command} "
+        f"{'finished' if outcome.ok else 'did not complete'} in {elapsed:.1f} s "
+        f"(warehouse {settings.warehouse})."
+    )
+    return outcome
+
+
+def _dbt_selection(defs: Definitions, select: str, exclude: str) -> list[AssetKey]:
+    from dagster_dbt import build_dbt_asset_selection
+
+    from omnireport.orchestration.assets.dbt import DBT_ASSETS_NAME
+
+    dbt_defs = [
+        assets_def
+        for assets_def in defs.assets or []
+        if getattr(assets_def, "node_def", None) is not None
+        and assets_def.node_def.name == DBT_ASSETS_NAME
+    ]
+    selection = build_dbt_asset_selection(dbt_defs, dbt_select=select, dbt_exclude=exclude)
+    keys = sorted(selection.resolve(defs.resolve_asset_graph()))
+    if not keys:
+        raise UsageError(f"--select {select!r} --exclude {exclude!r} matches no dbt model")
+    return keys
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    from omnireport.orchestration.jobs import DBT_BUILD_JOB, FULL_BUILD_JOB, LOAD_JOB
+
+    if args.command == "prepare":
+        settings = _settings(args)
+        from omnireport.orchestration.project import ensure_manifest
+
+        manifest = ensure_manifest(settings, force=True)
+        _say(f"dbt manifest written: {manifest}")
+        _say(
+            f"Load the code location with {WAREHOUSE_ENV}={settings.warehouse} set, e.g. "
+            "`dagster dev -m omnireport.orchestration.definitions`."
+        )
+        return EXIT_OK
+    job = {"run": FULL_BUILD_JOB, "load": LOAD_JOB, "build": DBT_BUILD_JOB}[args.command]
+    outcome = _execute(args, job, needs_dbt_config=args.command != "load")
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``omnireport``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run_command(args)
+    except UsageError as error:
+        print(f"omnireport {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"omnireport {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, RuntimeError) as error:
+        print(f"omnireport {args.command}: FAILED: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Asset factories: the landing load and the dbt models."""

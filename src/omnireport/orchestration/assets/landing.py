@@ -1,0 +1,137 @@
+"""The landing load as one multi-asset: one output per raw table (keys ``raw/<table>``).
+
+A landing file that cannot be read does not stop the others: its table's
+``landing_files_loaded`` check fails (severity error), so the run reports failure while
+dbt still builds on everything that did load.
+"""
+
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    multi_asset,
+)
+
+from omnireport.contract import RAW_SCHEMA, RAW_TABLES
+from omnireport.orchestration.resources import ProgressResource, WarehouseResource
+
+LANDING_CHECK_NAME = "landing_files_loaded"
+LANDING_ASSET_NAME = "landing_load"
+
+
+def raw_asset_key(table: str) -> AssetKey:
+    """Asset key of a raw table (the dbt source ``crm.<table>`` maps to the same key)."""
+    return AssetKey([RAW_SCHEMA, table])
+
+
+def describe_progress(*args: Any, **kwargs: Any) -> str:
+    """One readable line from whatever the loader reports (a message or a file outcome)."""
+    if len(args) == 1 and not kwargs and isinstance(args[0], str):
+        return args[0]
+    parts = [str(arg) for arg in args if not hasattr(arg, "path")]
+    for arg in args:
+        if hasattr(arg, "path"):
+            detail = f"{getattr(arg, 'status', '')} {getattr(arg, 'rows', '') or ''}".strip()
+            parts.append(f"{arg.path} {detail}".strip())
+    parts.extend(f"{key}={value}" for key, value in kwargs.items())
+    return " ".join(parts)
+
+
+def _failure_line(outcome: Any) -> str:
+    error = str(outcome.error or "unreadable file")
+    return error if error.startswith(str(outcome.path)) else f"{outcome.path}: {error}"
+
+
+def _table_events(result: Any, table: str) -> Iterator[MaterializeResult | AssetCheckResult]:
+    outcomes = [outcome for outcome in result.files if outcome.table == table]
+    failed = [outcome for outcome in outcomes if outcome.status == "failed"]
+    rows = int(result.rows_loaded_by_table.get(table, 0))
+    yield MaterializeResult(
+        asset_key=raw_asset_key(table),
+        metadata={
+            "rows_loaded_this_run": rows,
+            "files_loaded": sum(1 for outcome in outcomes if outcome.status == "loaded"),
+            "files_already_loaded": sum(
+                1 for outcome in outcomes if outcome.status == "already_loaded"
+            ),
+            "files_failed": len(failed),
+        },
+    )
+    yield AssetCheckResult(
+        asset_key=raw_asset_key(table),
+        check_name=LANDING_CHECK_NAME,
+        passed=not failed,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "failed_files": "\n".join(_failure_line(outcome) for outcome in failed)
+        },
+        description=(
+            f"{len(failed)} landing file(s) of {table} could not be loaded"
+            if failed
+            else f"every landing file of {table} loaded"
+        ),
+    )
+
+
+def build_landing_assets() -> AssetsDefinition:
+    """The landing load: reads new landing files into ``raw.<table>``."""
+
+    @multi_asset(
+        name=LANDING_ASSET_NAME,
+        specs=[
+            AssetSpec(
+                raw_asset_key(table.name),
+                group_name=RAW_SCHEMA,
+                description=f"Raw `{table.name}` rows as exported, loaded from the landing folder.",
+                kinds={"duckdb", "python"},
+            )
+            for table in RAW_TABLES
+        ],
+        check_specs=[
+            AssetCheckSpec(
+                LANDING_CHECK_NAME,
+                asset=raw_asset_key(table.name),
+                description=f"Every landing file of `{table.name}` could be read and loaded.",
+            )
+            for table in RAW_TABLES
+        ],
+    )
+    def landing_load(
+        context: AssetExecutionContext,
+        warehouse: WarehouseResource,
+        progress: ProgressResource,
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
+        from omnireport.landing.loader import load_landing  # the loader imports pandas & co.
+
+        settings = warehouse.settings()
+        progress.report(f"Loading landing files from {settings.landing_dir} ...")
+        started = time.perf_counter()
+        settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+
+        def report(*args: Any, **kwargs: Any) -> None:
+            progress.report("  " + describe_progress(*args, **kwargs))
+
+        result = load_landing(Path(settings.landing_dir), Path(settings.warehouse), progress=report)
+        # The loader already reported each warning and failure through `report`.
+        loaded = sum(result.rows_loaded_by_table.values())
+        progress.report(
+            f"Loaded {loaded} rows from "
+            f"{sum(1 for outcome in result.files if outcome.status == 'loaded')} new file(s); "
+            f"{sum(1 for outcome in result.files if outcome.status == 'already_loaded')} "
+            f"already loaded; {len(result.failed)} failed ({time.perf_counter() - started:.1f} s)."
+        )
+        for table in RAW_TABLES:
+            yield from _table_events(result, table.name)
+
+    return landing_load

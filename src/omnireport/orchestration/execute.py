@@ -1,0 +1,124 @@
+"""Run a job of the code location in this process and say plainly what failed.
+
+The command line uses this: the in-process executor (one process, no subprocess per
+step), an ephemeral Dagster instance (nothing written to DAGSTER_HOME), Dagster's own
+console log silenced (progress comes from the assets), and the outcome condensed into a
+``RunOutcome``: rows loaded per raw table, the failed landing files, the failed and
+warning checks, the failed dbt nodes, and the step errors.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagster import AssetCheckSeverity, AssetKey, Definitions
+
+from omnireport.contract import RAW_SCHEMA
+from omnireport.orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig
+from omnireport.orchestration.assets.landing import LANDING_CHECK_NAME
+from omnireport.settings import Settings
+
+_FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+
+@dataclass
+class RunOutcome:
+    """What a run did and what went wrong (empty lists: nothing did)."""
+
+    success: bool
+    rows_loaded: dict[str, int] = field(default_factory=dict)
+    failed_files: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    warning_checks: list[str] = field(default_factory=list)
+    failed_dbt_nodes: list[str] = field(default_factory=list)
+    step_errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True only when every step, file and error-severity check succeeded."""
+        return (
+            self.success
+            and not self.failed_files
+            and not self.failed_checks
+            and not self.failed_dbt_nodes
+            and not self.step_errors
+        )
+
+
+def _metadata_value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def _root_message(error: Any) -> str:
+    """The message of the innermost cause of a Dagster error (the user code's own error)."""
+    if error is None:
+        return "unknown error"
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return str(error.message).strip()
+
+
+def _failed_dbt_nodes(target_path: Path, since: float) -> list[str]:
+    run_results = target_path / "run_results.json"
+    if not run_results.is_file() or run_results.stat().st_mtime < since:
+        return []
+    results = json.loads(run_results.read_text(encoding="utf-8")).get("results", [])
+    failed = []
+    for result in results:
+        if result.get("status") in _FAILED_DBT_STATUSES:
+            message = (result.get("message") or "").strip().splitlines()
+            failed.append(f"{result['unique_id']} ({result['status']}): {message[0] if message else ''}")
+    return failed
+
+
+def execute_job(
+    defs: Definitions,
+    job_name: str,
+    settings: Settings,
+    *,
+    dbt_config: DbtBuildConfig | None = None,
+    asset_selection: Sequence[AssetKey] | None = None,
+) -> RunOutcome:
+    """Execute ``job_name`` in process and condense its result."""
+    job = defs.resolve_job_def(job_name)
+    run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    if dbt_config is not None and any(
+        node.name == DBT_ASSETS_NAME for node in job.graph.node_defs
+    ):
+        run_config["ops"] = {DBT_ASSETS_NAME: {"config": dbt_config.model_dump()}}
+    started = time.time()
+    result = job.execute_in_process(
+        run_config=run_config,
+        raise_on_error=False,
+        asset_selection=list(asset_selection) if asset_selection is not None else None,
+    )
+    outcome = RunOutcome(success=result.success, seconds=time.time() - started)
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
+        key = materialization.asset_key
+        if key.path[0] == RAW_SCHEMA and "rows_loaded_this_run" in materialization.metadata:
+            outcome.rows_loaded[key.path[-1]] = int(
+                _metadata_value(materialization.metadata["rows_loaded_this_run"])
+            )
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            continue
+        name = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+        if evaluation.check_name == LANDING_CHECK_NAME:
+            failed = _metadata_value(evaluation.metadata.get("failed_files", "")) or ""
+            outcome.failed_files.extend(line for line in str(failed).splitlines() if line)
+        elif evaluation.severity == AssetCheckSeverity.ERROR:
+            outcome.failed_checks.append(name)
+        else:
+            outcome.warning_checks.append(name)
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error  # type: ignore[union-attr]
+        outcome.step_errors.append(f"step {event.step_key}: {_root_message(error)}")
+    outcome.failed_dbt_nodes = _failed_dbt_nodes(settings.dbt_target_path, started)
+    return outcome

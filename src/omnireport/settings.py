@@ -1,0 +1,97 @@
+"""Runtime settings of omnireport, from one place.
+
+Every setting is an environment variable with a default, resolved when a function is
+called (never at import), so a test or a scheduler can change it per process:
+
+- ``OMNIREPORT_LANDING_DIR``: the landing folder (default ``<project root>/data/landing``).
+- ``OMNIREPORT_WAREHOUSE``: the DuckDB warehouse file (default ``<project root>/data/warehouse.duckdb``).
+- ``OMNIREPORT_DBT_PROJECT_DIR``: the dbt project (default ``<project root>/dbt_project``).
+
+The project root is the folder holding ``pyproject.toml`` above this package (a source
+checkout), else the current working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+LANDING_DIR_ENV = "OMNIREPORT_LANDING_DIR"
+WAREHOUSE_ENV = "OMNIREPORT_WAREHOUSE"
+DBT_PROJECT_DIR_ENV = "OMNIREPORT_DBT_PROJECT_DIR"
+
+# Per-warehouse working folder for dbt artifacts (manifest, run results, logs): it sits
+# beside the warehouse file, so two checkouts or two warehouses never share a target path.
+STATE_DIR_NAME = ".omnireport"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The folder holding ``pyproject.toml`` above ``start`` (this package), else the cwd."""
+    here = (start or Path(__file__)).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return Path.cwd().resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where omnireport reads landing files, writes the warehouse, and finds dbt."""
+
+    landing_dir: Path
+    warehouse: Path
+    dbt_project_dir: Path
+
+    @property
+    def state_dir(self) -> Path:
+        """Working folder of this warehouse: ``<warehouse folder>/.omnireport/<warehouse name>``."""
+        return self.warehouse.parent / STATE_DIR_NAME / self.warehouse.stem
+
+    @property
+    def dbt_target_path(self) -> Path:
+        """dbt's target path (manifest, partial parse, run results) for this warehouse."""
+        return self.state_dir / "dbt_target"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables dbt needs: the absolute warehouse path read by profiles.yml."""
+        return {WAREHOUSE_ENV: str(self.warehouse)}
+
+
+def _path_from_env(env: Mapping[str, str], name: str, default: Path) -> Path:
+    value = env.get(name, "").strip()
+    path = Path(value).expanduser() if value else default
+    return path.resolve()
+
+
+def load_settings(
+    *,
+    landing_dir: Path | str | None = None,
+    warehouse: Path | str | None = None,
+    dbt_project_dir: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Resolve the settings: explicit arguments first, then environment variables, then defaults.
+
+    Every path comes back absolute (relative ones are taken from the current directory).
+    """
+    env = os.environ if env is None else env
+    root = project_root()
+    return Settings(
+        landing_dir=(
+            Path(landing_dir).expanduser().resolve()
+            if landing_dir is not None
+            else _path_from_env(env, LANDING_DIR_ENV, root / "data" / "landing")
+        ),
+        warehouse=(
+            Path(warehouse).expanduser().resolve()
+            if warehouse is not None
+            else _path_from_env(env, WAREHOUSE_ENV, root / "data" / "warehouse.duckdb")
+        ),
+        dbt_project_dir=(
+            Path(dbt_project_dir).expanduser().resolve()
+            if dbt_project_dir is not None
+            else _path_from_env(env, DBT_PROJECT_DIR_ENV, root / "dbt_project")
+        ),
+    )

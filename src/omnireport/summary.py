@@ -1,0 +1,182 @@
+"""The summary printed at the end of ``omnireport run``: what was loaded, and what the data says.
+
+Two aligned tables, read from the warehouse (opened, read, closed):
+
+- per raw table: rows loaded by this run and in total, staged, quarantined and superseded
+  (from ``audit.row_reconciliation``; blank when that view is not built yet);
+- per channel type, from ``marts.fct_sessions``: sessions, done, supported, and the
+  average waiting and support times over the sessions that have them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from omnireport.contract import RAW_SCHEMA, RAW_TABLES
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """Row counts of one raw table through the pipeline (None: not known)."""
+
+    table: str
+    loaded_this_run: int
+    loaded_total: int | None
+    staged: int | None = None
+    quarantined: int | None = None
+    superseded: int | None = None
+
+
+@dataclass(frozen=True)
+class ChannelOverview:
+    """Sessions of one channel type and their average waiting and support times (seconds)."""
+
+    channel_type: str
+    sessions: int
+    done: int
+    supported: int
+    avg_waiting_time_s: float | None
+    avg_support_time_s: float | None
+
+
+@dataclass
+class RunSummary:
+    """What the summary shows; ``notes`` say which part could not be read and why."""
+
+    tables: list[TableRows] = field(default_factory=list)
+    channels: list[ChannelOverview] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _relation_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _reconciliation(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]] | None:
+    if not _relation_exists(con, "audit", "row_reconciliation"):
+        return None
+    rows = con.execute(
+        "select table_name, staged_rows, quarantined_rows, superseded_rows "
+        "from audit.row_reconciliation"
+    ).fetchall()
+    return {str(name): (staged, quarantined, superseded) for name, staged, quarantined, superseded in rows}
+
+
+def _channels(con: duckdb.DuckDBPyConnection) -> list[ChannelOverview]:
+    rows = con.execute(
+        """
+        select
+            case
+                when grouping(channel_type) = 1 then 'all'
+                else coalesce(channel_type, '(unknown)')
+            end as channel_type,
+            count(*) as sessions,
+            count(*) filter (where is_completed) as done,
+            count(*) filter (where is_supported) as supported,
+            avg(waiting_time_s) as avg_waiting_time_s,
+            avg(support_time_s) as avg_support_time_s
+        from marts.fct_sessions
+        group by rollup (channel_type)
+        order by grouping(channel_type), channel_type
+        """
+    ).fetchall()
+    return [ChannelOverview(*row) for row in rows]
+
+
+def collect_summary(warehouse: Path, rows_loaded_this_run: Mapping[str, int]) -> RunSummary:
+    """Read the summary from ``warehouse``; parts that are not built yet are left out with a note."""
+    summary = RunSummary()
+    if not warehouse.is_file():
+        summary.notes.append(f"warehouse {warehouse} does not exist yet")
+        return summary
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        reconciliation = _reconciliation(con)
+        if reconciliation is None:
+            summary.notes.append("audit.row_reconciliation is not built: staged/quarantined unknown")
+        for table in RAW_TABLES:
+            total = None
+            if _relation_exists(con, RAW_SCHEMA, table.name):
+                total = con.execute(f'select count(*) from {RAW_SCHEMA}."{table.name}"').fetchone()[0]
+            staged, quarantined, superseded = (reconciliation or {}).get(table.name, (None, None, None))
+            summary.tables.append(
+                TableRows(
+                    table=table.name,
+                    loaded_this_run=int(rows_loaded_this_run.get(table.name, 0)),
+                    loaded_total=total,
+                    staged=staged,
+                    quarantined=quarantined,
+                    superseded=superseded,
+                )
+            )
+        if _relation_exists(con, "marts", "fct_sessions"):
+            summary.channels = _channels(con)
+        else:
+            summary.notes.append("marts.fct_sessions is not built: no overview per channel type")
+    finally:
+        con.close()
+    return summary
+
+
+def _cell(value: Cell) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
+    """An aligned text table: first column left-aligned, the others right-aligned."""
+    cells = [list(headers)] + [[_cell(value) for value in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        first, *rest = row
+        parts = [first.ljust(widths[0])] + [c.rjust(w) for c, w in zip(rest, widths[1:], strict=True)]
+        return "  ".join(parts).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+
+
+def format_summary(summary: RunSummary) -> str:
+    """The summary as text: the rows table, the channel overview, then any notes."""
+    blocks: list[str] = []
+    if summary.tables:
+        blocks.append(
+            "Rows per raw table\n"
+            + format_table(
+                ["table", "loaded now", "loaded total", "staged", "quarantined", "superseded"],
+                [
+                    [t.table, t.loaded_this_run, t.loaded_total, t.staged, t.quarantined, t.superseded]
+                    for t in summary.tables
+                ],
+            )
+        )
+    if summary.channels is not None:
+        rows: list[list[Cell]] = [
+            [c.channel_type, c.sessions, c.done, c.supported, c.avg_waiting_time_s, c.avg_support_time_s]
+            for c in summary.channels
+        ]
+        blocks.append(
+            "Sessions per channel type (averages over sessions that have the measure)\n"
+            + format_table(
+                ["channel type", "sessions", "done", "supported", "avg waiting s", "avg support s"],
+                rows,
+            )
+        )
+    blocks.extend(f"note: {note}" for note in summary.notes)
+    return "\n\n".join(blocks)
