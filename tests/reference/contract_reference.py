@@ -511,9 +511,20 @@ def load_landing(landing_dir: Path) -> LoadResult:
 # ---------------------------------------------------------------------------
 
 
+FREE_TEXT_COLUMNS = frozenset({
+    "channel_name", "full_name", "email", "group_name", "display_name", "category_name",
+    "tag_name", "session_name", "note", "content", "template_name", "media_url",
+})
+
+
 def validate_row(table: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Type one raw row; return (typed row, reasons). No reasons means the row is good."""
     reasons: list[str] = []
+    # DECISIONS.md: a value of only spaces is missing, like an empty one, in every column
+    # but free text (names, content, notes, email, media and template names).
+    raw = {column: (None if isinstance(value, str) and column not in FREE_TEXT_COLUMNS
+                    and value.strip(" ") == "" else value)
+           for column, value in raw.items()}
     typed = dict(raw)
     for column in REQUIRED_IDS[table]:
         if raw[column] is None:
@@ -546,13 +557,13 @@ def validate_row(table: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[
             reasons.append(f"invalid rating '{raw['rating']}'")
         typed["rating"] = value
         if raw["done_at"] is not None and raw["status"] == "open":
-            reasons.append("done_at set on open session")
+            reasons.append("done_at set on an open session")
         if typed["done_at"] is not None and typed["started_at"] is not None:
             if typed["done_at"] < typed["started_at"]:
                 reasons.append("done_at before started_at")
     if table == "messages":
         if raw["direction"] == "incoming" and raw["agent_user_id"] is not None:
-            reasons.append("agent_user_id on incoming message")
+            reasons.append("agent_user_id on an incoming message")
     return typed, reasons
 
 

@@ -322,10 +322,10 @@ def test_quarantine_reasons_and_bad_reexport_does_not_replace(tmp_path: Path) ->
     reasons = sorted(r["reason"] for r in to_records(marts["quarantine__sessions"]))
     assert reasons == [
         "unknown status 'Done'",
-        "unparseable started_at '31/03/2026'; invalid rating '6'; done_at set on open session",
+        "unparseable started_at '31/03/2026'; invalid rating '6'; done_at set on an open session",
     ]
     assert sorted(r["reason"] for r in to_records(marts["quarantine__messages"])) == [
-        "agent_user_id on incoming message", "missing session_id"]
+        "agent_user_id on an incoming message", "missing session_id"]
     recon = one(marts["reconciliation"], table_name="sessions")
     assert (recon["raw_rows"], recon["staged_rows"], recon["quarantined_rows"],
             recon["superseded_rows"]) == (3, 1, 2, 0)
