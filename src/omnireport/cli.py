@@ -246,16 +246,18 @@ def _report_failures(outcome: RunOutcome, settings: Settings) -> None:
 def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool) -> RunOutcome:
     settings = _settings(args)
     started = time.perf_counter()
-    from omnireport.orchestration.assets.dbt import dbt_vars
+    dbt_config = None
+    if needs_dbt_config:
+        from omnireport.orchestration.assets.dbt import dbt_vars
 
-    dbt_config = _dbt_config(args) if needs_dbt_config else None
-    _prepare(settings, dbt_vars(dbt_config) if dbt_config else None)
+        dbt_config = _dbt_config(args)
+        _prepare(settings, dbt_vars(dbt_config))
     if not sys.stdout.isatty():
         os.environ.setdefault("DBT_USE_COLORS", "false")
     from omnireport.orchestration.definitions import build_definitions
     from omnireport.orchestration.execute import execute_job
 
-    defs = build_definitions(settings, echo_progress=True)
+    defs = build_definitions(settings, echo_progress=True, include_dbt=needs_dbt_config)
     selection = None
     if getattr(args, "select", None) or getattr(args, "exclude", None):
         selection = _dbt_selection(defs, args.select or "fqn:*", args.exclude or "")
@@ -295,7 +297,8 @@ def _dbt_selection(defs: Definitions, select: str, exclude: str) -> list[AssetKe
     selection = build_dbt_asset_selection(dbt_defs, dbt_select=select, dbt_exclude=exclude)
     keys = sorted(selection.resolve(defs.resolve_asset_graph()))
     if not keys:
-        raise UsageError(f"--select {select!r} --exclude {exclude!r} matches no dbt model")
+        excluding = f" --exclude {exclude!r}" if exclude else ""
+        raise UsageError(f"--select {select!r}{excluding} matches no dbt model")
     return keys
 
 

@@ -99,7 +99,11 @@ def collect_summary(warehouse: Path, rows_loaded_this_run: Mapping[str, int]) ->
     if not warehouse.is_file():
         summary.notes.append(f"warehouse {warehouse} does not exist yet")
         return summary
-    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as error:
+        summary.notes.append(f"warehouse {warehouse} could not be opened for the summary: {error}")
+        return summary
     try:
         reconciliation = _reconciliation(con)
         if reconciliation is None:

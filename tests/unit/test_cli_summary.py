@@ -113,3 +113,11 @@ def test_format_table_pads_columns():
         "a              1",
         "long name  1,234",
     ]
+
+
+def test_unopenable_warehouse_is_a_note(tmp_path):
+    not_duckdb = tmp_path / "w.duckdb"
+    not_duckdb.write_text("this is not a database", encoding="utf-8")
+    summary = collect_summary(not_duckdb, {})
+    assert summary.tables == []
+    assert "could not be opened" in summary.notes[0]

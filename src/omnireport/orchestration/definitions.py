@@ -18,17 +18,25 @@ from omnireport.orchestration.resources import ProgressResource, WarehouseResour
 from omnireport.settings import Settings, load_settings
 
 
-def build_definitions(settings: Settings, *, echo_progress: bool = False) -> dg.Definitions:
-    """Assets, checks, jobs and resources of omnireport for ``settings``."""
-    project = dbt_project(settings)
+def build_definitions(
+    settings: Settings, *, echo_progress: bool = False, include_dbt: bool = True
+) -> dg.Definitions:
+    """Assets, checks, jobs and resources of omnireport for ``settings``.
+
+    ``include_dbt=False`` leaves the dbt models out (the landing load alone needs no manifest).
+    """
+    resources: dict[str, object] = {
+        "warehouse": WarehouseResource.from_settings(settings),
+        "progress": ProgressResource(echo=echo_progress),
+    }
+    assets: list[dg.AssetsDefinition] = [build_landing_assets()]
+    if include_dbt:
+        assets.append(build_dbt_assets(dbt_project(settings)))
+        resources["dbt"] = dbt_resource(settings)
     return dg.Definitions(
-        assets=[build_landing_assets(), build_dbt_assets(project)],
-        jobs=build_jobs(),
-        resources={
-            "dbt": dbt_resource(settings),
-            "warehouse": WarehouseResource.from_settings(settings),
-            "progress": ProgressResource(echo=echo_progress),
-        },
+        assets=assets,
+        jobs=build_jobs(include_dbt=include_dbt),
+        resources=resources,
         executor=dg.in_process_executor,
     )
 

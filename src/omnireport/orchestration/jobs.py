@@ -18,18 +18,24 @@ LOAD_JOB = "omnireport_load"
 DBT_BUILD_JOB = "omnireport_dbt_build"
 
 
-def build_jobs() -> list[UnresolvedAssetJobDefinition]:
-    """The three jobs: load + every model, the load alone, every model alone."""
+def build_jobs(*, include_dbt: bool = True) -> list[UnresolvedAssetJobDefinition]:
+    """The three jobs: load + every model, the load alone, every model alone.
+
+    Without dbt (``include_dbt=False``) only the load job.
+    """
     raw = AssetSelection.groups(RAW_SCHEMA)
+    load_job = define_asset_job(
+        LOAD_JOB, selection=raw, description="Load the new landing files into raw."
+    )
+    if not include_dbt:
+        return [load_job]
     return [
         define_asset_job(
             FULL_BUILD_JOB,
             selection=AssetSelection.all(),
             description="Load the new landing files, then build and test every dbt model.",
         ),
-        define_asset_job(
-            LOAD_JOB, selection=raw, description="Load the new landing files into raw."
-        ),
+        load_job,
         define_asset_job(
             DBT_BUILD_JOB,
             selection=AssetSelection.all() - raw,
