@@ -1,0 +1,7 @@
+"""The omnichannel conversation report: the seed page's views over the marts.
+
+``omnireport report <view>`` prints one view as a terminal table, CSV or JSON;
+``omnireport report html`` writes one self-contained HTML file with charts. Every
+number comes from schema ``marts`` (and ``intermediate.int_agent_participations`` for
+filters the report tables cannot answer), read through :func:`source.open_marts`.
+"""

@@ -1,0 +1,87 @@
+"""Where the report reads from: ONE function opens the warehouse, read-only.
+
+When the published snapshot exists (issue 4), point :func:`report_database` at it;
+nothing else in the report knows the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+
+class SourceError(Exception):
+    """The warehouse file cannot be read as a report source."""
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """Which file the report reads and when it was last written (the build time)."""
+
+    path: Path
+    built_at: dt.datetime
+
+    def describe(self) -> str:
+        return f"warehouse {self.path} (build time {self.built_at:%Y-%m-%d %H:%M:%S %Z})"
+
+
+def report_database(warehouse: Path | str | None = None) -> Path:
+    """The file the report reads: ``warehouse`` if given, else the configured warehouse."""
+    if warehouse is not None:
+        return Path(warehouse).expanduser().resolve()
+    from omnireport.settings import load_settings
+
+    return load_settings().warehouse
+
+
+def build_info(path: Path) -> BuildInfo:
+    """The file and its modification time (UTC), shown on every report as the build time."""
+    stat = path.stat()
+    return BuildInfo(path=path, built_at=dt.datetime.fromtimestamp(stat.st_mtime, tz=dt.UTC))
+
+
+def open_marts(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only; the caller closes it (open, use, close)."""
+    file = Path(path)
+    if not file.is_file():
+        raise SourceError(
+            f"no warehouse at {file}: build one with `omnireport run --warehouse {file}` "
+            "or pass --warehouse FILE"
+        )
+    try:
+        con = duckdb.connect(str(file), read_only=True)
+    except duckdb.Error as error:
+        raise SourceError(
+            f"cannot open {file} read-only ({error}); if a build is writing it, wait for it to "
+            "finish and try again"
+        ) from error
+    missing = {"fct_sessions", "rpt_overview_daily"} - {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()
+    }
+    if missing:
+        con.close()
+        raise SourceError(
+            f"{file} has no marts ({', '.join(sorted(missing))} missing): run `omnireport run` first"
+        )
+    return con
+
+
+# The session x agent participation fact, where the by-user view reads it when a filter is
+# not a column of rpt_user_stats. The first that exists wins: a future contracted mart,
+# then the intermediate model of a full warehouse (a marts-only snapshot has no intermediate).
+PARTICIPATION_RELATIONS = ("marts.fct_agent_participations", "intermediate.int_agent_participations")
+
+
+def participations_relation(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The participation fact's relation in this file, or None when it has none."""
+    present = {
+        f"{schema}.{name}"
+        for schema, name in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+    }
+    return next((relation for relation in PARTICIPATION_RELATIONS if relation in present), None)
