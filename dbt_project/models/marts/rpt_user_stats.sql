@@ -1,11 +1,23 @@
 {#- One sla_<X>m column per value of var sla_minutes: see the model's YAML for how its
     contract covers them. -#}
 
+{%- set incremental_scope = [('started_date', 'int_incremental_rebuilt_dates', 'started_date')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='started_date',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('started_date', 'int_incremental_rebuilt_dates', 'started_date')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_dates']) }}
+
+
 with
 
 participations as (
 
-    select * from {{ ref('int_agent_participations') }}
+    select * from {{ ref('fct_agent_participations') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
