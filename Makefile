@@ -15,7 +15,7 @@ export UV_LINK_MODE := copy
 DEMO_LANDING ?= seeds/landing
 DEMO_WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: setup demo test test-fast lint dev docs clean help
+.PHONY: setup demo test test-fast lint dev docs clean help bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -44,12 +44,19 @@ test: setup lint  ## lint the SQL, then run every test (unit, integration, end t
 test-fast: setup  ## only the fast unit tests
 	$(BIN)/pytest -m unit
 
-dev: setup  ## the Dagster UI on http://127.0.0.1:3000
-	$(BIN)/omnireport prepare
-	$(BIN)/dagster dev -m omnireport.orchestration.definitions -h 127.0.0.1 -p 3000
+DEV_ENV = DAGSTER_HOME=$(abspath .dagster_home) OMNIREPORT_LANDING_DIR=$(abspath $(DEMO_LANDING)) \
+	OMNIREPORT_WAREHOUSE=$(abspath $(DEMO_WAREHOUSE))
+
+dev: setup  ## the Dagster UI on http://127.0.0.1:3000 (demo landing folder and warehouse)
+	@mkdir -p .dagster_home
+	$(DEV_ENV) $(BIN)/omnireport prepare
+	$(DEV_ENV) $(BIN)/dagster dev -m omnireport.orchestration.definitions -h 127.0.0.1 -p 3000
 
 docs: setup  ## dbt docs for the whole project (target/ under dbt_project)
 	cd dbt_project && OMNIREPORT_WAREHOUSE=$(abspath $(DEMO_WAREHOUSE)) ../$(BIN)/dbt docs generate --profiles-dir .
 
 clean:  ## remove generated files (environment kept)
 	rm -rf dbt_project/target dbt_project/logs data .pytest_cache
+
+bench: setup  ## the scale benchmark (1M sessions; BENCH_ARGS="--scale quick" for 100k)
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)

@@ -1,0 +1,261 @@
+"""Scale benchmark: the full pipeline and an incremental run against the DuckDB floor.
+
+    .venv/bin/python bench/run_bench.py                 # 1M sessions (the default scale)
+    .venv/bin/python bench/run_bench.py --scale quick   # 100k sessions
+    .venv/bin/python bench/run_bench.py --scale large   # 10M sessions
+    .venv/bin/python bench/run_bench.py --sessions 5000 # any size (a smoke run)
+
+Generated landing data is cached per scale and seed under bench/cache/ (git-ignored), so
+only the first run of a scale pays for generating it. Every step runs as its own process
+and is measured in one run on the same machine:
+
+- floor: DuckDB reading every landing file of that scale once into tables, the least any
+  pipeline must do;
+- full: `omnireport run --full-refresh` over every batch (load, build, checks, publish);
+- incremental: the warehouse built from every batch but the last, then one run adding the
+  last day's batch;
+- queries: each report table queried for a 30-day range on the published snapshot (the
+  warehouse itself when no snapshot exists);
+- peak RSS of the process tree of each step, sampled every 50 ms from /proc.
+
+Prints a table (wall time, rows per second, peak RSS, ratios full/floor and
+incremental/full) and writes the same figures as JSON under bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+BIN = Path(sys.executable).parent
+SCALES = {"quick": 100_000, "default": 1_000_000, "large": 10_000_000}
+REPORT_TABLES = (
+    ("rpt_overview_daily", "started_date"),
+    ("rpt_user_stats", "started_date"),
+    ("rpt_hourly_stats", "started_date"),
+    ("rpt_daily_stats", "started_date"),
+    ("rpt_channel_stats", "started_date"),
+    ("rpt_agent_working_time", "pause_date"),
+    ("rpt_tag_stats", "event_date"),
+)
+
+
+@dataclass
+class Step:
+    name: str
+    seconds: float
+    rows: int
+    peak_rss_mb: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def tree_rss_bytes(root_pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total, stack, seen = 0, [root_pid], set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            with open(f"/proc/{pid}/statm") as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    stack.extend(int(child) for child in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def measure(name: str, command: list[str], rows: int, env: dict[str, str] | None = None) -> Step:
+    """Run a command, timing it and sampling the peak RSS of its process tree."""
+    print(f"--> {name}: {' '.join(command)}", flush=True)
+    log = BENCH / "results" / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env or os.environ.copy())
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_rss_bytes(process.pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        code = process.wait()
+        done.set()
+        sampler.join()
+    seconds = time.perf_counter() - started
+    if code != 0:
+        raise SystemExit(f"{name} failed with exit code {code}; see {log}")
+    print(f"    {seconds:,.1f} s, peak RSS {peak / 2**20:,.0f} MB", flush=True)
+    return Step(name, seconds, rows, peak / 2**20)
+
+
+def generate(sessions: int, days: int, seed: int) -> Path:
+    """The landing data of a scale, generated once and cached; one batch per day."""
+    landing = BENCH / "cache" / f"sessions{sessions}_days{days}_seed{seed}" / "landing"
+    marker = landing.parent / "complete"
+    if not marker.exists():
+        shutil.rmtree(landing.parent, ignore_errors=True)
+        landing.mkdir(parents=True)
+        measure(
+            "generate",
+            [sys.executable, "-m", "omnireport.generate.cli", "--out", str(landing), "--sessions", str(sessions),
+             "--days", str(days), "--batches", str(days), "--seed", str(seed)],
+            0,
+        )
+        marker.write_text("ok\n")
+    return landing
+
+
+def landing_files(landing: Path) -> list[Path]:
+    return sorted(path for path in landing.glob("*/*") if path.is_file())
+
+
+def count_rows(landing: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        total = 0
+        for table_dir in sorted(p for p in landing.iterdir() if p.is_dir()):
+            total += con.execute(
+                f"select count(*) from read_csv('{table_dir}/*.csv', all_varchar=true, header=true)"
+            ).fetchone()[0]
+        return total
+    finally:
+        con.close()
+
+
+def floor_script(landing: Path, database: Path) -> str:
+    return (
+        "import duckdb, pathlib\n"
+        f"con = duckdb.connect({str(database)!r})\n"
+        f"for d in sorted(p for p in pathlib.Path({str(landing)!r}).iterdir() if p.is_dir()):\n"
+        "    con.execute(f\"create table {d.name} as select * from read_csv('{d}/*.csv', all_varchar=true, header=true)\")\n"
+        "con.close()\n"
+    )
+
+
+def without_last_batch(landing: Path, target: Path) -> Path:
+    """A landing folder with every batch file but the last of each table (hard links)."""
+    shutil.rmtree(target, ignore_errors=True)
+    last = max(path.name for path in landing_files(landing))
+    for path in landing_files(landing):
+        if path.name != last:
+            (target / path.parent.name).mkdir(parents=True, exist_ok=True)
+            os.link(path, target / path.parent.name / path.name)
+    return target
+
+
+def add_last_batch(landing: Path, target: Path) -> None:
+    last = max(path.name for path in landing_files(landing))
+    for path in landing_files(landing):
+        if path.name == last:
+            (target / path.parent.name).mkdir(parents=True, exist_ok=True)
+            os.link(path, target / path.parent.name / path.name)
+
+
+def query_reports(database: Path) -> Step:
+    import duckdb
+
+    started = time.perf_counter()
+    rows = 0
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for table, date_column in REPORT_TABLES:
+            (newest,) = con.execute(f"select max({date_column}) from marts.{table}").fetchone()
+            if newest is None:
+                continue
+            rows += len(con.execute(
+                f"select * from marts.{table} where {date_column} between ?::date - 29 and ?::date",
+                [newest, newest],
+            ).fetchall())
+    finally:
+        con.close()
+    return Step("queries", time.perf_counter() - started, rows, 0.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="default")
+    parser.add_argument("--sessions", type=int, help="any number of sessions (overrides --scale)")
+    parser.add_argument("--days", type=int, default=30, help="days of data, one export batch a day (default 30)")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    sessions = args.sessions or SCALES[args.scale]
+
+    landing = generate(sessions, args.days, args.seed)
+    rows = count_rows(landing)
+    work = BENCH / "cache" / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    omnireport = str(BIN / "omnireport")
+
+    steps = [measure("floor", [sys.executable, "-c", floor_script(landing, work / "floor.duckdb")], rows)]
+    full_warehouse = work / "full.duckdb"
+    steps.append(measure(
+        "full", [omnireport, "run", "--landing", str(landing), "--warehouse", str(full_warehouse), "--full-refresh"], rows,
+    ))
+    partial = without_last_batch(landing, work / "landing_incremental")
+    incremental_warehouse = work / "incremental.duckdb"
+    measure("before_incremental", [omnireport, "run", "--landing", str(partial), "--warehouse", str(incremental_warehouse)], rows)
+    add_last_batch(landing, partial)
+    last_rows = sum(
+        1 for path in landing_files(partial) if path.name == max(p.name for p in landing_files(landing))
+        for _ in path.open(encoding="utf-8")
+    )
+    steps.append(measure(
+        "incremental", [omnireport, "run", "--landing", str(partial), "--warehouse", str(incremental_warehouse)], last_rows,
+    ))
+    snapshot = full_warehouse.with_name(full_warehouse.stem + ".published.duckdb")
+    steps.append(query_reports(snapshot if snapshot.exists() else full_warehouse))
+
+    by_name = {step.name: step for step in steps}
+    ratios = {
+        "full_over_floor": by_name["full"].seconds / by_name["floor"].seconds,
+        "incremental_over_full": by_name["incremental"].seconds / by_name["full"].seconds,
+    }
+    print(f"\nomnireport benchmark: {sessions:,} sessions, {rows:,} landing rows, {os.cpu_count()} cores")
+    print(f"{'step':<12} {'wall s':>10} {'rows/s':>12} {'peak RSS MB':>12}")
+    for step in steps:
+        print(f"{step.name:<12} {step.seconds:>10,.1f} {step.rows_per_second:>12,.0f} {step.peak_rss_mb:>12,.0f}")
+    print(f"full / floor: {ratios['full_over_floor']:.1f}x   incremental / full: {ratios['incremental_over_full']:.2f}")
+
+    result = {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "sessions": sessions,
+        "landing_rows": rows,
+        "steps": [asdict(step) | {"rows_per_second": step.rows_per_second} for step in steps],
+        "ratios": ratios,
+    }
+    out = BENCH / "results" / f"bench_{sessions}_{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written {out.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
