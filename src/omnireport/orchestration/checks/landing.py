@@ -1,0 +1,285 @@
+"""The landing-file suite as asset checks, one per ``raw/<table>``.
+
+Each check runs ``omnireport.validation.landing_suite`` on every landing file of its
+table (in chunks, so a multi-GB file stays within memory) and reports which files
+have bad values and how many rows fail each rule. A bad value never blocks anything
+(dbt quarantines the row): severity WARN. A missing column, or a file that cannot be
+read, is an ERROR (the loader refuses that file), still not blocking: the other files
+load and dbt builds on them, as with the load's own ``landing_files_loaded`` check.
+
+The checks run right after the load step, in the same run. A file is validated once:
+its findings are kept per table in ``<state dir>/validations/landing_cache/<table>.json``
+and reused while its size and modification time are unchanged, so a frequent run does
+not re-read GBs it has seen. Each run that validates a file writes GX's results to
+``<state dir>/validations/<timestamp>_landing_<table>.json``.
+"""
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetChecksDefinition,
+    AssetKey,
+    MetadataValue,
+    multi_asset_check,
+)
+
+from omnireport.contract import RAW_SCHEMA, RAW_TABLES
+from omnireport.orchestration.resources import WarehouseResource
+
+LANDING_VALIDATION_CHECK_NAME = "landing_file_expectations"
+CHUNK_ROWS_ENV = "OMNIREPORT_VALIDATION_CHUNK_ROWS"
+CACHE_DIR_NAME = "landing_cache"
+_MAX_LISTED_FILES = 50
+
+
+def raw_key(table: str) -> AssetKey:
+    """Asset key of a raw table (the landing load's output)."""
+    return AssetKey([RAW_SCHEMA, table])
+
+
+def chunk_rows(env: Mapping[str, str] | None = None) -> int:
+    """Rows validated at a time: ``OMNIREPORT_VALIDATION_CHUNK_ROWS``, else 200,000."""
+    from omnireport.validation.landing_suite import DEFAULT_CHUNK_ROWS
+
+    env = os.environ if env is None else env
+    text = env.get(CHUNK_ROWS_ENV, "").strip()
+    if not text:
+        return DEFAULT_CHUNK_ROWS
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(
+            f"{CHUNK_ROWS_ENV}={text!r} is not a positive whole number of rows: set it to, "
+            f"for example, {DEFAULT_CHUNK_ROWS} (or unset it)."
+        )
+    return int(text)
+
+
+class FindingsCache:
+    """Findings per landing file of one table, valid while size and mtime are unchanged."""
+
+    def __init__(self, state_dir: Path, table: str, suite_version: int) -> None:
+        self.path = state_dir / "validations" / CACHE_DIR_NAME / f"{table}.json"
+        self.suite_version = suite_version
+        try:
+            self.entries: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.entries = {}
+
+    @staticmethod
+    def _stamp(path: Path) -> dict[str, int]:
+        stat = path.stat()
+        return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+    def get(self, relative_path: str, path: Path) -> dict[str, Any] | None:
+        """The stored findings of this exact file, or None."""
+        entry = self.entries.get(relative_path)
+        if (
+            entry
+            and entry.get("suite_version") == self.suite_version
+            and entry.get("stamp") == self._stamp(path)
+        ):
+            return entry
+        return None
+
+    def put(self, relative_path: str, path: Path, summary: dict[str, Any], results: str) -> None:
+        """Remember ``summary`` for this file (stored in the GX results file ``results``)."""
+        self.entries[relative_path] = {
+            "stamp": self._stamp(path),
+            "suite_version": self.suite_version,
+            "summary": summary,
+            "results_file": results,
+        }
+
+    def save(self, keep: set[str]) -> None:
+        """Write the cache, keeping only the files in ``keep`` (those still landed)."""
+        self.entries = {name: entry for name, entry in self.entries.items() if name in keep}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(self.entries, indent=1), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
+def _summary(validation_dict: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in validation_dict.items() if key != "gx_results"}
+
+
+@dataclass
+class FileFindings:
+    """One landing file's findings: validated now (``fresh``) or reused from the cache."""
+
+    name: str
+    summary: dict[str, Any]
+    fresh: bool
+    results_file: str = ""
+
+
+def _files_table(findings: list[FileFindings]) -> str:
+    lines = [
+        "| file | rows | failing rows by rule | repeated ids | status |",
+        "|---|---|---|---|---|",
+    ]
+    for found in findings[:_MAX_LISTED_FILES]:
+        summary = found.summary
+        failing = ", ".join(f"{label}: {count}" for label, count in summary["failing"].items())
+        status = summary["error"] or ("bad values" if summary["failing"] else "ok")
+        status += "" if found.fresh else " (checked earlier)"
+        lines.append(
+            f"| {found.name} | {summary['rows']} | {failing or '-'} | {summary['repeated_ids']} "
+            f"| {status} |"
+        )
+    if len(findings) > _MAX_LISTED_FILES:
+        lines.append(f"| ... {len(findings) - _MAX_LISTED_FILES} more | | | | |")
+    return "\n".join(lines)
+
+
+def _table_result(table: str, findings: list[FileFindings]) -> AssetCheckResult:
+    failing: dict[str, int] = {}
+    for found in findings:
+        for label, count in found.summary["failing"].items():
+            failing[label] = failing.get(label, 0) + count
+    errors = [f"{f.name}: {f.summary['error']}" for f in findings if f.summary["error"]]
+    bad_files = [f.name for f in findings if f.summary["failing"]]
+    rows = sum(f.summary["rows"] for f in findings)
+    repeated = sum(f.summary["repeated_ids"] for f in findings)
+    examples = {
+        f.name: {rule["label"]: rule["examples"] for rule in f.summary["rules"] if rule["failing"]}
+        for f in findings
+        if f.summary["failing"]
+    }
+    repeated_examples = {
+        f.name: f.summary["repeated_id_examples"] for f in findings if f.summary["repeated_ids"]
+    }
+    metadata: dict[str, Any] = {
+        "files": len(findings),
+        "files_validated_this_run": sum(1 for f in findings if f.fresh),
+        "files_with_bad_values": len(bad_files),
+        "files_with_errors": len(errors),
+        "rows": rows,
+        "failing_rows": MetadataValue.json(failing),
+        "rule_failures_total": sum(failing.values()),  # a row failing two rules counts twice
+        "repeated_ids": repeated,
+        "per_file": MetadataValue.md(_files_table(findings)),
+        "failing_examples": MetadataValue.json(examples),
+        "repeated_id_examples": MetadataValue.json(repeated_examples),
+        "validation_results": MetadataValue.json(
+            sorted({f.results_file for f in findings if f.results_file})
+        ),
+    }
+    if errors:
+        metadata["errors"] = MetadataValue.md("\n".join(f"- {line}" for line in errors))
+    if not findings:
+        description = f"no landing files of {table}"
+    elif errors:
+        description = f"{len(errors)} file(s) cannot load: " + "; ".join(errors)
+    elif failing:
+        description = (
+            f"{len(bad_files)} of {len(findings)} file(s) have bad values (dbt quarantines "
+            "those rows): " + ", ".join(f"{label} {count}" for label, count in failing.items())
+        )
+    else:
+        description = f"{len(findings)} file(s), {rows} rows: every value as the contract says"
+    if repeated:
+        description += f"; {repeated} repeated id(s) (allowed: re-exports)"
+    return AssetCheckResult(
+        asset_key=raw_key(table),
+        check_name=LANDING_VALIDATION_CHECK_NAME,
+        passed=not errors and not failing,
+        severity=AssetCheckSeverity.ERROR if errors else AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=description,
+    )
+
+
+def validate_table_files(
+    table: str, landing_dir: Path, state_dir: Path, *, rows_per_chunk: int | None = None
+) -> AssetCheckResult:
+    """Validate (or reuse the findings on) every landing file of ``table``; the check result."""
+    from omnireport.landing.files import discover_landing_files
+    from omnireport.validation.landing_suite import (
+        SUITE_VERSION,
+        LandingSuite,
+        validate_landing_file,
+    )
+    from omnireport.validation.results_store import write_validation_result
+
+    files = [f for f in discover_landing_files(landing_dir).files if f.table == table]
+    cache = FindingsCache(state_dir, table, SUITE_VERSION)
+    findings: list[FileFindings] = []
+    fresh: list[tuple[FileFindings, dict[str, Any]]] = []
+    suite: LandingSuite | None = None
+    for landing_file in files:
+        entry = cache.get(landing_file.relative_path, landing_file.path)
+        if entry is not None:
+            findings.append(
+                FileFindings(
+                    landing_file.relative_path, entry["summary"], False, entry["results_file"]
+                )
+            )
+            continue
+        suite = suite or LandingSuite(table)
+        found = validate_landing_file(
+            landing_file.path, table, chunk_rows=rows_per_chunk or chunk_rows(), suite=suite
+        )
+        as_dict = {"relative_path": landing_file.relative_path, **found.as_dict()}
+        findings.append(FileFindings(landing_file.relative_path, _summary(as_dict), True))
+        fresh.append((findings[-1], as_dict))
+    if fresh:
+        path = str(
+            write_validation_result(
+                state_dir,
+                f"landing_{table}",
+                {
+                    "table": table,
+                    "landing_dir": str(landing_dir),
+                    "files": [as_dict for _, as_dict in fresh],
+                },
+            )
+        )
+        for found, as_dict in fresh:
+            found.results_file = path
+            if as_dict["read_error"] is None:  # an unreadable file is read again next time
+                cache.put(found.name, Path(as_dict["path"]), found.summary, path)
+    cache.save(keep={landing_file.relative_path for landing_file in files})
+    return _table_result(table, findings)
+
+
+def build_landing_checks() -> AssetChecksDefinition:
+    """The landing-file checks: one spec per raw table, evaluated in one step."""
+
+    @multi_asset_check(
+        name="landing_file_expectations",
+        specs=[
+            AssetCheckSpec(
+                LANDING_VALIDATION_CHECK_NAME,
+                asset=raw_key(table.name),
+                blocking=False,
+                description=(
+                    f"Great Expectations on every landing file of `{table.name}`: columns "
+                    "present, required values present, enumerations known, timestamps "
+                    "parseable; repeated ids reported. Bad values warn; a missing column "
+                    "is an error."
+                ),
+            )
+            for table in RAW_TABLES
+        ],
+        can_subset=True,
+    )
+    def landing_file_expectations(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> Iterator[AssetCheckResult]:
+        settings = warehouse.settings()
+        for table in RAW_TABLES:
+            key = AssetCheckKey(raw_key(table.name), LANDING_VALIDATION_CHECK_NAME)
+            if key in context.selected_asset_check_keys:
+                yield validate_table_files(table.name, settings.landing_dir, settings.state_dir)
+
+    return landing_file_expectations

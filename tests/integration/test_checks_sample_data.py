@@ -1,0 +1,351 @@
+"""The asset checks of part B on the sample data, executed by Dagster (checks-only jobs).
+
+The warehouse is built once (`omnireport run` on seeds/landing); tests that provoke a
+failure work on a copy. Expected numbers come from the seed files read with Python's
+csv module, or from dbt's own quarantine and reconciliation relations.
+"""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from omnireport.contract import RAW_TABLES
+from omnireport.orchestration.checks import build_asset_checks
+from omnireport.orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
+from omnireport.orchestration.checks.marts import REPORT_CHECK_NAME
+from omnireport.orchestration.resources import WarehouseResource
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds" / "landing"
+BIN = Path(sys.executable).parent
+# Tables whose bad sample rows each break exactly one rule that the landing suite checks
+# (no cross-column rule), so its failing rows equal dbt's quarantined rows.
+ONE_FAULT_TABLES = (
+    "channels", "users", "groups", "user_groups", "contacts", "categories", "tags",
+    "tag_events", "agent_status_events",
+)
+
+
+def seed_records(table):
+    """Every record of the table's seed files, read with Python's csv module."""
+    records = []
+    for path in sorted((SEEDS / table).glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as stream:
+            records.extend(csv.DictReader(stream))
+    return records
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("checks") / "wh.duckdb"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMNIREPORT_", "DAGSTER_"))}
+    completed = subprocess.run(
+        [str(BIN / "omnireport"), "run", "--landing", str(SEEDS), "--warehouse", str(warehouse)],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False,
+    )
+    assert warehouse.is_file(), completed.stdout + completed.stderr
+    return warehouse
+
+
+def copy_warehouse(warehouse, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / "wh.duckdb"
+    shutil.copyfile(warehouse, copy)
+    return copy
+
+
+def check_targets():
+    keys = set()
+    for checks in build_asset_checks():
+        for spec in checks.check_specs:
+            keys.add(spec.asset_key)
+            keys.update(dep.asset_key for dep in spec.additional_deps)
+    return keys
+
+
+def run_checks(warehouse, landing=SEEDS, selection=None):
+    """Execute the checks (all, or ``selection``) in process; evaluations by (asset, check)."""
+    defs = dg.Definitions(
+        assets=[dg.AssetSpec(key) for key in check_targets()],
+        asset_checks=build_asset_checks(),
+        jobs=[
+            dg.define_asset_job(
+                "checks_only", selection=selection or dg.AssetSelection.all_asset_checks()
+            )
+        ],
+        resources={
+            "warehouse": WarehouseResource(
+                landing_dir=str(landing),
+                warehouse=str(warehouse),
+                dbt_project_dir=str(ROOT / "dbt_project"),
+            )
+        },
+    )
+    result = defs.resolve_job_def("checks_only").execute_in_process(raise_on_error=False)
+    # a blocking check that fails fails its step too (that is how it blocks); anything
+    # else is an error of the check itself
+    errors = [e.step_failure_data.error.message for e in result.get_step_failure_events()]
+    assert all("blocking asset check failed" in message for message in errors), errors
+    return {
+        (e.asset_key.to_user_string(), e.check_name): e
+        for e in result.get_asset_check_evaluations()
+    }
+
+
+def meta(evaluation, name):
+    value = evaluation.metadata[name]
+    return getattr(value, "value", value)
+
+
+@pytest.fixture(scope="module")
+def evaluations(built):
+    return run_checks(built)
+
+
+@pytest.fixture(scope="module")
+def reconciliation(built):
+    con = duckdb.connect(str(built), read_only=True)
+    try:
+        rows = con.execute("select * from audit.row_reconciliation").fetchall()
+    finally:
+        con.close()
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_every_check_ran(evaluations):
+    names = Counter(check for _, check in evaluations)
+    assert names == {
+        LANDING_VALIDATION_CHECK_NAME: 11,
+        REPORT_CHECK_NAME: 7,
+        "data_freshness": 1,
+        "raw_rows_reconciled": 1,
+    }
+
+
+def test_landing_checks_count_rows_and_bad_values(evaluations, reconciliation):
+    for table in RAW_TABLES:
+        found = evaluations[(f"raw/{table.name}", LANDING_VALIDATION_CHECK_NAME)]
+        assert meta(found, "rows") == len(seed_records(table.name)), table.name
+        assert meta(found, "files") == len(list((SEEDS / table.name).glob("*.csv")))
+        assert meta(found, "files_with_errors") == 0
+        assert not found.passed  # every sample table has a bad row
+        assert found.severity == dg.AssetCheckSeverity.WARN
+        if table.name in ONE_FAULT_TABLES:
+            quarantined = reconciliation[table.name][2]
+            assert meta(found, "rule_failures_total") == quarantined, table.name
+
+
+def test_landing_enumerations_match_the_seed_files(evaluations):
+    sessions = meta(evaluations[("raw/sessions", LANDING_VALIDATION_CHECK_NAME)], "failing_rows")
+    messages = meta(evaluations[("raw/messages", LANDING_VALIDATION_CHECK_NAME)], "failing_rows")
+    contract = {
+        ("sessions", "status"): {"open", "done"},
+        ("sessions", "support_type"): {"message", "comment"},
+        ("messages", "direction"): {"incoming", "outgoing"},
+        ("messages", "status"): {"sent", "delivered", "read", "failed"},
+        ("messages", "content_type"): {
+            "text", "image", "audio", "video", "file", "sticker", "template", "other"
+        },
+    }
+    for (table, column), allowed in contract.items():
+        unknown = sum(
+            1 for r in seed_records(table) if r[column].strip(" ") and r[column] not in allowed
+        )
+        failing = sessions if table == "sessions" else messages
+        assert failing.get(f"unknown {column}", 0) == unknown, (table, column)
+    # by hand: 'Done' and 'Closed'; 'Comment'; 'Outgoing'; 'Read'; 'emoji'
+    assert sessions["unknown status"] == 2
+    assert (messages["unknown direction"], messages["unknown content_type"]) == (1, 1)
+
+
+def test_landing_results_are_files_a_user_can_open(evaluations):
+    found = evaluations[("raw/sessions", LANDING_VALIDATION_CHECK_NAME)]
+    (path,) = meta(found, "validation_results")
+    assert Path(path).parent.name == "validations"
+    stored = json.loads(Path(path).read_text(encoding="utf-8"))
+    assert stored["suite"] == "landing_sessions"
+    assert [f["relative_path"] for f in stored["files"]] == [
+        "sessions/2026-03-09_batch1.csv",
+        "sessions/2026-03-16_batch2.csv",
+    ]
+    assert stored["files"][0]["gx_results"][0]["result"]["success"] is False
+
+
+def test_report_marts_pass_on_the_sample(evaluations, built):
+    for table in ("rpt_overview_daily", "rpt_daily_stats", "rpt_tag_stats"):
+        found = evaluations[(f"marts/{table}", REPORT_CHECK_NAME)]
+        assert found.passed, found.description
+        assert found.severity == dg.AssetCheckSeverity.ERROR
+        assert meta(found, "failing_rows") == {}
+    results = Path(meta(evaluations[("marts/rpt_daily_stats", REPORT_CHECK_NAME)],
+                        "validation_results"))
+    assert results.parent == built.parent / ".omnireport" / "wh" / "validations"
+    assert results.name.endswith("_report_marts.json")
+    assert json.loads(results.read_text(encoding="utf-8"))["passed"] is True
+
+
+def test_reconciliation_passes_with_the_numbers(evaluations):
+    found = evaluations[("audit/row_reconciliation", "raw_rows_reconciled")]
+    assert found.passed
+    total = sum(len(seed_records(table.name)) for table in RAW_TABLES)
+    assert meta(found, "total_raw_rows") == total
+    counts = meta(found, "counts_by_table")["sessions"]
+    assert counts["raw_rows"] == len(seed_records("sessions"))
+    assert counts["raw_rows"] == (
+        counts["staged_rows"] + counts["quarantined_rows"] + counts["superseded_rows"]
+    )
+
+
+def test_freshness_warns_on_old_data_and_passes_with_a_wide_window(built, monkeypatch):
+    monkeypatch.setenv("OMNIREPORT_FRESHNESS_HOURS", str(24 * 365 * 100))
+    selection = dg.AssetSelection.checks(
+        dg.AssetCheckKey(dg.AssetKey(["staging", "stg_crm__messages"]), "data_freshness")
+    )
+    wide = run_checks(built, selection=selection)[("staging/stg_crm__messages", "data_freshness")]
+    assert wide.passed
+    # the newest sent_at in the seed files (none later in tag or status events, sessions)
+    assert meta(wide, "newest_event_at") == "2026-03-15T20:05:00Z"
+    monkeypatch.setenv("OMNIREPORT_FRESHNESS_HOURS", "1")
+    narrow = run_checks(built, selection=selection)[
+        ("staging/stg_crm__messages", "data_freshness")
+    ]
+    assert not narrow.passed
+    assert narrow.severity == dg.AssetCheckSeverity.WARN
+    assert meta(narrow, "age_hours") > 1
+
+
+def build_then_publish(warehouse):
+    """Run a stand-in for the dbt model rpt_daily_stats, its checks, then a publish step.
+
+    Returns the report check's evaluation and whether publish ran.
+    """
+    rpt_daily = dg.AssetKey(["marts", "rpt_daily_stats"])
+    published = []
+
+    @dg.asset(key=rpt_daily)
+    def rpt_daily_stats():
+        """Stands in for the dbt model (already built in the warehouse)."""
+
+    @dg.asset(deps=[rpt_daily])
+    def publish():
+        published.append(True)
+
+    others = [dg.AssetSpec(key) for key in check_targets() if key != rpt_daily]
+    defs = dg.Definitions(
+        assets=[rpt_daily_stats, publish, *others],
+        asset_checks=build_asset_checks(),
+        jobs=[
+            dg.define_asset_job(
+                "build", selection=dg.AssetSelection.assets(rpt_daily, "publish")
+            )
+        ],
+        resources={
+            "warehouse": WarehouseResource(
+                landing_dir=str(SEEDS), warehouse=str(warehouse),
+                dbt_project_dir=str(ROOT / "dbt_project"),
+            )
+        },
+    )
+    result = defs.resolve_job_def("build").execute_in_process(raise_on_error=False)
+    (found,) = result.get_asset_check_evaluations()
+    assert (found.asset_key, found.check_name) == (rpt_daily, REPORT_CHECK_NAME)
+    return found, bool(published)
+
+
+def test_a_good_report_is_published(built, tmp_path):
+    found, published = build_then_publish(copy_warehouse(built, tmp_path / "good_report"))
+    assert found.passed
+    assert published
+
+
+def test_a_bad_report_fails_and_blocks_the_publish(built, tmp_path):
+    warehouse = copy_warehouse(built, tmp_path / "bad_report")
+    con = duckdb.connect(str(warehouse))
+    try:
+        first = con.execute(
+            "select started_date, support_type from marts.rpt_daily_stats "
+            "order by started_date, support_type limit 1"
+        ).fetchone()
+        con.execute(
+            "update marts.rpt_daily_stats set pct_complete = 120 "
+            "where started_date = ? and support_type = ?",
+            list(first),
+        )
+    finally:
+        con.close()
+    found, published = build_then_publish(warehouse)
+    assert not found.passed
+    assert found.severity == dg.AssetCheckSeverity.ERROR
+    assert meta(found, "failing_rows") == {"pct_complete outside 0-100": 1}
+    (example,) = meta(found, "failing_examples")["pct_complete outside 0-100"]
+    assert example["pct_complete"] == 120.0
+    assert example["support_type"] == first[1]
+    assert example["started_date"].startswith(first[0].isoformat())
+    assert not published  # the blocking check kept the publish step from running
+
+
+def test_a_reconciliation_gap_fails(built, tmp_path):
+    warehouse = copy_warehouse(built, tmp_path / "gap")
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("alter view audit.row_reconciliation rename to row_reconciliation_built")
+        con.execute(
+            "create view audit.row_reconciliation as select table_name, raw_rows, "
+            "staged_rows - case when table_name = 'messages' then 1 else 0 end as staged_rows, "
+            "quarantined_rows, superseded_rows from audit.row_reconciliation_built"
+        )
+    finally:
+        con.close()
+    selection = dg.AssetSelection.checks(
+        dg.AssetCheckKey(dg.AssetKey(["audit", "row_reconciliation"]), "raw_rows_reconciled")
+    )
+    found = run_checks(warehouse, selection=selection)[
+        ("audit/row_reconciliation", "raw_rows_reconciled")
+    ]
+    assert not found.passed
+    assert found.severity == dg.AssetCheckSeverity.ERROR
+    assert meta(found, "mismatched_tables") == 1
+    assert "messages: raw" in found.description and "(+1)" in found.description
+
+
+def test_a_missing_column_is_an_error_and_files_are_validated_once(tmp_path):
+    landing = tmp_path / "landing"
+    shutil.copytree(SEEDS / "users", landing / "users")
+    broken = landing / "users" / "2026-03-16_batch2.csv"
+    with broken.open(newline="", encoding="utf-8") as stream:
+        rows = [{k: v for k, v in r.items() if k != "email"} for r in csv.DictReader(stream)]
+    with broken.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=["user_id", "full_name", "is_active"])
+        writer.writeheader()
+        writer.writerows(rows)
+    selection = dg.AssetSelection.checks(
+        dg.AssetCheckKey(dg.AssetKey(["raw", "users"]), LANDING_VALIDATION_CHECK_NAME)
+    )
+    warehouse = tmp_path / "wh.duckdb"  # the landing check reads files, not the warehouse
+    first = run_checks(warehouse, landing=landing, selection=selection)[
+        ("raw/users", LANDING_VALIDATION_CHECK_NAME)
+    ]
+    assert not first.passed
+    assert first.severity == dg.AssetCheckSeverity.ERROR
+    assert meta(first, "files_with_errors") == 1
+    assert "users/2026-03-16_batch2.csv: missing column(s) email" in first.description
+    assert meta(first, "rows") == len(seed_records("users")) - len(rows)
+    assert meta(first, "files_validated_this_run") == 2
+
+    again = run_checks(warehouse, landing=landing, selection=selection)[
+        ("raw/users", LANDING_VALIDATION_CHECK_NAME)
+    ]
+    assert meta(again, "files_validated_this_run") == 0
+    assert meta(again, "failing_rows") == meta(first, "failing_rows")
+    assert meta(again, "files_with_errors") == 1
