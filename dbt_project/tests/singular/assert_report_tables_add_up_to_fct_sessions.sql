@@ -22,7 +22,7 @@ overview as (
         'rpt_overview_daily' as report_table,
         sum(sessions) as sessions,
         sum(done_sessions) as done_sessions,
-        null as supported_sessions,
+        cast(null as {{ dbt.type_bigint() }}) as supported_sessions,
         sum(sessions_with_waiting_time) as sessions_with_waiting_time,
         coalesce(sum(total_waiting_time_s), 0) as total_waiting_time_s
     from {{ ref('rpt_overview_daily') }}
@@ -36,8 +36,8 @@ hourly as (
         sum(sessions) as sessions,
         sum(done_sessions) as done_sessions,
         sum(supported_sessions) as supported_sessions,
-        null as sessions_with_waiting_time,
-        null as total_waiting_time_s
+        cast(null as {{ dbt.type_bigint() }}) as sessions_with_waiting_time,
+        cast(null as {{ omnireport.type_double() }}) as total_waiting_time_s
     from {{ ref('rpt_hourly_stats') }}
 
 ),
@@ -49,8 +49,8 @@ daily as (
         sum(sessions) as sessions,
         sum(done_supported + done_not_supported) as done_sessions,
         sum(done_supported + not_done_supported) as supported_sessions,
-        null as sessions_with_waiting_time,
-        null as total_waiting_time_s
+        cast(null as {{ dbt.type_bigint() }}) as sessions_with_waiting_time,
+        cast(null as {{ omnireport.type_double() }}) as total_waiting_time_s
     from {{ ref('rpt_daily_stats') }}
 
 ),

@@ -1,0 +1,2 @@
+"""Warehouse engines other than the default DuckDB file: connection settings per dbt
+target (`targets`) and the PostgreSQL loader and serving grants (`postgres`)."""

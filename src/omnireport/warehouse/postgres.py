@@ -1,0 +1,429 @@
+"""Load the landing folder into PostgreSQL's raw schema with COPY; grant the marts to a
+read-only role.
+
+`load_landing_postgres` is the PostgreSQL twin of `omnireport.landing.loader.load_landing`:
+the same files in the same order (`landing.files`), read by the same DuckDB readers
+(`landing.readers.build_select`, an in-memory DuckDB that never touches a warehouse
+file), so every raw value is the same text on both engines. The rows stream from DuckDB
+as Arrow batches, are written as CSV (strings always quoted, null as an empty unquoted
+field, so an empty string and a null stay apart) and go into `raw.<table>` through one
+`COPY ... FROM STDIN`. Each file is one transaction: its rows and its `raw._load_log`
+row commit together or not at all; the log has the same rows, statuses and ids as on
+DuckDB (files seen before by content hash add nothing, failed files are retried).
+
+`grant_reader_role` creates the serving role and gives it `marts` only; default
+privileges make every table dbt re-creates in `marts` readable too, so the grant
+survives full rebuilds.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from omnireport.contract import LINEAGE_COLUMNS, LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
+from omnireport.landing.files import LandingFile, content_hash, discover_landing_files
+from omnireport.landing.load_log import LoadHistory, LogEntry, write_entry
+from omnireport.landing.loader import FileOutcome, LoadResult
+from omnireport.landing.raw_schema import LOAD_LOG_DDL, raw_table_ddl
+from omnireport.landing.read_errors import describe_read_error
+from omnireport.landing.readers import LandingFileError, build_select, sql_identifier, sql_string
+
+Progress = Callable[[str], None]
+
+READER_ROLE = "omnireport_reader"
+SERVED_SCHEMA = "marts"
+# Every schema the project creates (generate_schema_name keeps these names exact).
+PROJECT_SCHEMAS: tuple[str, ...] = ("raw", "staging", "quarantine", "intermediate", "marts", "audit")
+
+_ROWS_PER_BATCH = 50_000
+# One loader at a time per database: load ids are handed out from the log.
+_LOAD_LOCK_KEY = 0x6F6D6E69  # "omni"
+
+# DuckDB errors of the machine, not of the file: they stop the run (as in landing.loader).
+_NOT_THE_FILES_FAULT = (
+    duckdb.OutOfMemoryException,
+    duckdb.FatalException,
+    duckdb.InternalException,
+    duckdb.InterruptException,
+)
+
+
+class PostgresLoadError(RuntimeError):
+    """The PostgreSQL warehouse cannot be loaded (connection, lock, permissions)."""
+
+
+def _connect(conninfo: str) -> Any:
+    import psycopg2
+
+    try:
+        return psycopg2.connect(conninfo)
+    except psycopg2.OperationalError as exc:
+        where = " ".join(part for part in conninfo.split() if not part.startswith("password="))
+        raise PostgresLoadError(
+            f"cannot connect to PostgreSQL ({where}): {str(exc).strip()}; check "
+            "OMNIREPORT_PG_HOST/PORT/USER/PASSWORD/DBNAME and that the server is running"
+        ) from exc
+
+
+class QmarkConnection:
+    """DuckDB's connection calls on a psycopg2 cursor: `execute(sql, [params])` with `?`
+    placeholders returns something with fetchone()/fetchall(). Lets code written for a
+    DuckDB connection (`landing.load_log.write_entry`, `summary.collect_summary`'s
+    queries) run unchanged on PostgreSQL. SQL text must hold no other `?` or `%`."""
+
+    def __init__(self, cursor: Any, connection: Any | None = None) -> None:
+        self._cursor = cursor
+        self._connection = connection
+
+    def execute(self, sql: str, parameters: list[Any] | None = None) -> Any:
+        self._cursor.execute(sql.replace("?", "%s"), parameters)
+        return self._cursor
+
+    def close(self) -> None:
+        """Close the cursor, and the connection when this object opened it."""
+        self._cursor.close()
+        if self._connection is not None:
+            self._connection.close()
+
+
+def connect_qmark(conninfo: str, *, read_only: bool = True) -> QmarkConnection:
+    """A QmarkConnection on a new autocommit connection (read-only by default), for
+    reading the warehouse as `omnireport.summary` does on DuckDB. Close it after use."""
+    pg = _connect(conninfo)
+    pg.autocommit = True
+    if read_only:
+        pg.set_session(readonly=True, autocommit=True)
+    return QmarkConnection(pg.cursor(), pg)
+
+
+def raw_table_ddl_postgres(table_name: str, columns: tuple[str, ...]) -> str:
+    """`landing.raw_schema.raw_table_ddl` with PostgreSQL's own string type, `text`.
+
+    On DuckDB varchar and text are one type; on PostgreSQL they are two, and every string
+    a model computes (`||`, coalesce of literals, string_agg) is `text`. Raw values typed
+    `text` keep each mart column one type whether it is passed through or computed, so
+    the contracts (`varchar` -> `text`, contract_data_type) and the incremental models'
+    schema check (`on_schema_change='fail'` compares a new batch's types with the
+    table's) agree.
+    """
+    return raw_table_ddl(table_name, columns).replace(" varchar", " text")
+
+
+def ensure_raw_schema_postgres(cursor: Any) -> None:
+    """Create schema `raw`, every raw table (all text + lineage) and the load log, where missing."""
+    cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
+    for table in RAW_TABLES:
+        cursor.execute(raw_table_ddl_postgres(table.name, table.columns))
+    cursor.execute(LOAD_LOG_DDL.replace(" varchar", " text"))
+
+
+def read_history_postgres(cursor: Any) -> LoadHistory:
+    """The load log as a LoadHistory (as `landing.load_log.read_history` does on DuckDB)."""
+    history = LoadHistory()
+    cursor.execute(
+        f"select table_name, file_path, content_hash, status, load_id "
+        f"from {RAW_SCHEMA}.{LOAD_LOG_TABLE} order by load_id"
+    )
+    for table, path, digest, status, load_id in cursor.fetchall():
+        history.status_by_file[(table, path, digest)] = status
+        if status == "loaded":
+            history.loaded_by_hash.setdefault((table, digest), path)
+        history.last_load_id = max(history.last_load_id, int(load_id))
+    parts = " union all ".join(
+        f'select max(_load_id) as m from {RAW_SCHEMA}."{t.name}"' for t in RAW_TABLES
+    )
+    cursor.execute(f"select max(m) from ({parts}) as loads")
+    raw_max = cursor.fetchone()
+    if raw_max and raw_max[0] is not None:
+        history.last_load_id = max(history.last_load_id, int(raw_max[0]))
+    return history
+
+
+def load_landing_postgres(
+    landing_dir: Path, conninfo: str, *, progress: Progress | None = None
+) -> LoadResult:
+    """Load every new landing file under `landing_dir` into PostgreSQL `raw` (see module doc).
+
+    Files whose bytes were loaded before add nothing; unreadable files are recorded as
+    failed and retried on the next run; the other files still load. Raises
+    PostgresLoadError when the database cannot be reached or another load is running.
+    """
+    import psycopg2
+
+    report = progress or (lambda _line: None)
+    discovery = discover_landing_files(Path(landing_dir))
+    result = LoadResult(warnings=list(discovery.warnings))
+    for warning in discovery.warnings:
+        report(f"warning: {warning}")
+
+    pg = _connect(conninfo)
+    reader = duckdb.connect()
+    try:
+        reader.execute("set enable_progress_bar = false")
+        with pg.cursor() as cursor:
+            cursor.execute("select pg_try_advisory_lock(%s)", [_LOAD_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                raise PostgresLoadError(
+                    "another omnireport load is running on this database; wait for it to "
+                    "finish, then run the load again"
+                )
+            try:
+                ensure_raw_schema_postgres(cursor)
+                pg.commit()
+            except psycopg2.Error as exc:
+                pg.rollback()
+                raise PostgresLoadError(
+                    f"cannot create the raw schema: {str(exc).strip()}; the user needs "
+                    "CREATE on the database (or an existing raw schema it owns)"
+                ) from exc
+            history = read_history_postgres(cursor)
+            pg.commit()
+            for landing_file in discovery.files:
+                outcome = _load_file(pg, cursor, reader, landing_file, history, report)
+                result.files.append(outcome)
+                result.rows_loaded_by_table[outcome.table] += outcome.rows
+    finally:
+        reader.close()
+        pg.close()  # also releases the advisory lock
+    return result
+
+
+def _load_file(
+    pg: Any,
+    cursor: Any,
+    reader: duckdb.DuckDBPyConnection,
+    landing_file: LandingFile,
+    history: LoadHistory,
+    report: Progress,
+) -> FileOutcome:
+    import psycopg2
+
+    table, path = landing_file.table, landing_file.relative_path
+    log = QmarkConnection(cursor)
+    try:
+        digest = content_hash(landing_file.path)
+        file_size = landing_file.path.stat().st_size
+    except OSError as exc:  # vanished or unreadable since discovery: retried next run
+        error = f"{path}: cannot read the file ({exc.strerror or exc})"
+        return _record_failure(pg, log, landing_file, "", 0, error, history.next_load_id(), history, report)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    recorded_status = history.status_by_file.get((table, path, digest))
+
+    loaded_as = history.loaded_by_hash.get((table, digest))
+    if loaded_as is not None:
+        if recorded_status is None:
+            entry = LogEntry(
+                history.next_load_id(), table, path, digest, file_size, 0, "already_loaded", None, now,
+            )
+            _in_transaction(pg, lambda: write_entry(log, entry, replaces_status=None))
+            history.status_by_file[(table, path, digest)] = "already_loaded"
+        same = "" if loaded_as == path else f" (same content as {loaded_as})"
+        report(f"skipped {path}: already loaded{same}")
+        return FileOutcome(table, path, digest, "already_loaded", 0)
+
+    report(f"loading {path} ...")
+    load_id = history.next_load_id()
+    replaces = "failed" if recorded_status == "failed" else None
+    stream: _CsvStream | None = None
+    try:
+        select = build_select(reader, landing_file)
+        stream = _CsvStream(_arrow_batches(reader, landing_file, select, load_id, now))
+        columns = RAW_TABLES_BY_NAME[table].columns
+        target_columns = ", ".join(sql_identifier(c) for c in (*columns, *LINEAGE_COLUMNS))
+        cursor.copy_expert(
+            f"copy {RAW_SCHEMA}.{sql_identifier(table)} ({target_columns}) from stdin "
+            "with (format csv, header false)",
+            stream,
+            size=1 << 20,
+        )
+        rows = stream.rows
+        write_entry(
+            log,
+            LogEntry(load_id, table, path, digest, file_size, rows, "loaded", None, now),
+            replaces_status=replaces,
+        )
+        pg.commit()
+    except (LandingFileError, duckdb.Error, OSError, psycopg2.DataError, psycopg2.IntegrityError,
+            psycopg2.errors.QueryCanceled) as exc:
+        pg.rollback()
+        cause = stream.error if stream is not None and stream.error is not None else exc
+        if isinstance(cause, _NOT_THE_FILES_FAULT):
+            raise cause from None
+        error = _error_text(cause, landing_file)
+        return _record_failure(pg, log, landing_file, digest, file_size, error, load_id, history, report)
+    except BaseException:
+        pg.rollback()
+        raise
+    history.status_by_file[(table, path, digest)] = "loaded"
+    history.loaded_by_hash[(table, digest)] = path
+    report(f"loading {path} ... {rows:,} rows")
+    return FileOutcome(table, path, digest, "loaded", rows)
+
+
+def _arrow_batches(
+    reader: duckdb.DuckDBPyConnection, landing_file: LandingFile, select: str, load_id: int, now: datetime
+) -> Iterator[Any]:
+    """The file's rows with their lineage columns, as Arrow record batches of text."""
+    columns = RAW_TABLES_BY_NAME[landing_file.table].columns
+    source_columns = ", ".join(sql_identifier(c) for c in columns)
+    loaded_at = now.isoformat(sep=" ", timespec="microseconds")
+    query = (
+        f"select {source_columns}, {sql_string(landing_file.relative_path)} as _source_file, "
+        f"_row_number, {int(load_id)} as _load_id, {sql_string(loaded_at)} as _loaded_at\n"
+        f"from (\n{select}\n) as file_rows"
+    )
+    yield from reader.sql(query).to_arrow_reader(_ROWS_PER_BATCH)
+
+
+class _CsvStream(io.RawIOBase):
+    """A file-like object COPY reads from: Arrow batches written as PostgreSQL CSV.
+
+    An error raised while reading the file (a bad CSV record, malformed JSON) is kept in
+    `error`: psycopg2 turns it into a cancelled COPY, and the caller reports the original.
+    """
+
+    def __init__(self, batches: Iterator[Any]) -> None:
+        super().__init__()
+        self._batches = batches
+        self._buffer = b""
+        self._offset = 0
+        self._done = False
+        self.rows = 0
+        self.error: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            while not self._done and (size < 0 or len(self._buffer) - self._offset < size):
+                batch = next(self._batches, None)
+                if batch is None:
+                    self._done = True
+                    break
+                self.rows += batch.num_rows
+                self._buffer = self._buffer[self._offset:] + _batch_csv(batch)
+                self._offset = 0
+        except BaseException as exc:
+            self.error = exc
+            raise
+        end = len(self._buffer) if size < 0 else min(len(self._buffer), self._offset + size)
+        chunk = self._buffer[self._offset:end]
+        self._offset = end
+        return chunk
+
+
+def _batch_csv(batch: Any) -> bytes:
+    import pyarrow.csv as pa_csv
+
+    sink = io.BytesIO()
+    # "needed": every string quoted (so "" is an empty string), null an empty field.
+    pa_csv.write_csv(batch, sink, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    return sink.getvalue()
+
+
+def _error_text(exc: BaseException, landing_file: LandingFile) -> str:
+    """`<path>: line <n>: <problem>` (no line when the reader gives none)."""
+    if _is_postgres_error(exc):
+        problem = str(getattr(exc, "pgerror", None) or exc).strip().splitlines()[0].removeprefix("ERROR:  ")
+        return f"{landing_file.relative_path}: PostgreSQL refused the rows: {problem}"
+    described = describe_read_error(exc, landing_file)
+    line = "" if described.line is None else f" line {described.line}:"
+    return f"{landing_file.relative_path}:{line} {described.problem}"
+
+
+def _is_postgres_error(exc: BaseException) -> bool:
+    import psycopg2
+
+    return isinstance(exc, psycopg2.Error)
+
+
+def _record_failure(
+    pg: Any,
+    log: QmarkConnection,
+    landing_file: LandingFile,
+    digest: str,
+    file_size: int,
+    error: str,
+    load_id: int,
+    history: LoadHistory,
+    report: Progress,
+) -> FileOutcome:
+    """Log the file as failed (one row per file and content, updated on each retry)."""
+    table, path = landing_file.table, landing_file.relative_path
+    recorded_status = history.status_by_file.get((table, path, digest))
+    replaces = "failed" if recorded_status == "failed" else None
+    entry = LogEntry(
+        load_id, table, path, digest, file_size, 0, "failed", error,
+        datetime.now(UTC).replace(tzinfo=None),
+    )
+    _in_transaction(pg, lambda: write_entry(log, entry, replaces_status=replaces))
+    history.status_by_file[(table, path, digest)] = "failed"
+    report(f"FAILED {error}")
+    return FileOutcome(table, path, digest, "failed", 0, error)
+
+
+def _in_transaction(pg: Any, work: Callable[[], None]) -> None:
+    try:
+        work()
+    except BaseException:
+        pg.rollback()
+        raise
+    pg.commit()
+
+
+# --- Serving -------------------------------------------------------------------------------
+
+
+def grant_reader_role(
+    conninfo: str, role: str = READER_ROLE, *, password: str | None = None
+) -> None:
+    """Create `role` where missing and let it read `marts` and nothing else.
+
+    - `usage` on schema marts, `select` on every table and view in it, and default
+      privileges so every table the connecting user (the one dbt builds with) creates
+      there later is readable too: the grant survives full rebuilds, where dbt replaces
+      each table by a new one.
+    - Nothing on raw, staging, quarantine, intermediate or audit; no write privilege
+      anywhere; `create`/`temporary` on the database stay as PostgreSQL grants them to
+      PUBLIC (revoke those from PUBLIC on a shared server).
+    - Without `password` the role cannot log in (grant it to people's own login roles:
+      `grant omnireport_reader to alice`); with one, it logs in with that password.
+    Idempotent: run it after every build, or once after the first.
+    """
+    import psycopg2
+    from psycopg2 import sql
+
+    if not role or not role.replace("_", "").isalnum():
+        raise ValueError(f"role name {role!r}: use letters, digits and underscores only")
+    ident = sql.Identifier(role)
+    schema = sql.Identifier(SERVED_SCHEMA)
+    pg = _connect(conninfo)
+    try:
+        with pg.cursor() as cursor:
+            cursor.execute("select 1 from pg_roles where rolname = %s", [role])
+            if cursor.fetchone() is None:
+                cursor.execute(sql.SQL("create role {} nologin").format(ident))
+            if password is not None:
+                cursor.execute(sql.SQL("alter role {} login password %s").format(ident), [password])
+            cursor.execute(sql.SQL("create schema if not exists {}").format(schema))
+            cursor.execute(sql.SQL("grant usage on schema {} to {}").format(schema, ident))
+            cursor.execute(sql.SQL("grant select on all tables in schema {} to {}").format(schema, ident))
+            cursor.execute(
+                sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(schema, ident)
+            )
+        pg.commit()
+    except psycopg2.Error as exc:
+        pg.rollback()
+        raise PostgresLoadError(
+            f"cannot grant {SERVED_SCHEMA} to role {role}: {str(exc).strip()}; the connecting "
+            "user needs CREATEROLE (or an existing role) and must own the marts schema"
+        ) from exc
+    finally:
+        pg.close()

@@ -1,0 +1,92 @@
+"""Connection settings of the dbt targets, read from the environment.
+
+The dbt profile (dbt_project/profiles.yml) reads the same variables with the same
+defaults, so the loader and dbt always talk to the same database. A password is never
+stored in the repository: set OMNIREPORT_PG_PASSWORD (or use a ~/.pgpass file and leave
+it empty).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+TARGETS: tuple[str, ...] = ("duckdb", "postgres")
+DEFAULT_TARGET = "duckdb"
+
+PG_HOST_ENV = "OMNIREPORT_PG_HOST"
+PG_PORT_ENV = "OMNIREPORT_PG_PORT"
+PG_USER_ENV = "OMNIREPORT_PG_USER"
+PG_PASSWORD_ENV = "OMNIREPORT_PG_PASSWORD"
+PG_DBNAME_ENV = "OMNIREPORT_PG_DBNAME"
+
+# Same defaults as the env_var() calls of the `postgres` output in profiles.yml.
+PG_DEFAULTS: dict[str, str] = {
+    PG_HOST_ENV: "127.0.0.1",
+    PG_PORT_ENV: "5432",
+    PG_USER_ENV: "omnireport",
+    PG_PASSWORD_ENV: "",
+    PG_DBNAME_ENV: "omnireport",
+}
+
+
+class TargetSettingsError(ValueError):
+    """A target setting from the environment that cannot work."""
+
+
+@dataclass(frozen=True)
+class PostgresTarget:
+    """Where the `postgres` dbt target and the PostgreSQL loader connect."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    dbname: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> PostgresTarget:
+        """Read OMNIREPORT_PG_HOST/PORT/USER/PASSWORD/DBNAME (defaults as in profiles.yml)."""
+        source = os.environ if env is None else env
+        values = {name: source.get(name) or default for name, default in PG_DEFAULTS.items()}
+        port_text = values[PG_PORT_ENV].strip()
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise TargetSettingsError(
+                f"{PG_PORT_ENV}={values[PG_PORT_ENV]!r} is not a TCP port: set it to a number "
+                "between 1 and 65535 (the PostgreSQL default is 5432)"
+            )
+        return cls(
+            host=values[PG_HOST_ENV],
+            port=int(port_text),
+            user=values[PG_USER_ENV],
+            password=source.get(PG_PASSWORD_ENV, ""),
+            dbname=values[PG_DBNAME_ENV],
+        )
+
+    def conninfo(self) -> str:
+        """A libpq connection string (psycopg2.connect accepts it)."""
+        parts = {"host": self.host, "port": str(self.port), "user": self.user, "dbname": self.dbname}
+        if self.password:
+            parts["password"] = self.password
+        return " ".join(f"{key}={_libpq_quote(value)}" for key, value in parts.items())
+
+    def dbt_env(self) -> dict[str, str]:
+        """The environment variables that point dbt's `postgres` output at this database."""
+        return {
+            PG_HOST_ENV: self.host,
+            PG_PORT_ENV: str(self.port),
+            PG_USER_ENV: self.user,
+            PG_PASSWORD_ENV: self.password,
+            PG_DBNAME_ENV: self.dbname,
+        }
+
+    def describe(self) -> str:
+        """Where it points, for messages (never the password)."""
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+
+def _libpq_quote(value: str) -> str:
+    if value and not any(ch in value for ch in " '\\"):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
