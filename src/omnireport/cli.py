@@ -3,7 +3,13 @@
     omnireport run     load new landing files, then build and test every dbt model
     omnireport load    load new landing files into raw only
     omnireport build   build and test dbt models only (optionally a --select)
+    omnireport status  the last run, the last publish, freshness and quarantined rows
     omnireport prepare parse the dbt project so `dagster dev` / `dagster definitions validate` can load
+
+run, load and build take the warehouse's writer lock (``<warehouse>.lock``, shared with
+Dagster runs): when another writer holds it they wait up to ``--wait SECONDS`` (default
+0), then stop with exit code 1 naming the holder. A successful run (and a full build)
+publishes the marts to the snapshot readers open (``omnireport.publish.snapshot_path``).
 
 Exit codes: 0 everything succeeded, 1 something failed (the message says what and what
 to do), 2 the command line was wrong (unknown time zone, bad SLA list, missing folder).
@@ -102,6 +108,28 @@ def _add_paths(parser: argparse.ArgumentParser, *, landing: bool) -> None:
     )
 
 
+def parse_wait_seconds(value: str) -> float:
+    """Seconds to wait for the writer lock: a number >= 0."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"invalid --wait {value!r}: give seconds >= 0, e.g. 600")
+    return seconds
+
+
+def _add_wait(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=parse_wait_seconds,
+        default=0.0,
+        help="when another run is writing the warehouse, wait this long for it before "
+        "giving up with exit code 1 (default 0: give up at once)",
+    )
+
+
 def _add_dbt_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timezone",
@@ -142,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_paths(run, landing=True)
     _add_dbt_options(run)
+    _add_wait(run)
 
     load = commands.add_parser(
         "load",
@@ -150,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         "A file that cannot be read is reported and loads nothing; the others still load.",
     )
     _add_paths(load, landing=True)
+    _add_wait(load)
 
     build = commands.add_parser(
         "build",
@@ -162,6 +192,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--exclude", metavar="SELECTOR", help="dbt exclusion")
     _add_dbt_options(build)
+    _add_wait(build)
+
+    status = commands.add_parser(
+        "status",
+        help="the last run, the last publish, freshness, quarantined rows per table",
+        description="Print the last run and its result, the last publish (time and snapshot "
+        "path), the newest event in the data and its age, and the rows quarantined per raw "
+        "table with the change since the previous publish. Reads the run history beside the "
+        "warehouse, never the warehouse itself, so it answers while a build runs.",
+    )
+    _add_paths(status, landing=False)
 
     prepare = commands.add_parser(
         "prepare",
@@ -244,7 +285,22 @@ def _report_failures(outcome: RunOutcome, settings: Settings) -> None:
 
 
 def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool) -> RunOutcome:
+    from omnireport.guard import warehouse_lock
+
     settings = _settings(args)
+    if args.wait > 0:
+        _say(f"Waiting up to {args.wait:g} s for the warehouse's writer lock ...")
+    with warehouse_lock(
+        settings.warehouse, wait_seconds=args.wait, purpose=f"omnireport {args.command}"
+    ):
+        return _execute_locked(args, settings, job_name, needs_dbt_config=needs_dbt_config)
+
+
+def _execute_locked(
+    args: argparse.Namespace, settings: Settings, job_name: str, *, needs_dbt_config: bool
+) -> RunOutcome:
+    from omnireport.status import append_history, now_utc
+
     started = time.perf_counter()
     dbt_config = None
     if needs_dbt_config:
@@ -275,12 +331,45 @@ def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool)
         _say(format_summary(collect_summary(settings.warehouse, outcome.rows_loaded)))
     _report_failures(outcome, settings)
     elapsed = time.perf_counter() - started
+    if needs_dbt_config:
+        _report_snapshot(outcome, settings)
+    append_history(
+        settings,
+        {
+            "kind": "run",
+            "source": "cli",
+            "run_id": outcome.run_id,
+            "job": f"omnireport {args.command}",
+            "finished_at": now_utc(),
+            "ok": outcome.ok,
+            "seconds": round(elapsed, 1),
+            "problems": (
+                outcome.failed_files + outcome.failed_dbt_nodes + outcome.failed_checks
+                + outcome.step_errors
+            )[:20],
+        },
+    )
     _say(
         f"\n{'OK' if outcome.ok else 'FAILED'}: omnireport {args.command} "
         f"{'finished' if outcome.ok else 'did not complete'} in {elapsed:.1f} s "
         f"(warehouse {settings.warehouse})."
     )
     return outcome
+
+
+def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
+    from omnireport.publish import snapshot_path
+
+    if outcome.snapshot:
+        _say(f"\nPublished snapshot for readers: {outcome.snapshot}")
+        return
+    snapshot = snapshot_path(settings.warehouse)
+    kept = (
+        f"readers keep the previous snapshot {snapshot}"
+        if snapshot.is_file()
+        else f"no snapshot exists yet at {snapshot}"
+    )
+    _say(f"\nNot published ({'build failed' if not outcome.ok else 'partial build'}): {kept}.")
 
 
 def _dbt_selection(defs: Definitions, select: str, exclude: str) -> list[AssetKey]:
@@ -316,6 +405,11 @@ def _run_command(args: argparse.Namespace) -> int:
             "`dagster dev -m omnireport.orchestration.definitions`."
         )
         return EXIT_OK
+    if args.command == "status":
+        from omnireport.status import format_status
+
+        _say(format_status(_settings(args)))
+        return EXIT_OK
     job = {"run": FULL_BUILD_JOB, "load": LOAD_JOB, "build": DBT_BUILD_JOB}[args.command]
     outcome = _execute(args, job, needs_dbt_config=args.command != "load")
     return EXIT_OK if outcome.ok else EXIT_FAILED
@@ -333,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"omnireport {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (FileNotFoundError, RuntimeError) as error:
+    except (FileNotFoundError, RuntimeError) as error:  # WarehouseBusyError is a RuntimeError
         print(f"omnireport {args.command}: FAILED: {error}", file=sys.stderr)
         return EXIT_FAILED
 

@@ -84,5 +84,5 @@ def test_assets_are_grouped_by_layer_and_sources_are_raw(prepared):
         ancestors |= set(graph.get(key).parent_keys)
     assert AssetKey(["raw", "sessions"]) in ancestors
     assert {job.name for job in defs.jobs} == {
-        "omnireport_full_build", "omnireport_load", "omnireport_dbt_build",
+        "omnireport_full_build", "omnireport_incremental", "omnireport_load", "omnireport_dbt_build",
     }

@@ -21,6 +21,7 @@ from dagster import AssetCheckSeverity, AssetKey, Definitions
 from omnireport.contract import RAW_SCHEMA
 from omnireport.orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig
 from omnireport.orchestration.assets.landing import LANDING_CHECK_NAME
+from omnireport.orchestration.assets.publish import PUBLISH_ASSET_KEY
 from omnireport.settings import Settings
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
@@ -38,6 +39,8 @@ class RunOutcome:
     failed_dbt_nodes: list[str] = field(default_factory=list)
     step_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    snapshot: str | None = None
+    run_id: str = ""
 
     @property
     def ok(self) -> bool:
@@ -98,10 +101,14 @@ def execute_job(
         raise_on_error=False,
         asset_selection=list(asset_selection) if asset_selection is not None else None,
     )
-    outcome = RunOutcome(success=result.success, seconds=time.time() - started)
+    outcome = RunOutcome(
+        success=result.success, seconds=time.time() - started, run_id=result.run_id
+    )
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
         key = materialization.asset_key
+        if key == PUBLISH_ASSET_KEY:
+            outcome.snapshot = str(_metadata_value(materialization.metadata["snapshot"]))
         if key.path[0] == RAW_SCHEMA and "rows_loaded_this_run" in materialization.metadata:
             outcome.rows_loaded[key.path[-1]] = int(
                 _metadata_value(materialization.metadata["rows_loaded_this_run"])

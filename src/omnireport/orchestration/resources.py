@@ -9,7 +9,10 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagster import ConfigurableResource, get_dagster_logger
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
 from dagster_dbt import DbtCliResource
 from packaging import version
 
@@ -41,6 +44,34 @@ class WarehouseResource(ConfigurableResource):
             warehouse=str(settings.warehouse),
             dbt_project_dir=str(settings.dbt_project_dir),
         )
+
+
+class WriterLockResource(ConfigurableResource):
+    """Holds the warehouse's one-writer lock (``omnireport.guard``) for the whole run.
+
+    Every asset that writes the warehouse requires it; with the in-process executor it is
+    set up once per run, so a Dagster run and an ``omnireport run`` never overlap. The
+    command line takes the same lock first and the run re-enters it.
+    """
+
+    warehouse: str
+    wait_seconds: float = 0.0
+
+    @contextmanager
+    def yield_for_execution(self, context: InitResourceContext) -> Iterator[WriterLockResource]:
+        from omnireport.guard import warehouse_lock
+
+        job = context.dagster_run.job_name if context.dagster_run else "?"
+        with warehouse_lock(
+            Path(self.warehouse),
+            wait_seconds=self.wait_seconds,
+            purpose=f"dagster run {context.run_id} of {job}",
+        ):
+            yield self
+
+    @classmethod
+    def from_settings(cls, settings: Settings, wait_seconds: float = 0.0) -> WriterLockResource:
+        return cls(warehouse=str(settings.warehouse), wait_seconds=wait_seconds)
 
 
 class ProgressResource(ConfigurableResource):

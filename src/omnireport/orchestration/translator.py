@@ -17,7 +17,10 @@ from dagster_dbt import DagsterDbtTranslator
 
 from omnireport.contract import RAW_SCHEMA
 
-LAYERS: tuple[str, ...] = ("raw", "staging", "quarantine", "intermediate", "marts", "audit")
+# The dbt layers, then "published": the snapshot readers open (assets/publish.py), not a dbt schema.
+LAYERS: tuple[str, ...] = (
+    "raw", "staging", "quarantine", "intermediate", "marts", "audit", "published",
+)
 
 
 def _relation_name(dbt_resource_props: Mapping[str, Any]) -> str:

@@ -8,19 +8,26 @@ can parse partially and keep its run results where the command line reads them.
 
 import json
 import os
+import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetsDefinition, Config
+from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEventType
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
-from omnireport.orchestration.resources import ProgressResource, WarehouseResource
+from omnireport.contract import RAW_SCHEMA
+from omnireport.orchestration.resources import (
+    ProgressResource,
+    WarehouseResource,
+    WriterLockResource,
+)
 from omnireport.orchestration.translator import OmnireportDbtTranslator
 
 DBT_ASSETS_NAME = "dbt_models"
+MARTS_SCHEMA = "marts"
 
 
 class DbtBuildConfig(Config):
@@ -34,6 +41,11 @@ class DbtBuildConfig(Config):
         default=None, description="dbt var sla_minutes; the project default when unset."
     )
     full_refresh: bool = Field(default=False, description="Rebuild incremental models.")
+    only_touched: bool = Field(
+        default=False,
+        description="Build only the models (and their tests) downstream of the raw tables that "
+        "received rows earlier in this run (source:crm.<table>+); nothing when none did.",
+    )
 
 
 def dbt_vars(config: DbtBuildConfig) -> dict[str, Any]:
@@ -46,9 +58,55 @@ def dbt_vars(config: DbtBuildConfig) -> dict[str, Any]:
     return values
 
 
-def dbt_build_args(config: DbtBuildConfig) -> list[str]:
-    """Arguments of ``dbt build`` for this config."""
+def untouched_nodes(manifest: Mapping[str, Any], tables: Iterable[str]) -> list[str]:
+    """Names of the models, seeds, snapshots and tests to leave out of an incremental build:
+    those NOT downstream of ``crm.<table>``, except the marts, which are always rebuilt.
+
+    The marts are thin tables on the intermediate ones, and rebuilding them all lets the
+    publish step (which depends on every mart, and Dagster skips a step when an input was
+    not produced) run after every incremental build. dagster-dbt always selects every model
+    of an unsubsetted run (``--select fqn:*``, and dbt unions several ``--select``), so the
+    selection is expressed as ``--exclude <everything else>``.
+    """
+    wanted = set(tables)
+    frontier = [
+        unique_id
+        for unique_id, source in manifest.get("sources", {}).items()
+        if source.get("source_name") == "crm" and source.get("name") in wanted
+    ]
+    touched: set[str] = set()
+    child_map = manifest.get("child_map", {})
+    nodes = manifest.get("nodes", {})
+    marts = [
+        unique_id
+        for unique_id, node in nodes.items()
+        if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA
+    ]
+    for mart in marts:
+        touched.add(mart)
+        touched.update(
+            child for child in child_map.get(mart, []) if child.startswith("test.")
+        )
+    while frontier:
+        node = frontier.pop()
+        for child in child_map.get(node, []):
+            if child not in touched:
+                touched.add(child)
+                frontier.append(child)
+    return sorted(
+        node["name"]
+        for unique_id, node in nodes.items()
+        if node.get("resource_type") in {"model", "seed", "snapshot", "test"}
+        and unique_id not in touched
+    )
+
+
+def dbt_build_args(config: DbtBuildConfig, exclude: Iterable[str] = ()) -> list[str]:
+    """Arguments of ``dbt build`` for this config (``exclude``: dbt node names left out)."""
     args = ["build", "--exclude-resource-type", "unit_test"]
+    exclude = list(exclude)
+    if exclude:
+        args += ["--exclude", " ".join(exclude)]
     if config.full_refresh:
         args.append("--full-refresh")
     values = dbt_vars(config)
@@ -71,6 +129,33 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """Make sure dbt has exited before the step ends (and the writer lock can be released):
+    a failure while streaming its events must not leave it writing the warehouse."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def tables_loaded_in_run(context: AssetExecutionContext) -> list[str]:
+    """The raw tables whose landing load added rows earlier in this run (sorted)."""
+    records = context.instance.all_logs(
+        context.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
+    )
+    tables = set()
+    for record in records:
+        materialization = record.dagster_event.event_specific_data.materialization  # type: ignore[union-attr]
+        key = materialization.asset_key
+        rows = materialization.metadata.get("rows_loaded_this_run")
+        if key.path[0] == RAW_SCHEMA and rows is not None and int(getattr(rows, "value", rows)) > 0:
+            tables.add(key.path[-1])
+    return sorted(tables)
+
+
 def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
     """The dbt models of ``project`` (its manifest must exist: see ``ensure_manifest``)."""
 
@@ -86,15 +171,29 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         dbt: DbtCliResource,
         warehouse: WarehouseResource,
         progress: ProgressResource,
+        writer_lock: WriterLockResource,
     ) -> Iterator[Any]:
         settings = warehouse.settings()
-        args = dbt_build_args(config)
-        progress.report(f"Building dbt models into {settings.warehouse} (dbt {' '.join(args)}) ...")
+        exclude: list[str] = []
+        if config.only_touched:
+            touched = tables_loaded_in_run(context)
+            if not touched:
+                progress.report("No raw table received rows in this run: no dbt model to rebuild.")
+                return
+            progress.report(f"Rebuilding what the new rows of {', '.join(touched)} touch ...")
+            manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+            exclude = untouched_nodes(manifest, touched)
+        args = dbt_build_args(config, exclude)
+        shown = " ".join(args) if len(" ".join(args)) < 300 else " ".join(args)[:300] + " ..."
+        progress.report(f"Building dbt models into {settings.warehouse} (dbt {shown}) ...")
         # profiles.yml reads the warehouse path from OMNIREPORT_WAREHOUSE; dbt inherits it.
         started = time.perf_counter()
         with _environment(settings.dbt_env()):
             invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_path)
-            yield from invocation.stream()
+            try:
+                yield from invocation.stream()
+            finally:
+                _stop(invocation.process)
         progress.report(f"dbt build finished in {time.perf_counter() - started:.1f} s.")
 
     return dbt_models

@@ -24,7 +24,11 @@ from dagster import (
 )
 
 from omnireport.contract import RAW_SCHEMA, RAW_TABLES
-from omnireport.orchestration.resources import ProgressResource, WarehouseResource
+from omnireport.orchestration.resources import (
+    ProgressResource,
+    WarehouseResource,
+    WriterLockResource,
+)
 
 LANDING_CHECK_NAME = "landing_files_loaded"
 LANDING_ASSET_NAME = "landing_load"
@@ -111,6 +115,7 @@ def build_landing_assets() -> AssetsDefinition:
         context: AssetExecutionContext,
         warehouse: WarehouseResource,
         progress: ProgressResource,
+        writer_lock: WriterLockResource,
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         from omnireport.landing.loader import load_landing  # the loader imports pandas & co.
 

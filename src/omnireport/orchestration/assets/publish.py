@@ -1,0 +1,109 @@
+"""The publish asset: after the marts and their error-severity checks, swap in a new snapshot.
+
+It runs only when every upstream step succeeded (a failed dbt model or test fails the dbt
+step, and Dagster skips what depends on it), and it refuses to publish when any
+error-severity asset check of this run failed (a landing file that could not be loaded, a
+blocking Great Expectations check, ...). It records the publish in the run history, with
+the quarantined rows per raw table and the newest event of the data, read while the run
+still holds the writer lock.
+"""
+
+from collections.abc import Sequence
+
+from dagster import (
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    DagsterEventType,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from omnireport.orchestration.resources import (
+    ProgressResource,
+    WarehouseResource,
+    WriterLockResource,
+)
+
+PUBLISH_ASSET_KEY = AssetKey(["published", "marts_snapshot"])
+PUBLISH_GROUP = "published"
+
+
+def failed_error_checks(context: AssetExecutionContext) -> list[str]:
+    """The error-severity asset checks that failed earlier in this run."""
+    records = context.instance.all_logs(
+        context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+    )
+    failed = []
+    for record in records:
+        evaluation = record.dagster_event.event_specific_data  # type: ignore[union-attr]
+        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
+            failed.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}")
+    return sorted(failed)
+
+
+def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
+    """The publish asset, downstream of every ``marts`` asset."""
+
+    @asset(
+        key=PUBLISH_ASSET_KEY,
+        group_name=PUBLISH_GROUP,
+        deps=list(marts),
+        kinds={"duckdb"},
+        description=(
+            "The published snapshot that readers open: every relation of schema marts copied "
+            "into a separate DuckDB file (storage v1.4.0) and swapped in atomically."
+        ),
+    )
+    def marts_snapshot(
+        context: AssetExecutionContext,
+        warehouse: WarehouseResource,
+        progress: ProgressResource,
+        writer_lock: WriterLockResource,
+    ) -> MaterializeResult:
+        from omnireport.publish import publish
+        from omnireport.status import append_history, collect_health
+
+        settings = warehouse.settings()
+        failed = failed_error_checks(context)
+        if failed:
+            raise Failure(
+                description=(
+                    f"not published: {len(failed)} error-severity check(s) failed in this run "
+                    f"({', '.join(failed[:10])}); readers keep the previous snapshot"
+                ),
+            )
+        result = publish(settings.warehouse, run_id=context.run_id)
+        health = collect_health(settings.warehouse)
+        append_history(
+            settings,
+            {
+                "kind": "publish",
+                "run_id": context.run_id,
+                "job": context.job_name,
+                "published_at": result.published_at,
+                "snapshot": str(result.snapshot),
+                "tables": result.tables,
+                "quarantined": health.quarantined,
+                "newest_event_at": health.newest_event_at,
+            },
+        )
+        progress.report(
+            f"Published {len(result.tables)} marts relations to {result.snapshot} "
+            f"({result.seconds:.1f} s)."
+        )
+        return MaterializeResult(
+            metadata={
+                "snapshot": MetadataValue.path(str(result.snapshot)),
+                "published_at": result.published_at,
+                "relations": len(result.tables),
+                "rows": MetadataValue.json(result.tables),
+                "newest_event_at": health.newest_event_at or "",
+                "quarantined_rows": sum((health.quarantined or {}).values()),
+            }
+        )
+
+    return marts_snapshot
