@@ -171,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(run, landing=True)
     _add_dbt_options(run)
     _add_wait(run)
+    run.add_argument(
+        "--target",
+        choices=["duckdb", "postgres"],
+        default="duckdb",
+        help="warehouse: the DuckDB file (default, through Dagster) or PostgreSQL from the "
+        "OMNIREPORT_PG_* variables (COPY load, dbt build, reader role granted)",
+    )
 
     load = commands.add_parser(
         "load",
@@ -211,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
         "code location (omnireport.orchestration.definitions) can load.",
     )
     _add_paths(prepare, landing=False)
+
+    from omnireport.generate.cli import add_generate_parser
+    from omnireport.report.cli import add_report_parser
+
+    add_report_parser(commands)
+    add_generate_parser(commands)
     return parser
 
 
@@ -405,11 +418,34 @@ def _run_command(args: argparse.Namespace) -> int:
             "`dagster dev -m omnireport.orchestration.definitions`."
         )
         return EXIT_OK
+    if args.command == "report":
+        from omnireport.report.cli import run_report
+
+        return run_report(args)
+    if args.command == "generate":
+        from omnireport.generate.cli import run_generate
+
+        return run_generate(args)
     if args.command == "status":
         from omnireport.status import format_status
 
         _say(format_status(_settings(args)))
         return EXIT_OK
+    if args.command == "run" and args.target == "postgres":
+        from omnireport.warehouse.postgres_run import run_on_postgres
+
+        settings = _settings(args)
+        dbt_vars = {}
+        if args.timezone:
+            dbt_vars["report_timezone"] = args.timezone
+        if args.sla:
+            dbt_vars["sla_minutes"] = args.sla
+        ok = run_on_postgres(
+            settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars,
+            full_refresh=args.full_refresh, say=_say,
+        )
+        _say(f"\n{'OK' if ok else 'FAILED'}: omnireport run --target postgres")
+        return EXIT_OK if ok else EXIT_FAILED
     job = {"run": FULL_BUILD_JOB, "load": LOAD_JOB, "build": DBT_BUILD_JOB}[args.command]
     outcome = _execute(args, job, needs_dbt_config=args.command != "load")
     return EXIT_OK if outcome.ok else EXIT_FAILED

@@ -1,7 +1,8 @@
-"""Where the report reads from: ONE function opens the warehouse, read-only.
+"""Where the report reads from: ONE function picks the file, another opens it read-only.
 
-When the published snapshot exists (issue 4), point :func:`report_database` at it;
-nothing else in the report knows the file.
+The report reads the published snapshot of a warehouse (omnireport.publish), so it works
+while a build writes the warehouse and never shows a failed build. A warehouse that has
+never been published is read directly; a snapshot path can also be given as --warehouse.
 """
 
 from __future__ import annotations
@@ -25,16 +26,23 @@ class BuildInfo:
     built_at: dt.datetime
 
     def describe(self) -> str:
-        return f"warehouse {self.path} (build time {self.built_at:%Y-%m-%d %H:%M:%S %Z})"
+        kind = "published snapshot" if self.path.name.endswith(".published.duckdb") else "warehouse"
+        return f"{kind} {self.path} (build time {self.built_at:%Y-%m-%d %H:%M:%S %Z})"
 
 
 def report_database(warehouse: Path | str | None = None) -> Path:
-    """The file the report reads: ``warehouse`` if given, else the configured warehouse."""
-    if warehouse is not None:
-        return Path(warehouse).expanduser().resolve()
-    from omnireport.settings import load_settings
+    """The file the report reads: the published snapshot of ``warehouse`` (or of the
+    configured warehouse) when it exists, else the warehouse itself."""
+    from omnireport.publish import snapshot_path
 
-    return load_settings().warehouse
+    if warehouse is not None:
+        path = Path(warehouse).expanduser().resolve()
+    else:
+        from omnireport.settings import load_settings
+
+        path = load_settings().warehouse
+    snapshot = snapshot_path(path)
+    return snapshot if snapshot.is_file() and snapshot != path else path
 
 
 def build_info(path: Path) -> BuildInfo:
