@@ -189,13 +189,20 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str | Non
 
 
 def tag_lookup_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """Tag id and name: the marts have no tag dimension, so names come from the staged tags
-    when the file has them, else from current session tags; ids also from tag stats."""
-    staged = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'staging' and table_name = 'stg_crm__tags'"
-    ).fetchone()[0]
-    extra = "union all select tag_id, tag_name from staging.stg_crm__tags" if staged else ""
+    """Tag id and name: from the tag dimension marts.dim_tags (staging's tags in a warehouse
+    built before it existed), plus the ids seen in the current session tags and tag stats."""
+    def has(schema: str, table: str) -> bool:
+        return con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0] > 0
+
+    if has("marts", "dim_tags"):
+        extra = "union all select tag_id, tag_name from marts.dim_tags"
+    elif has("staging", "stg_crm__tags"):
+        extra = "union all select tag_id, tag_name from staging.stg_crm__tags"
+    else:
+        extra = ""
     return f"""
         select tag_id, max(tag_name) as tag_name
         from (
