@@ -195,7 +195,7 @@ def tag_lookup_sql(con: duckdb.DuckDBPyConnection) -> str:
         return con.execute(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
             [schema, table],
-        ).fetchone()[0] > 0
+        ).fetchall()[0][0] > 0
 
     if has("marts", "dim_tags"):
         extra = "union all select tag_id, tag_name from marts.dim_tags"
