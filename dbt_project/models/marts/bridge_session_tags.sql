@@ -1,8 +1,19 @@
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_changed_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions']) }}
+
 with
 
 current_tags as (
 
     select * from {{ ref('int_session_tags_current') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

@@ -1,11 +1,23 @@
 {#- The session-by-agent participation fact, as computed once in int_agent_participations;
     one sla_<X>m flag per value of var sla_minutes (see the model's YAML). -#}
 
+{%- set incremental_scope = [('session_id', 'int_incremental_rebuilt_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_rebuilt_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_sessions']) }}
+
+
 with
 
 participations as (
 
     select * from {{ ref('int_agent_participations') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

@@ -1,8 +1,19 @@
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='message_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_changed_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions']) }}
+
 with
 
 messages as (
 
     select * from {{ ref('int_messages_classified') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

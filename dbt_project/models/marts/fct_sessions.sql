@@ -1,8 +1,19 @@
+{%- set incremental_scope = [('session_id', 'int_incremental_rebuilt_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_rebuilt_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_sessions']) }}
+
 with
 
 sessions as (
 
     select * from {{ ref('int_session_metrics') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
@@ -39,6 +50,7 @@ categories as (
 tag_names as (
 
     select * from {{ ref('int_session_tag_names') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

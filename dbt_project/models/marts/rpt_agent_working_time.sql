@@ -1,8 +1,19 @@
+{%- set incremental_scope = [('user_id', 'int_incremental_changed_agents', 'user_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='user_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('user_id', 'int_incremental_changed_agents', 'user_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_agents']) }}
+
 with
 
 pauses as (
 
     select * from {{ ref('int_agent_pauses') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

@@ -1,8 +1,19 @@
+{%- set incremental_scope = [('started_date', 'int_incremental_rebuilt_dates', 'started_date')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='started_date',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('started_date', 'int_incremental_rebuilt_dates', 'started_date')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_dates']) }}
+
 with
 
 sessions as (
 
     select * from {{ ref('fct_sessions') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

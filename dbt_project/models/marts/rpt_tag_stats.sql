@@ -1,8 +1,19 @@
+{%- set incremental_scope = [('event_date', 'int_incremental_rebuilt_tag_dates', 'event_date')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_date',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('event_date', 'int_incremental_rebuilt_tag_dates', 'event_date')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_tag_dates']) }}
+
 with
 
 tag_events as (
 
     select * from {{ ref('int_tag_events_counted') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

@@ -5,6 +5,17 @@
     agent's support time in a completed session (its last message at or before done_at
     minus its first message in the session) and one sla_<X>m flag per var sla_minutes. -#}
 
+{%- set incremental_scope = [('session_id', 'int_incremental_rebuilt_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_rebuilt_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_sessions']) }}
+
+
 with
 
 sessions as (
@@ -18,6 +29,7 @@ sessions as (
         first_responder_user_id,
         waiting_time_s
     from {{ ref('int_session_metrics') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
@@ -29,6 +41,7 @@ agent_messages as (
         sent_at
     from {{ ref('int_messages_classified') }}
     where sender_kind = 'agent'
+    {{ omnireport.incremental_scope_filter(incremental_scope, 'and') }}
 
 ),
 

@@ -4,6 +4,17 @@
     it. A pause with no such event is open and has no duration. Order is
     (event_at, event_id). pause_date is the local date of the start. -#}
 
+{%- set incremental_scope = [('user_id', 'int_incremental_changed_agents', 'user_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='pause_event_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('user_id', 'int_incremental_changed_agents', 'user_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_agents']) }}
+
+
 with
 
 events as (
@@ -14,6 +25,7 @@ events as (
         status,
         event_at
     from {{ ref('stg_crm__agent_status_events') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

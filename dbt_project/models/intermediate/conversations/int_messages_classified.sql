@@ -3,17 +3,30 @@
     automatic replies and bot messages, never support). A message whose session is
     missing or quarantined is late (section 4, 6.11) and held out until it arrives. -#}
 
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='message_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_changed_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions']) }}
+
+
 with
 
 messages as (
 
     select * from {{ ref('stg_crm__messages') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
 sessions as (
 
     select session_id from {{ ref('stg_crm__sessions') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

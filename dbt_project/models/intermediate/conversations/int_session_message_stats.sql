@@ -3,6 +3,17 @@
     message at or before done_at. Time order is (sent_at, message_id). Page messages
     take no part. Sessions without a contact or agent message have no row here. -#}
 
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_changed_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions']) }}
+
+
 with
 
 sessions as (
@@ -13,6 +24,7 @@ sessions as (
         started_at,
         done_at
     from {{ ref('stg_crm__sessions') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
@@ -26,6 +38,7 @@ support_messages as (
         agent_user_id
     from {{ ref('int_messages_classified') }}
     where sender_kind in ('contact', 'agent')
+    {{ omnireport.incremental_scope_filter(incremental_scope, 'and') }}
 
 ),
 

@@ -3,6 +3,17 @@
     session durations, average reply time and the session type. Fine points 6.9,
     6.14-6.17 apply. Durations are exact seconds. -#}
 
+{%- set incremental_scope = [('session_id', 'int_incremental_rebuilt_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_rebuilt_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_sessions']) }}
+
+
 {%- set unanswered_window_s = var('unanswered_window_hours') * 3600 -%}
 
 with
@@ -10,12 +21,14 @@ with
 sessions as (
 
     select * from {{ ref('stg_crm__sessions') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
 message_stats as (
 
     select * from {{ ref('int_session_message_stats') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
@@ -26,6 +39,7 @@ reply_stats as (
         count(*) as reply_count,
         avg(reply_time_s) as avg_response_time_s
     from {{ ref('int_session_replies') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
     group by session_id
 
 ),

@@ -5,6 +5,17 @@
     Each segment (the messages after the n-th agent message up to and including the
     next one) holds at most one agent message, which ends it. -#}
 
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_changed_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions']) }}
+
+
 with
 
 support_messages as (
@@ -17,6 +28,7 @@ support_messages as (
         agent_user_id
     from {{ ref('int_messages_classified') }}
     where sender_kind in ('contact', 'agent')
+    {{ omnireport.incremental_scope_filter(incremental_scope, 'and') }}
 
 ),
 

@@ -2,6 +2,17 @@
     point, without duplicates or null names (CONTRACT.md 6.22). A current tag whose
     tag_id is not loaded adds nothing. -#}
 
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_changed_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions']) }}
+
+
 with
 
 current_tags as (
@@ -10,6 +21,7 @@ current_tags as (
         session_id,
         tag_id
     from {{ ref('int_session_tags_current') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 

@@ -2,6 +2,17 @@
     current when its last event for that session, in (event_at, tag_event_id) order,
     is `added`. -#}
 
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='session_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_changed_sessions', 'session_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions']) }}
+
+
 with
 
 session_tag_events as (
@@ -14,6 +25,7 @@ session_tag_events as (
         event_at
     from {{ ref('int_tag_events_counted') }}
     where session_id is not null
+    {{ omnireport.incremental_scope_filter(incremental_scope, 'and') }}
 
 ),
 

@@ -2,11 +2,23 @@
     events whose session is loaded. An event whose session is missing or quarantined is
     late and held out of the tag marts until the session arrives. -#}
 
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id'), ('tag_event_id', 'int_incremental_changed_tag_events', 'tag_event_id')] -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='tag_event_id',
+    on_schema_change='fail',
+    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_changed_sessions', 'session_id'), ('tag_event_id', 'int_incremental_changed_tag_events', 'tag_event_id')]) }}",
+) }}
+{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions', 'int_incremental_changed_tag_events']) }}
+
+
 with
 
 tag_events as (
 
     select * from {{ ref('stg_crm__tag_events') }}
+    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
