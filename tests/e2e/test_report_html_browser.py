@@ -96,5 +96,5 @@ def test_html_report_renders_offline_with_mart_numbers(chromium, tmp_path_factor
     assert hourly_total == str(hourly)
     (ch2,) = _mart(warehouse, "select sum(sessions) from marts.rpt_channel_stats where channel_id = 'ch2'")
     assert channel_ch2 == str(ch2) == "2"
-    assert "build time" in text and str(warehouse) in text
+    assert "build time" in text and str(warehouse.with_name(f"{warehouse.stem}.published.duckdb")) in text
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000

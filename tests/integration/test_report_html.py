@@ -78,7 +78,8 @@ def test_html_is_offline_and_equals_the_marts(warehouse, tmp_path):
     # local weekday x hour: s1 Sun 8h, s2 Sun 10h, s3 Mon 9h, s4 Tue 3h
     assert (cell(page, "heatmap", "Sun", "h08"), cell(page, "heatmap", "Sun", "sessions")) == ("1", "2")
     assert (cell(page, "heatmap", "Mon", "h09"), cell(page, "heatmap", "Tue", "h03")) == ("1", "1")
-    assert f"warehouse {warehouse} (build time " in page and "Filters: none" in page
+    snapshot = warehouse.with_name(f"{warehouse.stem}.published.duckdb")
+    assert f"published snapshot {snapshot} (build time " in page and "Filters: none" in page
     assert "(UTC+07 in the data)" in page  # Asia/Ho_Chi_Minh
 
 
