@@ -1,9 +1,12 @@
 {#- Good messages rows, one per message_id: the highest status_updated_at, then the last loaded (CONTRACT.md 1, 6.1-6.2). -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='message_id') }}
+
 with
 
 validated as (
     select * from {{ ref('base_crm__messages_validated') }}
     where _reason is null
+    {{ omnireport.staging_changed_keys('base_crm__messages_validated', ['message_id']) }}
 ),
 
 deduplicated as (

@@ -1,9 +1,12 @@
 {#- Good sessions rows, one per session_id: the highest updated_at, then the last loaded (CONTRACT.md 1, 6.1-6.2). -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='session_id') }}
+
 with
 
 validated as (
     select * from {{ ref('base_crm__sessions_validated') }}
     where _reason is null
+    {{ omnireport.staging_changed_keys('base_crm__sessions_validated', ['session_id']) }}
 ),
 
 deduplicated as (

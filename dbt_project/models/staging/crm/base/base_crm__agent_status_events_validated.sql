@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('crm', 'agent_status_events') }}
+    {{ omnireport.staging_new_raw_rows() }}
 ),
 
 validated as (

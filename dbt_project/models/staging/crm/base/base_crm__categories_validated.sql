@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('crm', 'categories') }}
+    {{ omnireport.staging_new_raw_rows() }}
 ),
 
 validated as (

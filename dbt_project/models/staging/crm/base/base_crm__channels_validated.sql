@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('crm', 'channels') }}
+    {{ omnireport.staging_new_raw_rows() }}
 ),
 
 validated as (

@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('crm', 'user_groups') }}
+    {{ omnireport.staging_new_raw_rows() }}
 ),
 
 validated as (
