@@ -14,12 +14,18 @@ and is measured in one run on the same machine:
 - full: `omnireport run --full-refresh` over every batch (load, build, checks, publish);
 - incremental: the warehouse built from every batch but the last, then one run adding the
   last day's batch;
+- incremental_small: the same last batch added to a warehouse three times smaller (built
+  from the last third of the other batches only): the cost of a batch should grow with the
+  batch, not with the warehouse (target: incremental / incremental_small at most 1.3);
 - queries: each report table queried for a 30-day range on the published snapshot (the
   warehouse itself when no snapshot exists);
 - peak RSS of the process tree of each step, sampled every 50 ms from /proc.
 
-Prints a table (wall time, rows per second, peak RSS, ratios full/floor and
-incremental/full) and writes the same figures as JSON under bench/results/.
+Prints a table (wall time, rows per second, peak RSS, ratios full/floor,
+incremental/full and incremental/incremental_small), where the dbt time of the full and
+incremental builds went (bench/dbt_timings.py), and writes the same as JSON under
+bench/results/. `--memory-limit` sets DuckDB's memory limit (OMNIREPORT_DUCKDB_MEMORY_LIMIT)
+for every step.
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+import dbt_timings  # noqa: E402  (bench/ is a folder of scripts, not a package)
+
 REPO = BENCH.parent
 BIN = Path(sys.executable).parent
 SCALES = {"quick": 100_000, "default": 1_000_000, "large": 10_000_000}
@@ -158,12 +167,16 @@ def floor_script(landing: Path, database: Path) -> str:
     )
 
 
-def without_last_batch(landing: Path, target: Path) -> Path:
-    """A landing folder with every batch file but the last of each table (hard links)."""
+def without_last_batch(landing: Path, target: Path, keep_fraction: float = 1.0) -> Path:
+    """A landing folder with every batch file but the last of each table (hard links); with
+    ``keep_fraction`` below 1, only that newest fraction of those batches."""
     shutil.rmtree(target, ignore_errors=True)
-    last = max(path.name for path in landing_files(landing))
+    names = sorted({path.name for path in landing_files(landing)})
+    last = names[-1]
+    earlier = names[:-1]
+    kept = set(earlier[len(earlier) - max(1, round(len(earlier) * keep_fraction)):])
     for path in landing_files(landing):
-        if path.name != last:
+        if path.name != last and path.name in kept:
             (target / path.parent.name).mkdir(parents=True, exist_ok=True)
             os.link(path, target / path.parent.name / path.name)
     return target
@@ -203,8 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, help="any number of sessions (overrides --scale)")
     parser.add_argument("--days", type=int, default=30, help="days of data, one export batch a day (default 30)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--memory-limit", help="DuckDB memory limit of every step, e.g. 3GB (default: the project's)")
+    parser.add_argument("--no-small", action="store_true", help="skip the incremental_small step")
     args = parser.parse_args(argv)
     sessions = args.sessions or SCALES[args.scale]
+    if args.memory_limit:
+        os.environ["OMNIREPORT_DUCKDB_MEMORY_LIMIT"] = args.memory_limit
 
     landing = generate(sessions, args.days, args.seed)
     rows = count_rows(landing)
@@ -222,13 +239,23 @@ def main(argv: list[str] | None = None) -> int:
     incremental_warehouse = work / "incremental.duckdb"
     measure("before_incremental", [omnireport, "run", "--landing", str(partial), "--warehouse", str(incremental_warehouse)], rows)
     add_last_batch(landing, partial)
+    last_name = max(p.name for p in landing_files(landing))
     last_rows = sum(
-        1 for path in landing_files(partial) if path.name == max(p.name for p in landing_files(landing))
-        for _ in path.open(encoding="utf-8")
+        max(0, sum(1 for _ in path.open(encoding="utf-8")) - 1)
+        for path in landing_files(partial) if path.name == last_name
     )
     steps.append(measure(
         "incremental", [omnireport, "run", "--landing", str(partial), "--warehouse", str(incremental_warehouse)], last_rows,
     ))
+    if not args.no_small:
+        small = without_last_batch(landing, work / "landing_small", keep_fraction=1 / 3)
+        small_warehouse = work / "small.duckdb"
+        measure("before_small", [omnireport, "run", "--landing", str(small), "--warehouse", str(small_warehouse)], rows)
+        add_last_batch(landing, small)
+        steps.append(measure(
+            "incremental_small", [omnireport, "run", "--landing", str(small), "--warehouse", str(small_warehouse)],
+            last_rows,
+        ))
     snapshot = full_warehouse.with_name(full_warehouse.stem + ".published.duckdb")
     steps.append(query_reports(snapshot if snapshot.exists() else full_warehouse))
 
@@ -237,11 +264,29 @@ def main(argv: list[str] | None = None) -> int:
         "full_over_floor": by_name["full"].seconds / by_name["floor"].seconds,
         "incremental_over_full": by_name["incremental"].seconds / by_name["full"].seconds,
     }
+    if "incremental_small" in by_name:
+        ratios["incremental_over_incremental_small"] = (
+            by_name["incremental"].seconds / by_name["incremental_small"].seconds
+        )
+    profiles = {}
+    for name, warehouse in (("full", full_warehouse), ("incremental", incremental_warehouse)):
+        try:
+            profiles[name] = dbt_timings.summary(warehouse, top=10)
+        except (OSError, KeyError, ValueError) as error:
+            print(f"no dbt timings for {name}: {error}")
     print(f"\nomnireport benchmark: {sessions:,} sessions, {rows:,} landing rows, {os.cpu_count()} cores")
-    print(f"{'step':<12} {'wall s':>10} {'rows/s':>12} {'peak RSS MB':>12}")
+    print(f"{'step':<18} {'wall s':>10} {'rows/s':>12} {'peak RSS MB':>12}")
     for step in steps:
-        print(f"{step.name:<12} {step.seconds:>10,.1f} {step.rows_per_second:>12,.0f} {step.peak_rss_mb:>12,.0f}")
-    print(f"full / floor: {ratios['full_over_floor']:.1f}x   incremental / full: {ratios['incremental_over_full']:.2f}")
+        print(f"{step.name:<18} {step.seconds:>10,.1f} {step.rows_per_second:>12,.0f} {step.peak_rss_mb:>12,.0f}")
+    print("   ".join(f"{name.replace('_over_', ' / ')}: {value:.2f}" for name, value in ratios.items()))
+    targets = {"full_over_floor": 3.0, "incremental_over_full": 0.15, "incremental_over_incremental_small": 1.3}
+    for name, value in ratios.items():
+        limit = targets[name]
+        verdict = "met" if value <= limit else f"missed by {value / limit:.1f}x"
+        print(f"  target {name.replace('_over_', ' / ')} <= {limit}: {verdict}")
+    for name, profile in profiles.items():
+        print()
+        print(dbt_timings.format_summary(name, profile))
 
     result = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -250,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
         "landing_rows": rows,
         "steps": [asdict(step) | {"rows_per_second": step.rows_per_second} for step in steps],
         "ratios": ratios,
+        "dbt_timings": profiles,
+        "memory_limit": os.environ.get("OMNIREPORT_DUCKDB_MEMORY_LIMIT", "project default"),
     }
     out = BENCH / "results" / f"bench_{sessions}_{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")

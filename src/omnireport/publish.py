@@ -8,19 +8,33 @@ closes it, then swaps it in
 with ``os.replace``. Connections open on the old snapshot keep reading the old file; new
 connections see the new one. The snapshot is ``<warehouse folder>/<warehouse stem>.published.duckdb``
 unless ``OMNIREPORT_SNAPSHOT`` names another file.
+
+After an incremental build the copy is incremental too (issue 5: a run must cost what its
+batch costs, not what the warehouse holds): when the current snapshot was published from
+exactly the build this run continued (``previous_built_at`` of
+``intermediate.int_incremental_build_state``), the new file starts as a byte copy of the
+old one, and each incremental mart replaces only the rows of its scope (the
+``incremental_scope`` in its dbt meta, read from the manifest: the same rows the build
+deleted and inserted). Everything else, and every relation whose columns changed, is
+copied in full, as is the whole snapshot after a full build.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from omnireport.settings import duckdb_config
+
+BUILD_STATE_RELATION = "intermediate.int_incremental_build_state"
 
 SNAPSHOT_ENV = "OMNIREPORT_SNAPSHOT"
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts",)
@@ -40,6 +54,38 @@ class PublishResult:
     published_at: str
     tables: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # "full" (every relation copied) or "incremental" (only this run's scope replaced),
+    # and why.
+    mode: str = "full"
+    reason: str = ""
+
+
+# A mart's incremental scope: (column of the mart, scope relation `schema.name`, its column).
+ScopeCondition = tuple[str, str, str]
+
+
+def mart_scopes_from_manifest(manifest: Path) -> dict[str, list[ScopeCondition]]:
+    """The incremental scope of every mart of schema ``marts``, from dbt's manifest.json.
+
+    Each scope model is named by its relation in the warehouse; a mart without
+    ``meta.incremental_scope`` (a dimension rebuilt in full) is left out.
+    """
+    nodes = json.loads(Path(manifest).read_text(encoding="utf-8")).get("nodes", {})
+    models = {
+        node["name"]: node for node in nodes.values()
+        if node.get("resource_type") == "model" and node.get("package_name") == "omnireport"
+    }
+    scopes: dict[str, list[ScopeCondition]] = {}
+    for node in models.values():
+        conditions = (node.get("config", {}).get("meta") or {}).get("incremental_scope")
+        if node.get("schema") not in PUBLISHED_SCHEMAS or not conditions:
+            continue
+        resolved = []
+        for column, scope_model, scope_column in conditions:
+            scope_node = models[scope_model]
+            resolved.append((column, f"{scope_node['schema']}.{scope_node['alias']}", scope_column))
+        scopes[node["alias"]] = resolved
+    return scopes
 
 
 def snapshot_path(warehouse: Path, env: Mapping[str, str] | None = None) -> Path:
@@ -60,11 +106,11 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _relations(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+def _relations(con: duckdb.DuckDBPyConnection, schema: str, catalog: str = "src") -> list[str]:
     rows = con.execute(
         "select table_name from information_schema.tables "
-        "where table_catalog = 'src' and table_schema = ? order by table_name",
-        [schema],
+        "where table_catalog = ? and table_schema = ? order by table_name",
+        [catalog, schema],
     ).fetchall()
     return [str(name) for (name,) in rows]
 
@@ -74,14 +120,93 @@ def _remove(path: Path) -> None:
         candidate.unlink(missing_ok=True)
 
 
+def _build_state(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None]:
+    """(built_at, previous_built_at) of the warehouse's last build, as text; (None, None)
+    when the warehouse has no build state (a project without incremental models)."""
+    try:
+        row = con.execute(
+            f"select cast(built_at as varchar), cast(previous_built_at as varchar) from src.{BUILD_STATE_RELATION}"
+        ).fetchone()
+    except duckdb.Error:
+        return None, None
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _published_build(target: Path) -> str | None:
+    """The warehouse build the snapshot at ``target`` was published from, if it says."""
+    if not target.is_file():
+        return None
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute(f"select state_built_at from main.{PUBLISH_INFO_TABLE}").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return str(row[0]) if row and row[0] is not None else None
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
+        [catalog, schema, name],
+    ).fetchall()
+
+
+def _scope_predicate(conditions: Sequence[ScopeCondition]) -> str:
+    return " or ".join(
+        f"{_quote(column)} in (select {_quote(scope_column)} from src.{scope})"
+        for column, scope, scope_column in conditions
+    )
+
+
+def _copy_schema(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    names: Sequence[str],
+    scopes: Mapping[str, Sequence[ScopeCondition]],
+    incremental: bool,
+) -> dict[str, int]:
+    """Copy (or, incrementally, update) every relation of ``schema`` into ``snap``."""
+    tables: dict[str, int] = {}
+    con.execute(f"create schema if not exists snap.{_quote(schema)}")
+    existing = set(_relations(con, schema, catalog="snap")) if incremental else set()
+    for stale in sorted(existing - set(names)):
+        con.execute(f"drop table snap.{_quote(schema)}.{_quote(stale)}")
+    for name in names:
+        relation = f"{_quote(schema)}.{_quote(name)}"
+        same_columns = name in existing and _columns(con, "src", schema, name) == _columns(con, "snap", schema, name)
+        if incremental and name in scopes and same_columns:
+            predicate = _scope_predicate(scopes[name])
+            con.execute(f"delete from snap.{relation} where {predicate}")
+            con.execute(f"insert into snap.{relation} select * from src.{relation} where {predicate}")
+        else:
+            con.execute(f"drop table if exists snap.{relation}")
+            con.execute(f"create table snap.{relation} as select * from src.{relation}")
+        count = con.execute(f"select count(*) from snap.{relation}").fetchone()
+        tables[f"{schema}.{name}"] = int(count[0]) if count else 0
+    return tables
+
+
 def publish(
-    warehouse: Path, snapshot: Path | None = None, *, run_id: str | None = None
+    warehouse: Path,
+    snapshot: Path | None = None,
+    *,
+    run_id: str | None = None,
+    scopes: Mapping[str, Sequence[ScopeCondition]] | None = None,
 ) -> PublishResult:
     """Copy the published schemas of ``warehouse`` into a new snapshot and swap it in atomically.
 
-    The caller holds the warehouse's writer lock (nothing else writes it meanwhile).
-    Raises ``FileNotFoundError`` when the warehouse is missing and ``RuntimeError`` when it
-    has no ``marts`` relation to publish; the old snapshot is then left untouched.
+    ``scopes`` (``mart_scopes_from_manifest``) allows an incremental copy when the current
+    snapshot was published from the build this one continued; without it, or when that is
+    not so, every relation is copied. The caller holds the warehouse's writer lock (nothing
+    else writes it meanwhile). Raises ``FileNotFoundError`` when the warehouse is missing
+    and ``RuntimeError`` when it has no ``marts`` relation to publish; the old snapshot is
+    then left untouched.
     """
     started = time.perf_counter()
     warehouse = Path(warehouse).resolve()
@@ -93,11 +218,25 @@ def publish(
     _remove(staging)
     published_at = datetime.now(UTC).isoformat(timespec="seconds")
     tables: dict[str, int] = {}
-    con = duckdb.connect(":memory:")
+    published_build = _published_build(target)
+    con = duckdb.connect(":memory:", config=duckdb_config())
     try:
         con.execute("set enable_progress_bar = false")
         con.execute(f"attach {_literal(warehouse)} as src (read_only)")
-        con.execute(f"attach {_literal(staging)} as snap (storage_version '{STORAGE_VERSION}')")
+        built_at, previous_built_at = _build_state(con)
+        if scopes is None:
+            mode, reason = "full", "no incremental scopes given"
+        elif previous_built_at is None:
+            mode, reason = "full", "the last build was a full build"
+        elif published_build != previous_built_at:
+            mode, reason = "full", "the snapshot was not published from the build this one continued"
+        else:
+            mode, reason = "incremental", f"only the rows of this build's scope (it continued the build of {previous_built_at})"
+        if mode == "incremental":
+            shutil.copyfile(target, staging)
+            con.execute(f"attach {_literal(staging)} as snap")
+        else:
+            con.execute(f"attach {_literal(staging)} as snap (storage_version '{STORAGE_VERSION}')")
         for schema in PUBLISHED_SCHEMAS:
             names = _relations(con, schema)
             if not names:
@@ -105,16 +244,13 @@ def publish(
                     f"warehouse {warehouse} has no relation in schema {schema}: build the "
                     "marts (omnireport run) before publishing; the old snapshot is kept"
                 )
-            con.execute(f"create schema snap.{_quote(schema)}")
-            for name in names:
-                relation = f"{_quote(schema)}.{_quote(name)}"
-                con.execute(f"create table snap.{relation} as select * from src.{relation}")
-                count = con.execute(f"select count(*) from snap.{relation}").fetchone()
-                tables[f"{schema}.{name}"] = int(count[0]) if count else 0
+            tables.update(_copy_schema(con, schema, names, scopes or {}, mode == "incremental"))
+        con.execute(f"drop table if exists snap.main.{PUBLISH_INFO_TABLE}")
         con.execute(
             f"create table snap.main.{PUBLISH_INFO_TABLE} as select "
-            "cast(? as timestamptz) as published_at, ? as warehouse, ? as run_id, ? as tables_json",
-            [published_at, str(warehouse), run_id, json.dumps(tables, sort_keys=True)],
+            "cast(? as timestamptz) as published_at, ? as warehouse, ? as run_id, ? as tables_json, "
+            "cast(? as varchar) as state_built_at, ? as publish_mode",
+            [published_at, str(warehouse), run_id, json.dumps(tables, sort_keys=True), built_at, mode],
         )
         con.execute("checkpoint snap")
         con.execute("detach snap")
@@ -135,6 +271,8 @@ def publish(
         published_at=published_at,
         tables=tables,
         seconds=time.perf_counter() - started,
+        mode=mode,
+        reason=reason,
     )
 
 

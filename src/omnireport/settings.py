@@ -95,3 +95,15 @@ def load_settings(
             else _path_from_env(env, DBT_PROJECT_DIR_ENV, root / "dbt_project")
         ),
     )
+
+
+MEMORY_LIMIT_ENV = "OMNIREPORT_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "3GB"
+
+
+def duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Settings of every DuckDB connection that writes: the memory limit beyond which DuckDB
+    spills to disk (``OMNIREPORT_DUCKDB_MEMORY_LIMIT``, default 3GB; dbt reads the same
+    variable in profiles.yml), so a large build stays within a known amount of memory."""
+    env = os.environ if env is None else env
+    return {"memory_limit": env.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT}

@@ -3,7 +3,7 @@
 Two aligned tables, read from the warehouse (opened, read, closed):
 
 - per raw table: rows loaded by this run and in total, staged, quarantined and superseded
-  (from ``audit.row_reconciliation``; blank when that view is not built yet);
+  (from ``audit.row_reconciliation``; blank when that table is not built yet);
 - per channel type, from ``marts.fct_sessions``: sessions, done, supported, and the
   average waiting and support times over the sessions that have them.
 """

@@ -299,7 +299,7 @@ def test_a_reconciliation_gap_fails(built, tmp_path):
     warehouse = copy_warehouse(built, tmp_path / "gap")
     con = duckdb.connect(str(warehouse))
     try:
-        con.execute("alter view audit.row_reconciliation rename to row_reconciliation_built")
+        con.execute("alter table audit.row_reconciliation rename to row_reconciliation_built")
         con.execute(
             "create view audit.row_reconciliation as select table_name, raw_rows, "
             "staged_rows - case when table_name = 'messages' then 1 else 0 end as staged_rows, "

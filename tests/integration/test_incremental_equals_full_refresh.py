@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ import pytest
 from omnireport.contract import RAW_TABLES_BY_NAME
 from omnireport.generate import GenerateConfig, generate
 from omnireport.landing.loader import load_landing
+from omnireport.publish import mart_scopes_from_manifest, publish, snapshot_path
 from tests.reference.compare import _same
 from tests.reference.contract_reference import MART_KEYS
 
@@ -178,6 +180,8 @@ def built(request: pytest.FixtureRequest, dbt: DbtInProcess, tmp_path_factory: p
     landing = work / "landing"
     incremental = work / "incremental" / WAREHOUSE_NAME
     incremental.parent.mkdir()
+    scopes = mart_scopes_from_manifest(dbt.target / "manifest.json")
+    publish_modes = []
     for batch in range(1, BATCHES + 1):
         copy_batch(generated, landing, batch)
         load(landing, incremental)
@@ -186,13 +190,14 @@ def built(request: pytest.FixtureRequest, dbt: DbtInProcess, tmp_path_factory: p
             dbt(incremental, "build", "--exclude-resource-type", "unit_test")
         else:
             dbt(incremental, "run")
+        publish_modes.append(publish(incremental, scopes=scopes).mode)
 
     full = work / "full" / WAREHOUSE_NAME
     full.parent.mkdir()
     load(generated, full)
     dbt(full, "run", "--full-refresh")
     return {"generated": generated, "landing": landing, "incremental": incremental, "full": full,
-            "work": work, "seed": seed}
+            "work": work, "seed": seed, "publish_modes": publish_modes}
 
 
 def test_incremental_runs_equal_one_full_refresh(built: dict) -> None:
@@ -201,12 +206,43 @@ def test_incremental_runs_equal_one_full_refresh(built: dict) -> None:
     assert differences(full, read_marts(built["incremental"])) == []
 
 
+def test_the_snapshot_published_after_each_batch_equals_the_marts(built: dict) -> None:
+    # Published after every batch: in full after the first (full) build, then only the
+    # rows each incremental build's scope replaced.
+    assert built["publish_modes"] == ["full"] + ["incremental"] * (BATCHES - 1)
+    snapshot = snapshot_path(built["incremental"], env={})
+    assert differences(read_marts(built["incremental"]), read_marts(snapshot)) == []
+
+
 def test_a_run_without_new_files_changes_nothing(built: dict, dbt: DbtInProcess) -> None:
     if built["seed"] != SEEDS[0][0]:
         pytest.skip("checked on the first seed")
     before = read_marts(built["incremental"])
     dbt(built["incremental"], "run")
     assert differences(before, read_marts(built["incremental"])) == []
+
+
+def _compiled(dbt: DbtInProcess, path: str) -> str:
+    return (dbt.target / "compiled" / "omnireport" / "models" / path).read_text(encoding="utf-8")
+
+
+def test_an_incremental_build_tests_the_staging_rows_it_wrote(built: dict, dbt: DbtInProcess) -> None:
+    if built["seed"] != SEEDS[0][0]:
+        pytest.skip("checked on the first seed")
+    # The last batch of this seed ran `dbt build` incrementally: staging tests check only the
+    # rows loaded since the previous build (batch 4's); mart tests check every row.
+    staging_test = _compiled(dbt, "staging/crm/_crm__models.yml/unique_stg_crm__messages_message_id.sql")
+    mart_test = _compiled(dbt, "marts/_marts__models.yml/unique_fct_messages_message_id.sql")
+    assert "_load_id" not in mart_test
+    watermark = re.search(r"_load_id > (-?\d+)", staging_test)
+    assert watermark, staging_test
+    with duckdb.connect(str(built["incremental"]), read_only=True) as con:
+        in_scope, outside_last_batch = con.execute(
+            "select count(*), count(*) filter (where _source_file not like '%batch_0004%') "
+            "from raw.messages where _load_id > ?",
+            [int(watermark.group(1))],
+        ).fetchone()
+    assert in_scope > 0 and outside_last_batch == 0
 
 
 def test_the_same_batch_loaded_twice_changes_nothing(built: dict, dbt: DbtInProcess) -> None:
@@ -321,6 +357,9 @@ def test_another_time_zone_rebuilds_in_full(built: dict, dbt: DbtInProcess) -> N
     warehouse.parent.mkdir()
     shutil.copy(built["incremental"], warehouse)
     dbt(warehouse, "run", "--vars", "{report_timezone: UTC}")
+    # The staging tables do not depend on the time zone: they stay incremental.
+    base = _compiled(dbt, "staging/crm/base/base_crm__messages_validated.sql")
+    assert "where _load_id > (select coalesce(max(_load_id), -1) from" in base
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         state = con.execute("select report_timezone from intermediate.int_incremental_build_state").fetchall()

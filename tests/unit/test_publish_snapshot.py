@@ -111,3 +111,87 @@ def test_nothing_to_publish_keeps_the_old_snapshot(tmp_path, monkeypatch):
 def test_missing_warehouse_is_an_error_naming_it(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere.duckdb does not exist"):
         publish(tmp_path / "nowhere.duckdb")
+
+
+def _build(path: Path, built_at: str, previous_built_at: str | None, sessions: dict[int, str], scope: list[int]) -> None:
+    """A hand-made warehouse after a build: fct_sessions (session_id, staff), a dimension,
+    the build state and the build's incremental scope."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema if not exists marts; create schema if not exists intermediate")
+        con.execute("create or replace table marts.fct_sessions (session_id integer, staff varchar)")
+        con.executemany("insert into marts.fct_sessions values (?, ?)", list(sessions.items()))
+        con.execute("create or replace table marts.dim_channels as select 'ch' || ? as channel_id", [built_at])
+        con.execute("create or replace table intermediate.scope (session_id integer)")
+        if scope:
+            con.executemany("insert into intermediate.scope values (?)", [(s,) for s in scope])
+        con.execute(
+            "create or replace table intermediate.int_incremental_build_state as "
+            "select cast(? as timestamptz) as built_at, cast(? as varchar) as previous_built_at",
+            [built_at, previous_built_at],
+        )
+    finally:
+        con.close()
+
+
+def _rows(path: Path, relation: str) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(f"select * from {relation} order by all").fetchall()
+    finally:
+        con.close()
+
+
+SCOPES = {"fct_sessions": [("session_id", "intermediate.scope", "session_id")]}
+
+
+def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(tmp_path, monkeypatch):
+    monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
+    warehouse = tmp_path / "wh.duckdb"
+    _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: "Binh", 3: "Chi", 4: "Dung"}, [])
+    first = publish(warehouse, scopes=SCOPES)
+    assert first.mode == "full"  # the first build was a full one
+    (built_at,) = duckdb.connect(str(warehouse), read_only=True).execute(
+        "select cast(built_at as varchar) from intermediate.int_incremental_build_state").fetchone()
+
+    # The next build continued that one: it changed session 2, removed 3, added 9 (its
+    # scope), and, to show that only the scope is copied, also changed 4 outside it.
+    _build(warehouse, "2026-11-01 11:00:00+00", built_at,
+           {1: "An", 2: "Binh 2", 4: "Dung 2", 9: "Giang"}, [2, 3, 9])
+    second = publish(warehouse, scopes=SCOPES)
+    assert second.mode == "incremental"
+    snapshot = snapshot_path(warehouse, env={})
+    assert _rows(snapshot, "marts.fct_sessions") == [(1, "An"), (2, "Binh 2"), (4, "Dung"), (9, "Giang")]
+    # a relation without a scope (a dimension) is copied in full
+    assert _rows(snapshot, "marts.dim_channels") == [("ch2026-11-01 11:00:00+00",)]
+    assert second.tables == {"marts.fct_sessions": 4, "marts.dim_channels": 1}
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        (tags,) = con.execute("select tags from duckdb_databases() where not internal and path is not null").fetchone()
+        (mode,) = con.execute("select publish_mode from main.omnireport_publish").fetchone()
+    finally:
+        con.close()
+    assert tags["storage_version"].startswith("v1.0.0")  # still readable by DuckDB 1.x
+    assert mode == "incremental"
+
+    # A build that did not continue the published one: everything is copied again.
+    _build(warehouse, "2026-11-01 12:00:00+00", "2026-11-01 09:00:00+00",
+           {1: "An", 2: "Binh 2", 4: "Dung 2", 9: "Giang"}, [9])
+    third = publish(warehouse, scopes=SCOPES)
+    assert third.mode == "full"
+    assert _rows(snapshot, "marts.fct_sessions") == [(1, "An"), (2, "Binh 2"), (4, "Dung 2"), (9, "Giang")]
+
+
+def test_incremental_publish_copies_a_relation_whose_columns_changed(tmp_path, monkeypatch):
+    monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
+    warehouse = tmp_path / "wh.duckdb"
+    _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: "Binh"}, [])
+    publish(warehouse, scopes=SCOPES)
+    (built_at,) = duckdb.connect(str(warehouse), read_only=True).execute(
+        "select cast(built_at as varchar) from intermediate.int_incremental_build_state").fetchone()
+    _build(warehouse, "2026-11-01 11:00:00+00", built_at, {1: "An", 2: "Binh"}, [2])
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table marts.fct_sessions add column sla_2m integer default 7")
+    result = publish(warehouse, scopes=SCOPES)
+    assert result.mode == "incremental"
+    assert _rows(snapshot_path(warehouse, env={}), "marts.fct_sessions") == [(1, "An", 7), (2, "Binh", 7)]

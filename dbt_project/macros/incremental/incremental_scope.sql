@@ -27,6 +27,18 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The scope of the model being built: its meta `incremental_scope`, set in its config()
+    from the same list its filters use. The publish step reads it from the manifest too, to
+    copy only those rows into the readers' snapshot (omnireport.publish). -#}
+{% macro incremental_model_scope() -%}
+    {{ return((config.get('meta') or {}).get('incremental_scope') or []) }}
+{%- endmacro %}
+
+{#- Pre-hook of an incremental model: incremental_delete_scope of its own scope. -#}
+{% macro incremental_delete_model_scope() -%}
+    {{ return(omnireport.incremental_delete_scope(omnireport.incremental_model_scope())) }}
+{%- endmacro %}
+
 {#- The ids of a dimension table whose current version is new since the last build and
     differs from the version that build saw (or is new): a re-export with the same values
     changes nothing downstream. -#}
@@ -35,7 +47,8 @@
     from {{ ref('stg_crm__' ~ table_name) }} as current_rows
     left join (
         {{ omnireport.deduplicate_latest(
-            '(select * from ' ~ ref('base_crm__' ~ table_name ~ '_validated') ~ ' where _reason is null and _load_id <= ' ~ last_load_id ~ ') as previous_versions',
+            '(select * from ' ~ ref('base_crm__' ~ table_name ~ '_validated') ~ ' where _reason is null and _load_id <= ' ~ last_load_id
+            ~ ' and ' ~ key_column ~ ' in (select ' ~ key_column ~ ' from ' ~ ref('stg_crm__' ~ table_name) ~ ' where _load_id > ' ~ last_load_id ~ ')) as previous_versions',
             [key_column]
         ) }}
     ) as previous_rows

@@ -35,7 +35,7 @@
     {%- if relation is none -%}{{ return(none) }}{%- endif -%}
     {%- set result = run_query(
         'select last_load_id, cast(newest_sent_at as ' ~ dbt.type_string() ~ '), report_timezone, '
-        ~ 'sla_minutes, unanswered_window_hours from ' ~ relation
+        ~ 'sla_minutes, unanswered_window_hours, cast(built_at as ' ~ dbt.type_string() ~ ') from ' ~ relation
     ) -%}
     {%- if result.rows | length != 1 or result.rows[0][0] is none -%}{{ return(none) }}{%- endif -%}
     {%- set row = result.rows[0] -%}
@@ -45,6 +45,7 @@
         'report_timezone': row[2],
         'sla_minutes': row[3],
         'unanswered_window_hours': row[4],
+        'built_at': row[5],
     }) }}
 {%- endmacro %}
 

@@ -4,7 +4,8 @@
     incremental_strategy='delete+insert',
     unique_key='session_id',
     on_schema_change='fail',
-    pre_hook="{{ omnireport.incremental_delete_scope([('session_id', 'int_incremental_changed_sessions', 'session_id')]) }}",
+    meta={'incremental_scope': incremental_scope},
+    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
 ) }}
 {{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions']) }}
 

@@ -4,7 +4,8 @@
     incremental_strategy='delete+insert',
     unique_key='started_date',
     on_schema_change='fail',
-    pre_hook="{{ omnireport.incremental_delete_scope([('started_date', 'int_incremental_rebuilt_dates', 'started_date')]) }}",
+    meta={'incremental_scope': incremental_scope},
+    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
 ) }}
 {{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_dates']) }}
 

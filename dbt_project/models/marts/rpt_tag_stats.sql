@@ -4,7 +4,8 @@
     incremental_strategy='delete+insert',
     unique_key='event_date',
     on_schema_change='fail',
-    pre_hook="{{ omnireport.incremental_delete_scope([('event_date', 'int_incremental_rebuilt_tag_dates', 'event_date')]) }}",
+    meta={'incremental_scope': incremental_scope},
+    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
 ) }}
 {{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_tag_dates']) }}
 

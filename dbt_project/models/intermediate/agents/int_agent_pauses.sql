@@ -10,7 +10,8 @@
     incremental_strategy='delete+insert',
     unique_key='pause_event_id',
     on_schema_change='fail',
-    pre_hook="{{ omnireport.incremental_delete_scope([('user_id', 'int_incremental_changed_agents', 'user_id')]) }}",
+    meta={'incremental_scope': incremental_scope},
+    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
 ) }}
 {{ omnireport.incremental_scope_depends_on(['int_incremental_changed_agents']) }}
 

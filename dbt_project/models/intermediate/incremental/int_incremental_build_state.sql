@@ -1,7 +1,7 @@
 {#- The state of the last successful build, one row, read at the start of the next run
     (macros/incremental/incremental_state.sql): the highest raw _load_id processed, the
     newest sent_at of fct_messages (unanswered_24h depends on it) and the settings the
-    marts were built with. It depends on every mart, so dbt builds it last and skips it
+    marts were built with, when it was built and which build it continued. It depends on every mart, so dbt builds it last and skips it
     when anything before it failed: the next run then recomputes the same scope again. -#}
 
 /* depends_on: {{ ref('dim_channels') }} */
@@ -22,6 +22,9 @@
 
 {%- set last_load_id = omnireport.incremental_last_load_id() if not omnireport.incremental_is_full_run() else -1 -%}
 {%- set settings = omnireport.incremental_current_settings() -%}
+{#- The build this one continued (none after a full build): the publish step copies only
+    this run's scope into a snapshot published from exactly that build. -#}
+{%- set previous = omnireport.incremental_previous_state() if not omnireport.incremental_is_full_run() else none -%}
 
 with
 
@@ -46,7 +49,12 @@ final as (
         cast('{{ settings["report_timezone"] }}' as {{ dbt.type_string() }}) as report_timezone,
         cast('{{ settings["sla_minutes"] }}' as {{ dbt.type_string() }}) as sla_minutes,
         cast('{{ settings["unanswered_window_hours"] }}' as {{ dbt.type_string() }}) as unanswered_window_hours,
-        {{ dbt.current_timestamp() }} as built_at
+        {{ dbt.current_timestamp() }} as built_at,
+        {% if previous is none or previous['built_at'] is none -%}
+        cast(null as {{ dbt.type_string() }})
+        {%- else -%}
+        cast('{{ previous["built_at"] }}' as {{ dbt.type_string() }})
+        {%- endif %} as previous_built_at
     from newest_message
 )
 

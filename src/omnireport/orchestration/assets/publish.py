@@ -55,7 +55,8 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         kinds={"duckdb"},
         description=(
             "The published snapshot that readers open: every relation of schema marts copied "
-            "into a separate DuckDB file (storage v1.4.0) and swapped in atomically."
+            "into a separate DuckDB file (storage v1.0.0) and swapped in atomically; after an "
+            "incremental build only the rebuilt rows are replaced in a copy of the last snapshot."
         ),
     )
     def marts_snapshot(
@@ -64,7 +65,7 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         progress: ProgressResource,
         writer_lock: WriterLockResource,
     ) -> MaterializeResult:
-        from omnireport.publish import publish
+        from omnireport.publish import mart_scopes_from_manifest, publish
         from omnireport.status import append_history, collect_health
 
         settings = warehouse.settings()
@@ -76,7 +77,9 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
                     f"({', '.join(failed[:10])}); readers keep the previous snapshot"
                 ),
             )
-        result = publish(settings.warehouse, run_id=context.run_id)
+        manifest = settings.dbt_target_path / "manifest.json"
+        scopes = mart_scopes_from_manifest(manifest) if manifest.is_file() else None
+        result = publish(settings.warehouse, run_id=context.run_id, scopes=scopes)
         health = collect_health(settings.warehouse)
         append_history(
             settings,
@@ -93,13 +96,14 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         )
         progress.report(
             f"Published {len(result.tables)} marts relations to {result.snapshot} "
-            f"({result.seconds:.1f} s)."
+            f"({result.mode}: {result.reason}; {result.seconds:.1f} s)."
         )
         return MaterializeResult(
             metadata={
                 "snapshot": MetadataValue.path(str(result.snapshot)),
                 "published_at": result.published_at,
                 "relations": len(result.tables),
+                "mode": result.mode,
                 "rows": MetadataValue.json(result.tables),
                 "newest_event_at": health.newest_event_at or "",
                 "quarantined_rows": sum((health.quarantined or {}).values()),
