@@ -105,7 +105,7 @@ def test_run_prints_progress_and_summary(good_run):
     _, _, completed = good_run
     out = completed.stdout
     assert "loading messages/messages_2026-03-01.csv" in out
-    assert "START sql view model staging.stg_crm__sessions" in out
+    assert "START sql incremental model staging.stg_crm__sessions" in out
     assert "Rows per raw table" in out
     messages_line = next(line for line in out.splitlines() if line.startswith("messages "))
     assert messages_line.split()[:3] == ["messages", "3", "3"]  # loaded now, loaded in total

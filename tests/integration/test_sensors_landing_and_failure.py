@@ -41,13 +41,17 @@ def test_landing_sensor_requests_once_per_new_name_and_content(tmp_path):
     _write(settings, "channels/a.csv", "channel_id\nch1\n")
     _write(settings, "tags/a.csv", "tag_id\nt1\n")
     _write(settings, "README.txt", "not a landing file")
-    sensor = build_landing_sensor(settings)
+    sensor = build_landing_sensor(settings, env={"OMNIREPORT_REPORT_TIMEZONE": "Europe/Berlin"})
     with DagsterInstance.ephemeral() as instance:
         requests, cursor, _ = _tick(sensor, instance, None)
         assert len(requests) == 1
         assert requests[0].job_name in (None, "omnireport_incremental")
         assert requests[0].tags["omnireport/new-files"] == "2"
-        assert requests[0].run_config == {"ops": {"dbt_models": {"config": {"only_touched": True}}}}
+        # the schedules' report time zone, so sensor and scheduled runs build alike
+        assert requests[0].run_config == {
+            "ops": {"dbt_models": {"config": {"report_timezone": "Europe/Berlin",
+                                              "only_touched": True}}}
+        }
         first_key = requests[0].run_key
         assert sorted(json.loads(cursor)["files"]) == ["channels/a.csv", "tags/a.csv"]
 

@@ -22,6 +22,7 @@ from omnireport.contract import RAW_SCHEMA
 from omnireport.orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig
 from omnireport.orchestration.assets.landing import LANDING_CHECK_NAME
 from omnireport.orchestration.assets.publish import PUBLISH_ASSET_KEY
+from omnireport.orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 from omnireport.settings import Settings
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
@@ -120,6 +121,11 @@ def execute_job(
         if evaluation.check_name == LANDING_CHECK_NAME:
             failed = _metadata_value(evaluation.metadata.get("failed_files", "")) or ""
             outcome.failed_files.extend(line for line in str(failed).splitlines() if line)
+        elif (
+            evaluation.check_name == LANDING_VALIDATION_CHECK_NAME
+            and evaluation.severity == AssetCheckSeverity.ERROR
+        ):
+            continue  # its refused files are failed files of landing_files_loaded too
         elif evaluation.severity == AssetCheckSeverity.ERROR:
             outcome.failed_checks.append(name)
         else:

@@ -61,11 +61,12 @@ class WriterLockResource(ConfigurableResource):
     def yield_for_execution(self, context: InitResourceContext) -> Iterator[WriterLockResource]:
         from omnireport.guard import warehouse_lock
 
-        job = context.dagster_run.job_name if context.dagster_run else "?"
+        run = context.run
+        job = run.job_name if run else "?"
         with warehouse_lock(
             Path(self.warehouse),
             wait_seconds=self.wait_seconds,
-            purpose=f"dagster run {context.run_id} of {job}",
+            purpose=f"dagster run {run.run_id if run else '?'} of {job}",
         ):
             yield self
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from dagster import (
@@ -86,8 +87,17 @@ def scan_landing(
     return new, json.dumps({"files": files}, sort_keys=True)
 
 
-def build_landing_sensor(settings: Settings, *, running: bool = False) -> SensorDefinition:
-    """Requests the incremental job when new landing files arrive under ``settings.landing_dir``."""
+def build_landing_sensor(
+    settings: Settings, *, running: bool = False, env: Mapping[str, str] | None = None
+) -> SensorDefinition:
+    """Requests the incremental job when new landing files arrive under ``settings.landing_dir``.
+
+    Its runs build in the report time zone of the schedules (``OMNIREPORT_REPORT_TIMEZONE``
+    in ``env``, default os.environ), so sensor and scheduled runs never mix two settings.
+    """
+    from omnireport.orchestration.schedules import report_timezone
+
+    timezone = report_timezone(os.environ if env is None else env)
 
     @sensor(
         name=LANDING_SENSOR,
@@ -107,7 +117,7 @@ def build_landing_sensor(settings: Settings, *, running: bool = False) -> Sensor
             run_requests=[
                 RunRequest(
                     run_key=run_key,
-                    run_config=dbt_run_config(only_touched=True),
+                    run_config=dbt_run_config(report_timezone=timezone, only_touched=True),
                     tags={"omnireport/new-files": str(len(new))},
                 )
             ],

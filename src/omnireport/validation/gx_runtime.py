@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,9 +112,33 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+# GX probes these optional Spark Connect modules at import and expects an ImportError when
+# they cannot load. With pyspark installed (the `spark` extra) but not Spark Connect's
+# grpc, pyspark's check calls sys.exit(0) instead whenever `__main__` has neither a file
+# nor a spec, as in Dagster's run worker: the run step would end as if interrupted. GX is
+# used on pandas only, so those modules are hidden while GX imports.
+_SPARK_CONNECT_MODULES = ("pyspark.sql.connect.dataframe", "pyspark.sql.connect.session")
+
+
+def import_great_expectations() -> Any:
+    """``great_expectations``, imported without Spark Connect (see above)."""
+    if "great_expectations" in sys.modules:
+        return sys.modules["great_expectations"]
+    hidden = [name for name in _SPARK_CONNECT_MODULES if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import great_expectations
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return great_expectations
+
+
 def new_context() -> Any:
     """An ephemeral GX context: nothing written to disk, no analytics, no progress bars."""
-    import great_expectations as gx
+    gx = import_great_expectations()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -136,7 +161,7 @@ class SuiteRunner:
     """
 
     def __init__(self, suite_name: str, rules: Sequence[Rule], *, context: Any = None) -> None:
-        import great_expectations as gx
+        gx = import_great_expectations()
         import great_expectations.expectations as gxe
 
         self.suite_name = suite_name

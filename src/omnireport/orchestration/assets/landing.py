@@ -1,6 +1,12 @@
 """The landing load as one multi-asset: one output per raw table (keys ``raw/<table>``).
 
-A landing file that cannot be read does not stop the others: its table's
+Validate, then load. The step first runs the Great Expectations landing suite on every
+landing file (``checks.landing``; in chunks, findings cached per file) and reports each
+table's ``landing_file_expectations`` check; only then does it write: files the suite
+refused (a contract column missing, unreadable) are not loaded but logged as failed,
+every other file loads (rows with bad values too: dbt quarantines them).
+
+A landing file that cannot be loaded does not stop the others: its table's
 ``landing_files_loaded`` check fails (severity error), so the run reports failure while
 dbt still builds on everything that did load.
 """
@@ -12,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster import (
+    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
@@ -24,6 +31,7 @@ from dagster import (
 )
 
 from omnireport.contract import RAW_SCHEMA, RAW_TABLES
+from omnireport.orchestration.checks.landing import landing_check_specs
 from omnireport.orchestration.resources import (
     ProgressResource,
     WarehouseResource,
@@ -109,7 +117,8 @@ def build_landing_assets() -> AssetsDefinition:
                 description=f"Every landing file of `{table.name}` could be read and loaded.",
             )
             for table in RAW_TABLES
-        ],
+        ]
+        + landing_check_specs(),
     )
     def landing_load(
         context: AssetExecutionContext,
@@ -117,26 +126,65 @@ def build_landing_assets() -> AssetsDefinition:
         progress: ProgressResource,
         writer_lock: WriterLockResource,
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        from omnireport.landing.loader import load_landing  # the loader imports pandas & co.
+        # imported here: the validation and the loader import pandas, GX and DuckDB
+        from omnireport.landing.files import discover_landing_files
+        from omnireport.orchestration.checks.landing import validate_landing_files
+        from omnireport.orchestration.gated_load import load_accepted_files
 
         settings = warehouse.settings()
+        discovery = discover_landing_files(Path(settings.landing_dir))
+        for warning in discovery.warnings:
+            progress.report(f"  warning: {warning}")
+        started = time.perf_counter()
+        progress.report(
+            f"Validating {len(discovery.files)} landing file(s) under {settings.landing_dir} "
+            "before loading (Great Expectations; files seen before are not read again) ..."
+        )
+        verdicts = validate_landing_files(
+            discovery.files, Path(settings.landing_dir), settings.state_dir
+        )
+        refused: dict[str, str] = {}
+        for verdict in verdicts.values():
+            refused.update(verdict.refused)
+            result = verdict.check_result()
+            if _selected(context, result):
+                yield result
+        for reason in refused.values():
+            progress.report(f"  REFUSED {reason}")
+        progress.report(
+            f"Validated in {time.perf_counter() - started:.1f} s: {len(refused)} file(s) refused."
+        )
+
         progress.report(f"Loading landing files from {settings.landing_dir} ...")
         started = time.perf_counter()
-        settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
 
         def report(*args: Any, **kwargs: Any) -> None:
             progress.report("  " + describe_progress(*args, **kwargs))
 
-        result = load_landing(Path(settings.landing_dir), Path(settings.warehouse), progress=report)
+        result = load_accepted_files(
+            discovery.files, Path(settings.warehouse), refused,
+            warnings=discovery.warnings, progress=report,
+        )
         # The loader already reported each warning and failure through `report`.
         loaded = sum(result.rows_loaded_by_table.values())
         progress.report(
             f"Loaded {loaded} rows from "
             f"{sum(1 for outcome in result.files if outcome.status == 'loaded')} new file(s); "
             f"{sum(1 for outcome in result.files if outcome.status == 'already_loaded')} "
-            f"already loaded; {len(result.failed)} failed ({time.perf_counter() - started:.1f} s)."
+            f"already loaded; {len(result.failed)} failed or refused "
+            f"({time.perf_counter() - started:.1f} s)."
         )
         for table in RAW_TABLES:
-            yield from _table_events(result, table.name)
+            for event in _table_events(result, table.name):
+                if _selected(context, event):
+                    yield event
 
     return landing_load
+
+
+def _selected(context: AssetExecutionContext, event: object) -> bool:
+    """False for a check result whose check the run did not select."""
+    if not isinstance(event, AssetCheckResult):
+        return True
+    key = AssetCheckKey(event.asset_key, event.check_name)  # type: ignore[arg-type]
+    return key in context.selected_asset_check_keys

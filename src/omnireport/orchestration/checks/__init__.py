@@ -2,10 +2,15 @@
 
 | check | asset(s) | severity | blocking |
 |---|---|---|---|
-| ``landing_file_expectations`` | ``raw/<table>`` (11) | WARN; ERROR: missing column | no |
+| ``landing_file_expectations`` | ``raw/<table>`` (11) | WARN; ERROR: file refused | no (1) |
 | ``report_expectations`` | ``marts/rpt_*`` (7) | ERROR | yes |
 | ``data_freshness`` | ``staging/stg_crm__messages`` | WARN | no |
 | ``raw_rows_reconciled`` | ``audit/row_reconciliation`` | ERROR | yes |
+
+(1) The landing checks are reported by the landing load itself, which validates every
+landing file before it loads any (``checks.landing``): a refused file (missing column,
+unreadable) is not loaded, the others are. They are the load's ``check_specs``, not in
+``build_asset_checks``.
 
 Great Expectations suites live in ``omnireport.validation``; their results are stored as
 JSON under ``<warehouse dir>/.omnireport/<warehouse stem>/validations/``. Building the
@@ -18,17 +23,15 @@ from __future__ import annotations
 from dagster import AssetChecksDefinition
 
 from omnireport.orchestration.checks.freshness import build_freshness_check
-from omnireport.orchestration.checks.landing import build_landing_checks
 from omnireport.orchestration.checks.marts import build_report_checks
 from omnireport.orchestration.checks.reconciliation import build_reconciliation_check
 
 
 def build_asset_checks(*, include_dbt: bool = True) -> list[AssetChecksDefinition]:
-    """Every check above; ``include_dbt=False`` keeps only those on the raw tables."""
-    checks = [build_landing_checks()]
-    if include_dbt:
-        checks += [build_report_checks(), build_freshness_check(), build_reconciliation_check()]
-    return checks
+    """The checks above on dbt's assets (none when ``include_dbt=False``)."""
+    if not include_dbt:
+        return []
+    return [build_report_checks(), build_freshness_check(), build_reconciliation_check()]
 
 
 __all__ = ["build_asset_checks"]

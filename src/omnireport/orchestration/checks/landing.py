@@ -1,40 +1,46 @@
-"""The landing-file suite as asset checks, one per ``raw/<table>``.
+"""The landing-file suite as the gate of the load: validate each landing file, then load.
 
-Each check runs ``omnireport.validation.landing_suite`` on every landing file of its
-table (in chunks, so a multi-GB file stays within memory) and reports which files
-have bad values and how many rows fail each rule. A bad value never blocks anything
-(dbt quarantines the row): severity WARN. A missing column, or a file that cannot be
-read, is an ERROR (the loader refuses that file), still not blocking: the other files
-load and dbt builds on them, as with the load's own ``landing_files_loaded`` check.
+The landing load (``omnireport.orchestration.assets.landing``) calls
+``validate_landing_files`` on every landing file BEFORE it writes anything, and reports
+one ``landing_file_expectations`` check per ``raw/<table>`` from that step:
 
-The checks run right after the load step, in the same run. A file is validated once:
-its findings are kept per table in ``<state dir>/validations/landing_cache/<table>.json``
-and reused while its size and modification time are unchanged, so a frequent run does
-not re-read GBs it has seen. Each run that validates a file writes GX's results to
+- a file that cannot be loaded at all (a contract column missing, or unreadable) is
+  refused: the load skips it and records it as failed in the load log (retried on every
+  run), and the check fails with severity ERROR, naming the file, what is wrong and what
+  to do. The other files still load, and dbt builds on them (the check is not blocking).
+- bad values (missing ids, unknown enumerations, unparseable timestamps) are counted per
+  file and rule, severity WARN: those rows load and dbt quarantines them.
+- repeated ids are reported, never a failure (re-exports are allowed).
+
+Files are validated in chunks (``OMNIREPORT_VALIDATION_CHUNK_ROWS``), so a multi-GB file
+stays within memory. A file is validated once: its findings are kept per table in
+``<state dir>/validations/landing_cache/<table>.json`` and reused while its size and
+modification time are unchanged, so a frequent run does not re-read GBs it has seen.
+Each run that validates a file writes GX's results to
 ``<state dir>/validations/<timestamp>_landing_<table>.json``.
 """
+
+from __future__ import annotations
 
 import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
-    AssetChecksDefinition,
     AssetKey,
     MetadataValue,
-    multi_asset_check,
 )
 
 from omnireport.contract import RAW_SCHEMA, RAW_TABLES
-from omnireport.orchestration.resources import WarehouseResource
+
+if TYPE_CHECKING:
+    from omnireport.landing.files import LandingFile
 
 LANDING_VALIDATION_CHECK_NAME = "landing_file_expectations"
 CHUNK_ROWS_ENV = "OMNIREPORT_VALIDATION_CHUNK_ROWS"
@@ -146,7 +152,7 @@ def _table_result(table: str, findings: list[FileFindings]) -> AssetCheckResult:
     for found in findings:
         for label, count in found.summary["failing"].items():
             failing[label] = failing.get(label, 0) + count
-    errors = [f"{f.name}: {f.summary['error']}" for f in findings if f.summary["error"]]
+    errors = [f.name for f in findings if f.summary["error"]]
     bad_files = [f.name for f in findings if f.summary["failing"]]
     rows = sum(f.summary["rows"] for f in findings)
     repeated = sum(f.summary["repeated_ids"] for f in findings)
@@ -163,6 +169,7 @@ def _table_result(table: str, findings: list[FileFindings]) -> AssetCheckResult:
         "files_validated_this_run": sum(1 for f in findings if f.fresh),
         "files_with_bad_values": len(bad_files),
         "files_with_errors": len(errors),
+        "files_refused": len(errors),
         "rows": rows,
         "failing_rows": MetadataValue.json(failing),
         "rule_failures_total": sum(failing.values()),  # a row failing two rules counts twice
@@ -174,12 +181,13 @@ def _table_result(table: str, findings: list[FileFindings]) -> AssetCheckResult:
             sorted({f.results_file for f in findings if f.results_file})
         ),
     }
-    if errors:
-        metadata["errors"] = MetadataValue.md("\n".join(f"- {line}" for line in errors))
+    refusals = [refusal_reason(f.name, f.summary) for f in findings if f.summary["error"]]
+    if refusals:
+        metadata["refused_files"] = MetadataValue.md("\n".join(f"- {line}" for line in refusals))
     if not findings:
         description = f"no landing files of {table}"
-    elif errors:
-        description = f"{len(errors)} file(s) cannot load: " + "; ".join(errors)
+    elif refusals:
+        description = f"{len(refusals)} file(s) refused, not loaded: " + " ".join(refusals)
     elif failing:
         description = (
             f"{len(bad_files)} of {len(findings)} file(s) have bad values (dbt quarantines "
@@ -199,11 +207,50 @@ def _table_result(table: str, findings: list[FileFindings]) -> AssetCheckResult:
     )
 
 
+
+def refusal_reason(name: str, summary: Mapping[str, Any]) -> str:
+    """Why the landing file ``name`` is not loaded, and what to do about it (one line)."""
+    if summary.get("missing_columns"):
+        return (
+            f"{name}: missing column(s) {', '.join(summary['missing_columns'])}; refused by "
+            "the landing checks, not loaded. Re-export it with every column of its table "
+            "(CONTRACT.md section 2) and put it in the landing folder again; the other "
+            "files are loaded."
+        )
+    return (
+        f"{name}: {summary['error']}; refused by the landing checks, not loaded. Fix or "
+        "re-export the file (it is validated again on every run); the other files are loaded."
+    )
+
+
+@dataclass
+class TableValidation:
+    """The landing suite's verdict on every landing file of one table."""
+
+    table: str
+    findings: list[FileFindings]
+
+    @property
+    def refused(self) -> dict[str, str]:
+        """Files that must not be loaded: landing-relative path -> reason and what to do."""
+        return {
+            f.name: refusal_reason(f.name, f.summary) for f in self.findings if f.summary["error"]
+        }
+
+    def check_result(self) -> AssetCheckResult:
+        """The ``landing_file_expectations`` check result of ``raw/<table>``."""
+        return _table_result(self.table, self.findings)
+
+
 def validate_table_files(
-    table: str, landing_dir: Path, state_dir: Path, *, rows_per_chunk: int | None = None
-) -> AssetCheckResult:
-    """Validate (or reuse the findings on) every landing file of ``table``; the check result."""
-    from omnireport.landing.files import discover_landing_files
+    table: str,
+    files: list[LandingFile],
+    landing_dir: Path,
+    state_dir: Path,
+    *,
+    rows_per_chunk: int | None = None,
+) -> TableValidation:
+    """Validate (or reuse the findings on) ``files``, the landing files of ``table``."""
     from omnireport.validation.landing_suite import (
         SUITE_VERSION,
         LandingSuite,
@@ -211,7 +258,6 @@ def validate_table_files(
     )
     from omnireport.validation.results_store import write_validation_result
 
-    files = [f for f in discover_landing_files(landing_dir).files if f.table == table]
     cache = FindingsCache(state_dir, table, SUITE_VERSION)
     findings: list[FileFindings] = []
     fresh: list[tuple[FileFindings, dict[str, Any]]] = []
@@ -249,37 +295,35 @@ def validate_table_files(
             if as_dict["read_error"] is None:  # an unreadable file is read again next time
                 cache.put(found.name, Path(as_dict["path"]), found.summary, path)
     cache.save(keep={landing_file.relative_path for landing_file in files})
-    return _table_result(table, findings)
+    return TableValidation(table, findings)
 
 
-def build_landing_checks() -> AssetChecksDefinition:
-    """The landing-file checks: one spec per raw table, evaluated in one step."""
+def validate_landing_files(
+    files: list[LandingFile], landing_dir: Path, state_dir: Path
+) -> dict[str, TableValidation]:
+    """Validate every landing file in ``files``, table by table (every raw table listed)."""
+    return {
+        table.name: validate_table_files(
+            table.name, [f for f in files if f.table == table.name], landing_dir, state_dir
+        )
+        for table in RAW_TABLES
+    }
 
-    @multi_asset_check(
-        name="landing_file_expectations",
-        specs=[
-            AssetCheckSpec(
-                LANDING_VALIDATION_CHECK_NAME,
-                asset=raw_key(table.name),
-                blocking=False,
-                description=(
-                    f"Great Expectations on every landing file of `{table.name}`: columns "
-                    "present, required values present, enumerations known, timestamps "
-                    "parseable; repeated ids reported. Bad values warn; a missing column "
-                    "is an error."
-                ),
-            )
-            for table in RAW_TABLES
-        ],
-        can_subset=True,
-    )
-    def landing_file_expectations(
-        context: AssetCheckExecutionContext, warehouse: WarehouseResource
-    ) -> Iterator[AssetCheckResult]:
-        settings = warehouse.settings()
-        for table in RAW_TABLES:
-            key = AssetCheckKey(raw_key(table.name), LANDING_VALIDATION_CHECK_NAME)
-            if key in context.selected_asset_check_keys:
-                yield validate_table_files(table.name, settings.landing_dir, settings.state_dir)
 
-    return landing_file_expectations
+def landing_check_specs() -> list[AssetCheckSpec]:
+    """The ``landing_file_expectations`` specs, one per raw table (reported by the load)."""
+    return [
+        AssetCheckSpec(
+            LANDING_VALIDATION_CHECK_NAME,
+            asset=raw_key(table.name),
+            blocking=False,
+            description=(
+                f"Great Expectations on every landing file of `{table.name}`, before it is "
+                "loaded: columns present, required values present, enumerations known, "
+                "timestamps parseable; repeated ids reported. A file with a missing column "
+                "or that cannot be read is refused (error, not loaded; the others load); bad "
+                "values warn (dbt quarantines those rows)."
+            ),
+        )
+        for table in RAW_TABLES
+    ]
