@@ -13,7 +13,16 @@ one ``landing_file_expectations`` check per ``raw/<table>`` from that step:
 - repeated ids are reported, never a failure (re-exports are allowed).
 
 Files are validated in chunks (``OMNIREPORT_VALIDATION_CHUNK_ROWS``), so a multi-GB file
-stays within memory. A file is validated once: its findings are kept per table in
+stays within memory. Small files of one table share GX runs (a run costs about half a
+second whatever its rows; the findings are those of each file alone).
+``OMNIREPORT_VALIDATION_WORKERS`` (default 1: in this process) processes validate at once,
+each one batch of files at a time, one chunk at a time; the findings are the same with
+any number of workers and come back in file order. Fewer than ``PARALLEL_MIN_BYTES`` of
+files are validated in this process, since a worker first spends seconds importing
+Great Expectations. Measured on the 2-core benchmark machine (shared), 2 workers were
+slower than 1, hence the default.
+
+A file is validated once: its findings are kept per table in
 ``<state dir>/validations/landing_cache/<table>.json`` and reused while its size and
 modification time are unchanged, so a frequent run does not re-read GBs it has seen.
 Each run that validates a file writes GX's results to
@@ -44,6 +53,9 @@ if TYPE_CHECKING:
 
 LANDING_VALIDATION_CHECK_NAME = "landing_file_expectations"
 CHUNK_ROWS_ENV = "OMNIREPORT_VALIDATION_CHUNK_ROWS"
+WORKERS_ENV = "OMNIREPORT_VALIDATION_WORKERS"
+# Below this many bytes of files to validate, no worker processes are started.
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 CACHE_DIR_NAME = "landing_cache"
 _MAX_LISTED_FILES = 50
 
@@ -67,6 +79,99 @@ def chunk_rows(env: Mapping[str, str] | None = None) -> int:
             f"for example, {DEFAULT_CHUNK_ROWS} (or unset it)."
         )
     return int(text)
+
+
+def validation_workers(env: Mapping[str, str] | None = None) -> int:
+    """Processes validating files at once: ``OMNIREPORT_VALIDATION_WORKERS``, else 1."""
+    env = os.environ if env is None else env
+    text = env.get(WORKERS_ENV, "").strip()
+    if not text:
+        return 1
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(
+            f"{WORKERS_ENV}={text!r} is not a positive whole number of processes: set it to, "
+            "for example, 2 (1 validates in the calling process, as when it is unset)."
+        )
+    return int(text)
+
+
+# Files up to this size are validated several in one GX run (a run costs about half a
+# second whatever its rows); a run takes such files up to this many bytes in all.
+SMALL_FILE_BYTES = 16 * 1024 * 1024
+BATCH_BYTES = 64 * 1024 * 1024
+
+
+def _batches(jobs: list[tuple[str, Path, int]]) -> list[tuple[str, list[str]]]:
+    """``jobs`` ((table, path, size), in order) as runs of consecutive files of one table."""
+    batches: list[tuple[str, list[str]]] = []
+    batch_bytes = 0
+    for table, path, size in jobs:
+        last = batches[-1] if batches else None
+        if (
+            last is not None
+            and last[0] == table
+            and size <= SMALL_FILE_BYTES
+            and batch_bytes + size <= BATCH_BYTES
+        ):
+            last[1].append(str(path))
+            batch_bytes += size
+        else:
+            batches.append((table, [str(path)]))
+            batch_bytes = size if size <= SMALL_FILE_BYTES else BATCH_BYTES
+    return batches
+
+
+def validate_files(
+    jobs: list[tuple[str, Path]],
+    rows_per_chunk: int,
+    workers: int,
+    *,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+) -> list[dict[str, Any]]:
+    """The landing suite's findings (``FileValidation.as_dict()``) on each ``(table, path)``.
+
+    In ``jobs`` order. Consecutive small files of one table share GX runs
+    (``validate_landing_files_together``: the same findings as alone). With ``workers`` > 1,
+    two or more runs and at least ``parallel_min_bytes`` of files, a pool of ``workers``
+    processes validates them (each one batch of files at a time); else this process does,
+    one table's suite reused for its files.
+    """
+    from omnireport.validation.landing_suite import (
+        LandingSuite,
+        validate_in_worker,
+        validate_landing_files_together,
+    )
+
+    sized = []
+    for table, path in jobs:
+        try:
+            size = path.stat().st_size
+        except OSError:  # vanished: validating it reports it
+            size = SMALL_FILE_BYTES + 1
+        sized.append((table, path, size))
+    batches = _batches(sized)
+    workers = min(workers, len(batches))
+    if workers > 1 and sum(size for _, _, size in sized) >= parallel_min_bytes:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: the caller (Dagster, DuckDB) may run threads.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            done = pool.map(
+                validate_in_worker,
+                [(table, paths, rows_per_chunk) for table, paths in batches],
+            )
+            return [found for batch in done for found in batch]
+    suites: dict[str, LandingSuite] = {}
+    results = []
+    for table, paths in batches:
+        suite = suites.get(table) or suites.setdefault(table, LandingSuite(table))
+        found = validate_landing_files_together(
+            paths, table, chunk_rows=rows_per_chunk, suite=suite
+        )
+        results.extend(validation.as_dict() for validation in found)
+    return results
 
 
 class FindingsCache:
@@ -249,65 +354,108 @@ def validate_table_files(
     state_dir: Path,
     *,
     rows_per_chunk: int | None = None,
+    workers: int | None = None,
 ) -> TableValidation:
     """Validate (or reuse the findings on) ``files``, the landing files of ``table``."""
-    from omnireport.validation.landing_suite import (
-        SUITE_VERSION,
-        LandingSuite,
-        validate_landing_file,
-    )
-    from omnireport.validation.results_store import write_validation_result
-
-    cache = FindingsCache(state_dir, table, SUITE_VERSION)
-    findings: list[FileFindings] = []
-    fresh: list[tuple[FileFindings, dict[str, Any]]] = []
-    suite: LandingSuite | None = None
-    for landing_file in files:
-        entry = cache.get(landing_file.relative_path, landing_file.path)
-        if entry is not None:
-            findings.append(
-                FileFindings(
-                    landing_file.relative_path, entry["summary"], False, entry["results_file"]
-                )
-            )
-            continue
-        suite = suite or LandingSuite(table)
-        found = validate_landing_file(
-            landing_file.path, table, chunk_rows=rows_per_chunk or chunk_rows(), suite=suite
-        )
-        as_dict = {"relative_path": landing_file.relative_path, **found.as_dict()}
-        findings.append(FileFindings(landing_file.relative_path, _summary(as_dict), True))
-        fresh.append((findings[-1], as_dict))
-    if fresh:
-        path = str(
-            write_validation_result(
-                state_dir,
-                f"landing_{table}",
-                {
-                    "table": table,
-                    "landing_dir": str(landing_dir),
-                    "files": [as_dict for _, as_dict in fresh],
-                },
-            )
-        )
-        for found, as_dict in fresh:
-            found.results_file = path
-            if as_dict["read_error"] is None:  # an unreadable file is read again next time
-                cache.put(found.name, Path(as_dict["path"]), found.summary, path)
-    cache.save(keep={landing_file.relative_path for landing_file in files})
-    return TableValidation(table, findings)
+    return _validate_tables(
+        {table: files}, landing_dir, state_dir, rows_per_chunk=rows_per_chunk, workers=workers
+    )[table]
 
 
 def validate_landing_files(
-    files: list[LandingFile], landing_dir: Path, state_dir: Path
+    files: list[LandingFile],
+    landing_dir: Path,
+    state_dir: Path,
+    *,
+    rows_per_chunk: int | None = None,
+    workers: int | None = None,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> dict[str, TableValidation]:
-    """Validate every landing file in ``files``, table by table (every raw table listed)."""
-    return {
-        table.name: validate_table_files(
-            table.name, [f for f in files if f.table == table.name], landing_dir, state_dir
-        )
-        for table in RAW_TABLES
+    """Validate every landing file in ``files``, table by table (every raw table listed).
+
+    The files of every table not validated before go to one pool of ``workers``
+    (default ``OMNIREPORT_VALIDATION_WORKERS``) processes.
+    """
+    return _validate_tables(
+        {table.name: [f for f in files if f.table == table.name] for table in RAW_TABLES},
+        landing_dir,
+        state_dir,
+        rows_per_chunk=rows_per_chunk,
+        workers=workers,
+        parallel_min_bytes=parallel_min_bytes,
+    )
+
+
+def _validate_tables(
+    files_by_table: dict[str, list[LandingFile]],
+    landing_dir: Path,
+    state_dir: Path,
+    *,
+    rows_per_chunk: int | None,
+    workers: int | None,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+) -> dict[str, TableValidation]:
+    from omnireport.validation.landing_suite import SUITE_VERSION
+    from omnireport.validation.results_store import write_validation_result
+
+    caches = {table: FindingsCache(state_dir, table, SUITE_VERSION) for table in files_by_table}
+    cached = {
+        (table, f.relative_path): caches[table].get(f.relative_path, f.path)
+        for table, files in files_by_table.items()
+        for f in files
     }
+    jobs = [
+        (table, f.path)
+        for table, files in files_by_table.items()
+        for f in files
+        if cached[(table, f.relative_path)] is None
+    ]
+    validated = iter(
+        validate_files(
+            jobs,
+            rows_per_chunk or chunk_rows(),
+            validation_workers() if workers is None else workers,
+            parallel_min_bytes=parallel_min_bytes,
+        )
+        if jobs
+        else []
+    )
+    verdicts: dict[str, TableValidation] = {}
+    for table, files in files_by_table.items():
+        cache = caches[table]
+        findings: list[FileFindings] = []
+        fresh: list[tuple[FileFindings, dict[str, Any]]] = []
+        for landing_file in files:
+            entry = cached[(table, landing_file.relative_path)]
+            if entry is not None:
+                findings.append(
+                    FileFindings(
+                        landing_file.relative_path, entry["summary"], False, entry["results_file"]
+                    )
+                )
+                continue
+            as_dict = {"relative_path": landing_file.relative_path, **next(validated)}
+            findings.append(FileFindings(landing_file.relative_path, _summary(as_dict), True))
+            fresh.append((findings[-1], as_dict))
+        if fresh:
+            path = str(
+                write_validation_result(
+                    state_dir,
+                    f"landing_{table}",
+                    {
+                        "table": table,
+                        "landing_dir": str(landing_dir),
+                        "files": [as_dict for _, as_dict in fresh],
+                    },
+                )
+            )
+            for found, as_dict in fresh:
+                found.results_file = path
+                if as_dict["read_error"] is None:  # an unreadable file is read again next time
+                    cache.put(found.name, Path(as_dict["path"]), found.summary, path)
+        cache.save(keep={landing_file.relative_path for landing_file in files})
+        verdicts[table] = TableValidation(table, findings)
+    return verdicts
 
 
 def landing_check_specs() -> list[AssetCheckSpec]:
