@@ -12,10 +12,19 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export UV_LINK_MODE := copy
 
+# Optional dependency groups of pyproject.toml to install as well, comma-separated:
+# `make setup EXTRAS=spark` (the Spark target: pyspark, dbt-spark; Java 17 needed to run it).
+# Remembered in .tools/extras, so a later `make setup` or `make test` keeps them installed;
+# `make setup EXTRAS=none` goes back to none.
+comma := ,
+EXTRAS_FILE := $(TOOLS)/extras
+EXTRAS ?= $(shell cat $(EXTRAS_FILE) 2>/dev/null)
+EXTRA_LIST := $(sort $(filter-out none,$(subst $(comma), ,$(EXTRAS))))
+
 DEMO_LANDING ?= seeds/landing
 DEMO_WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: setup demo test test-fast lint dev docs clean help bench
+.PHONY: setup demo test test-fast lint dev docs clean help bench FORCE
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -25,12 +34,19 @@ $(UV):
 	@$(PYTHON) -m venv $(TOOLS)
 	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml
-	@echo "==> installing the locked environment into $(VENV)/"
-	@$(UV) sync --frozen --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+# Rewritten only when the wanted extras change, so that is when the environment re-syncs.
+$(EXTRAS_FILE): FORCE
+	@mkdir -p $(TOOLS)
+	@echo "$(EXTRA_LIST)" | cmp -s - $@ || echo "$(EXTRA_LIST)" > $@
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(EXTRAS_FILE)
+	@echo "==> installing the locked environment into $(VENV)/$(if $(EXTRA_LIST), with the extras: $(EXTRA_LIST))"
+	@$(UV) sync --frozen $(addprefix --extra ,$(EXTRA_LIST)) --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
 	@touch $@
 
-setup: $(VENV)/.synced  ## create or update the environment (idempotent, fast when nothing changed)
+FORCE:
+
+setup: $(VENV)/.synced  ## create or update the environment (idempotent, fast when nothing changed; EXTRAS=spark adds the Spark target)
 
 demo: setup  ## load the sample data, build every mart through Dagster, print the report summary
 	$(BIN)/omnireport run --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)

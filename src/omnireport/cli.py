@@ -34,6 +34,7 @@ from omnireport.settings import (
     Settings,
     load_settings,
 )
+from omnireport.warehouse.targets import DEFAULT_TARGET, TARGETS
 
 if TYPE_CHECKING:
     from dagster import AssetKey, Definitions
@@ -173,10 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_wait(run)
     run.add_argument(
         "--target",
-        choices=["duckdb", "postgres"],
-        default="duckdb",
-        help="warehouse: the DuckDB file (default, through Dagster) or PostgreSQL from the "
-        "OMNIREPORT_PG_* variables (COPY load, dbt build, reader role granted)",
+        choices=list(TARGETS),
+        default=DEFAULT_TARGET,
+        help="warehouse: the DuckDB file (default, through Dagster); PostgreSQL from the "
+        "OMNIREPORT_PG_* variables (COPY load, dbt build, reader role granted); or Spark "
+        "(a local PySpark, tables and metastore in $OMNIREPORT_SPARK_DIR, default "
+        "<project>/data/spark; needs the optional `spark` extra and Java 17). Spark rebuilds "
+        "the incremental models in full on every run: it always runs with --full-refresh",
     )
 
     load = commands.add_parser(
@@ -431,24 +435,36 @@ def _run_command(args: argparse.Namespace) -> int:
 
         _say(format_status(_settings(args)))
         return EXIT_OK
-    if args.command == "run" and args.target == "postgres":
+    if args.command == "run" and args.target != DEFAULT_TARGET:
+        return _run_on_other_target(args)
+    job = {"run": FULL_BUILD_JOB, "load": LOAD_JOB, "build": DBT_BUILD_JOB}[args.command]
+    outcome = _execute(args, job, needs_dbt_config=args.command != "load")
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+def _run_on_other_target(args: argparse.Namespace) -> int:
+    """`omnireport run --target postgres|spark` (DuckDB's run goes through Dagster)."""
+    settings = _settings(args)
+    dbt_vars: dict[str, object] = {}
+    if args.timezone:
+        dbt_vars["report_timezone"] = args.timezone
+    if args.sla:
+        dbt_vars["sla_minutes"] = args.sla
+    if not sys.stdout.isatty():
+        os.environ.setdefault("DBT_USE_COLORS", "false")
+    if args.target == "postgres":
         from omnireport.warehouse.postgres_run import run_on_postgres
 
-        settings = _settings(args)
-        dbt_vars = {}
-        if args.timezone:
-            dbt_vars["report_timezone"] = args.timezone
-        if args.sla:
-            dbt_vars["sla_minutes"] = args.sla
         ok = run_on_postgres(
             settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars,
             full_refresh=args.full_refresh, say=_say,
         )
-        _say(f"\n{'OK' if ok else 'FAILED'}: omnireport run --target postgres")
-        return EXIT_OK if ok else EXIT_FAILED
-    job = {"run": FULL_BUILD_JOB, "load": LOAD_JOB, "build": DBT_BUILD_JOB}[args.command]
-    outcome = _execute(args, job, needs_dbt_config=args.command != "load")
-    return EXIT_OK if outcome.ok else EXIT_FAILED
+    else:
+        from omnireport.warehouse.spark_run import run_on_spark
+
+        ok = run_on_spark(settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars, say=_say)
+    _say(f"\n{'OK' if ok else 'FAILED'}: omnireport run --target {args.target}")
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

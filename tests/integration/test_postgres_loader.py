@@ -7,8 +7,6 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import duckdb
-import psycopg2
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from omnireport.contract import RAW_TABLES
 from omnireport.landing.loader import load_landing
 from omnireport.warehouse.postgres import load_landing_postgres
+from tests.engine_compare import duckdb_rows, postgres_rows
 from tests.pg_server import PostgresServer, postgres_server  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.integration
@@ -69,21 +68,7 @@ def landing(tmp_path: Path) -> Path:
 
 
 def pg_rows(server: PostgresServer, dbname: str, sql: str) -> list[tuple]:
-    con = psycopg2.connect(server.conninfo(dbname=dbname))
-    try:
-        with con.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
-    finally:
-        con.close()
-
-
-def duck_rows(warehouse: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    return postgres_rows(server.conninfo(dbname=dbname), sql)
 
 
 def test_rows_text_and_nulls_as_written(postgres_server: PostgresServer, database: str, landing: Path) -> None:
@@ -163,7 +148,7 @@ def test_raw_tables_and_load_log_equal_the_duckdb_loader(
     for table in RAW_TABLES:
         columns = ", ".join(f'"{c}"' for c in (*table.columns, "_source_file", "_row_number", "_load_id"))
         sql = f'select {columns} from raw."{table.name}" order by _load_id, _row_number'
-        assert pg_rows(postgres_server, database, sql) == duck_rows(warehouse, sql), table.name
+        assert pg_rows(postgres_server, database, sql) == duckdb_rows(warehouse, sql), table.name
     log_sql = ("select load_id, table_name, file_path, content_hash, file_size, rows_loaded, status, error "
                "from raw._load_log order by load_id")
-    assert pg_rows(postgres_server, database, log_sql) == duck_rows(warehouse, log_sql)
+    assert pg_rows(postgres_server, database, log_sql) == duckdb_rows(warehouse, log_sql)

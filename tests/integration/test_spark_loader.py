@@ -10,7 +10,6 @@ this process for the whole module (about a minute to start on a busy 2-core mach
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -18,19 +17,14 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.spark, pytest.mark.integration]
+from omnireport.warehouse.spark_run import missing_spark_dependencies
 
-
-def _skip_reason() -> str | None:
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not importable: install the optional `spark` dependencies to run the Spark tests"
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        return "no Java runtime (java on PATH or JAVA_HOME): PySpark needs Java 17"
-    return None
-
-
-if _skip_reason() is not None:
-    pytestmark.append(pytest.mark.skip(reason=_skip_reason()))
+_SKIP_REASON = missing_spark_dependencies()
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.integration,
+    pytest.mark.skipif(_SKIP_REASON is not None, reason=_SKIP_REASON or ""),
+]
 
 TAGS_HEADER = "tag_id,tag_name\n"
 

@@ -4,16 +4,29 @@ Statuses: `loaded` (its rows are in raw, under `load_id`), `already_loaded` (sam
 as a file loaded before under another name: nothing added), `failed` (unreadable: nothing
 added; retried on every run, the row is updated in place and becomes `loaded` once the
 file reads). Every row gets an id from the same increasing sequence as `_load_id`.
+
+The steps of loading one file that do not depend on the engine live here too, written
+once for the DuckDB loader (`landing.loader`), the PostgreSQL loader
+(`warehouse.postgres`) and the Spark loader (`warehouse.spark`): `start_file` (hash the
+file, skip contents loaded before, hand out the load id), `finish_loaded`,
+`record_failure` / `fail_pending`. Each engine gives them a `LogWriter` (one committed log
+row per call): `SqlLog` over a `LogConnection` for DuckDB and PostgreSQL, its own for Spark.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 import duckdb
 
 from omnireport.contract import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES
+from omnireport.landing.files import LandingFile, content_hash
+from omnireport.landing.read_errors import describe_read_error
+
+Progress = Callable[[str], None]
 
 _LOG = f"{RAW_SCHEMA}.{LOAD_LOG_TABLE}"
 
@@ -32,7 +45,7 @@ class LoadHistory:
         return self.last_load_id
 
 
-def read_history(con: duckdb.DuckDBPyConnection) -> LoadHistory:
+def read_history(con: LogConnection) -> LoadHistory:
     """The load log as a LoadHistory (keys: table, content hash / table, path, hash)."""
     history = LoadHistory()
     rows = con.execute(
@@ -52,7 +65,7 @@ def read_history(con: duckdb.DuckDBPyConnection) -> LoadHistory:
 
 def _max_raw_load_id_sql() -> str:
     parts = [f'select max(_load_id) as m from {RAW_SCHEMA}."{t.name}"' for t in RAW_TABLES]
-    return "select max(m) from (" + " union all ".join(parts) + ")"
+    return "select max(m) from (" + " union all ".join(parts) + ") as loads"
 
 
 @dataclass(frozen=True)
@@ -70,9 +83,7 @@ class LogEntry:
     seen_at: datetime
 
 
-def write_entry(
-    con: duckdb.DuckDBPyConnection, entry: LogEntry, *, replaces_status: str | None
-) -> None:
+def write_entry(con: LogConnection, entry: LogEntry, *, replaces_status: str | None) -> None:
     """Insert the entry, or update the row of the same file and content in place."""
     values = [
         entry.load_id,
@@ -98,3 +109,173 @@ def write_entry(
             "table_name, file_path, content_hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             values,
         )
+
+
+# --- The per-file steps every loader shares (DuckDB, PostgreSQL, Spark) -------------------
+
+# DuckDB errors of the machine, not of the file (every loader reads files with DuckDB):
+# they stop the run instead of failing the file.
+NOT_THE_FILES_FAULT: tuple[type[BaseException], ...] = (
+    duckdb.OutOfMemoryException,
+    duckdb.FatalException,
+    duckdb.InternalException,
+    duckdb.InterruptException,
+)
+
+
+class LogConnection(Protocol):
+    """A warehouse connection the log is written through: DuckDB's own connection, or
+    `omnireport.warehouse.postgres.QmarkConnection` on PostgreSQL. `execute` takes `?`
+    placeholders; `begin` starts a transaction (a no-op where one starts by itself)."""
+
+    def execute(self, sql: str, parameters: list[Any] | None = None, /) -> Any: ...
+
+    def begin(self) -> Any: ...
+
+    def commit(self) -> Any: ...
+
+    def rollback(self) -> Any: ...
+
+
+class LogWriter(Protocol):
+    """Writes one log row on its own, committed (or not at all) when `write` returns."""
+
+    def write(self, entry: LogEntry, *, replaces_status: str | None) -> None: ...
+
+
+def in_transaction(con: LogConnection, work: Callable[[], object]) -> None:
+    """Run `work` in one transaction of `con`: committed, or rolled back and re-raised."""
+    con.begin()
+    try:
+        work()
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+@dataclass(frozen=True)
+class SqlLog:
+    """The LogWriter of a transactional engine: `write_entry` in a transaction of its own."""
+
+    con: LogConnection
+
+    def write(self, entry: LogEntry, *, replaces_status: str | None) -> None:
+        in_transaction(self.con, lambda: write_entry(self.con, entry, replaces_status=replaces_status))
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one landing file in this run."""
+
+    table: str
+    path: str
+    content_hash: str
+    status: str  # 'loaded' | 'already_loaded' | 'failed'
+    rows: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A landing file whose rows are to be loaded now, under `load_id`."""
+
+    landing_file: LandingFile
+    content_hash: str
+    file_size: int
+    load_id: int
+    loaded_at: datetime
+    replaces_status: str | None  # 'failed' when an earlier run failed on the same bytes
+
+    def loaded_entry(self, rows: int) -> LogEntry:
+        """The `loaded` log row, to write in the same transaction as the rows."""
+        return LogEntry(
+            self.load_id, self.landing_file.table, self.landing_file.relative_path,
+            self.content_hash, self.file_size, rows, "loaded", None, self.loaded_at,
+        )
+
+
+def utc_now() -> datetime:
+    """Now, as a naive UTC timestamp (the type of `_loaded_at` and `seen_at`)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def start_file(
+    log: LogWriter, landing_file: LandingFile, history: LoadHistory, report: Progress
+) -> PendingFile | FileOutcome:
+    """Decide what to do with a file: a FileOutcome when it is settled already (it cannot be
+    read: logged as failed; its bytes were loaded before: logged as `already_loaded` once,
+    nothing added), else a PendingFile with a new load id for the caller to load."""
+    table, path = landing_file.table, landing_file.relative_path
+    try:
+        digest = content_hash(landing_file.path)
+        file_size = landing_file.path.stat().st_size
+    except OSError as exc:  # vanished or unreadable since discovery: retried next run
+        error = f"{path}: cannot read the file ({exc.strerror or exc})"
+        return record_failure(log, landing_file, "", 0, error, history.next_load_id(), history, report)
+    now = utc_now()
+    recorded_status = history.status_by_file.get((table, path, digest))
+
+    loaded_as = history.loaded_by_hash.get((table, digest))
+    if loaded_as is not None:
+        if recorded_status is None:
+            entry = LogEntry(
+                history.next_load_id(), table, path, digest, file_size, 0, "already_loaded", None, now,
+            )
+            log.write(entry, replaces_status=None)
+            history.status_by_file[(table, path, digest)] = "already_loaded"
+        same = "" if loaded_as == path else f" (same content as {loaded_as})"
+        report(f"skipped {path}: already loaded{same}")
+        return FileOutcome(table, path, digest, "already_loaded", 0)
+
+    report(f"loading {path} ...")
+    replaces = "failed" if recorded_status == "failed" else None
+    return PendingFile(landing_file, digest, file_size, history.next_load_id(), now, replaces)
+
+
+def finish_loaded(pending: PendingFile, rows: int, history: LoadHistory, report: Progress) -> FileOutcome:
+    """After the caller committed the rows and `pending.loaded_entry(rows)`."""
+    table, path = pending.landing_file.table, pending.landing_file.relative_path
+    history.status_by_file[(table, path, pending.content_hash)] = "loaded"
+    history.loaded_by_hash[(table, pending.content_hash)] = path
+    report(f"loading {path} ... {rows:,} rows")
+    return FileOutcome(table, path, pending.content_hash, "loaded", rows)
+
+
+def fail_pending(
+    log: LogWriter, pending: PendingFile, error: str, history: LoadHistory, report: Progress
+) -> FileOutcome:
+    """The pending file's rows did not load (the caller rolled them back): log it as failed."""
+    return record_failure(
+        log, pending.landing_file, pending.content_hash, pending.file_size, error,
+        pending.load_id, history, report,
+    )
+
+
+def record_failure(
+    log: LogWriter,
+    landing_file: LandingFile,
+    digest: str,
+    file_size: int,
+    error: str,
+    load_id: int,
+    history: LoadHistory,
+    report: Progress,
+) -> FileOutcome:
+    """Log the file as failed (one row per file and content, replaced on each retry)."""
+    table, path = landing_file.table, landing_file.relative_path
+    recorded_status = history.status_by_file.get((table, path, digest))
+    replaces = "failed" if recorded_status == "failed" else None
+    entry = LogEntry(load_id, table, path, digest, file_size, 0, "failed", error, utc_now())
+    log.write(entry, replaces_status=replaces)
+    history.status_by_file[(table, path, digest)] = "failed"
+    report(f"FAILED {error}")
+    return FileOutcome(table, path, digest, "failed", 0, error)
+
+
+def read_error_text(exc: BaseException, landing_file: LandingFile) -> str:
+    """`<path>: line <n>: <problem>` for a file that could not be read (no line when the
+    reader gives none)."""
+    described = describe_read_error(exc, landing_file)
+    line = "" if described.line is None else f" line {described.line}:"
+    return f"{landing_file.relative_path}:{line} {described.problem}"

@@ -20,18 +20,29 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from omnireport.contract import LINEAGE_COLUMNS, LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
-from omnireport.landing.files import LandingFile, content_hash, discover_landing_files
-from omnireport.landing.load_log import LoadHistory, LogEntry, write_entry
-from omnireport.landing.loader import FileOutcome, LoadResult
+from omnireport.contract import LINEAGE_COLUMNS, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
+from omnireport.landing.files import LandingFile, discover_landing_files
+from omnireport.landing.load_log import (
+    NOT_THE_FILES_FAULT,
+    FileOutcome,
+    LoadHistory,
+    PendingFile,
+    SqlLog,
+    fail_pending,
+    finish_loaded,
+    read_error_text,
+    read_history,
+    start_file,
+    write_entry,
+)
+from omnireport.landing.loader import LoadResult
 from omnireport.landing.raw_schema import LOAD_LOG_DDL, raw_table_ddl
-from omnireport.landing.read_errors import describe_read_error
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier, sql_string
 
 Progress = Callable[[str], None]
@@ -44,15 +55,6 @@ PROJECT_SCHEMAS: tuple[str, ...] = ("raw", "staging", "quarantine", "intermediat
 _ROWS_PER_BATCH = 50_000
 # One loader at a time per database: load ids are handed out from the log.
 _LOAD_LOCK_KEY = 0x6F6D6E69  # "omni"
-
-# DuckDB errors of the machine, not of the file: they stop the run (as in landing.loader).
-_NOT_THE_FILES_FAULT = (
-    duckdb.OutOfMemoryException,
-    duckdb.FatalException,
-    duckdb.InternalException,
-    duckdb.InterruptException,
-)
-
 
 class PostgresLoadError(RuntimeError):
     """The PostgreSQL warehouse cannot be loaded (connection, lock, permissions)."""
@@ -73,22 +75,38 @@ def _connect(conninfo: str) -> Any:
 
 class QmarkConnection:
     """DuckDB's connection calls on a psycopg2 cursor: `execute(sql, [params])` with `?`
-    placeholders returns something with fetchone()/fetchall(). Lets code written for a
-    DuckDB connection (`landing.load_log.write_entry`, `summary.collect_summary`'s
-    queries) run unchanged on PostgreSQL. SQL text must hold no other `?` or `%`."""
+    placeholders returns something with fetchone()/fetchall(); `begin`/`commit`/`rollback`
+    on `connection`. A `landing.load_log.LogConnection`: lets code written for a DuckDB
+    connection (`landing.load_log`, `summary.collect_summary`'s queries) run unchanged on
+    PostgreSQL. SQL text must hold no other `?` or `%`."""
 
-    def __init__(self, cursor: Any, connection: Any | None = None) -> None:
+    def __init__(self, cursor: Any, connection: Any | None = None, *, owns_connection: bool = False) -> None:
         self._cursor = cursor
         self._connection = connection
+        self._owns_connection = owns_connection
 
     def execute(self, sql: str, parameters: list[Any] | None = None) -> Any:
         self._cursor.execute(sql.replace("?", "%s"), parameters)
         return self._cursor
 
+    def begin(self) -> None:
+        """Nothing to do: psycopg2 opens a transaction with the first statement."""
+
+    def commit(self) -> None:
+        self._transactions().commit()
+
+    def rollback(self) -> None:
+        self._transactions().rollback()
+
+    def _transactions(self) -> Any:
+        if self._connection is None:
+            raise RuntimeError("this QmarkConnection was made without its connection: cannot commit")
+        return self._connection
+
     def close(self) -> None:
         """Close the cursor, and the connection when this object opened it."""
         self._cursor.close()
-        if self._connection is not None:
+        if self._owns_connection and self._connection is not None:
             self._connection.close()
 
 
@@ -99,7 +117,7 @@ def connect_qmark(conninfo: str, *, read_only: bool = True) -> QmarkConnection:
     pg.autocommit = True
     if read_only:
         pg.set_session(readonly=True, autocommit=True)
-    return QmarkConnection(pg.cursor(), pg)
+    return QmarkConnection(pg.cursor(), pg, owns_connection=True)
 
 
 def raw_table_ddl_postgres(table_name: str, columns: tuple[str, ...]) -> str:
@@ -124,25 +142,8 @@ def ensure_raw_schema_postgres(cursor: Any) -> None:
 
 
 def read_history_postgres(cursor: Any) -> LoadHistory:
-    """The load log as a LoadHistory (as `landing.load_log.read_history` does on DuckDB)."""
-    history = LoadHistory()
-    cursor.execute(
-        f"select table_name, file_path, content_hash, status, load_id "
-        f"from {RAW_SCHEMA}.{LOAD_LOG_TABLE} order by load_id"
-    )
-    for table, path, digest, status, load_id in cursor.fetchall():
-        history.status_by_file[(table, path, digest)] = status
-        if status == "loaded":
-            history.loaded_by_hash.setdefault((table, digest), path)
-        history.last_load_id = max(history.last_load_id, int(load_id))
-    parts = " union all ".join(
-        f'select max(_load_id) as m from {RAW_SCHEMA}."{t.name}"' for t in RAW_TABLES
-    )
-    cursor.execute(f"select max(m) from ({parts}) as loads")
-    raw_max = cursor.fetchone()
-    if raw_max and raw_max[0] is not None:
-        history.last_load_id = max(history.last_load_id, int(raw_max[0]))
-    return history
+    """The load log as a LoadHistory (`landing.load_log.read_history` on a psycopg2 cursor)."""
+    return read_history(QmarkConnection(cursor))
 
 
 def load_landing_postgres(
@@ -204,36 +205,16 @@ def _load_file(
 ) -> FileOutcome:
     import psycopg2
 
-    table, path = landing_file.table, landing_file.relative_path
-    log = QmarkConnection(cursor)
-    try:
-        digest = content_hash(landing_file.path)
-        file_size = landing_file.path.stat().st_size
-    except OSError as exc:  # vanished or unreadable since discovery: retried next run
-        error = f"{path}: cannot read the file ({exc.strerror or exc})"
-        return _record_failure(pg, log, landing_file, "", 0, error, history.next_load_id(), history, report)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    recorded_status = history.status_by_file.get((table, path, digest))
-
-    loaded_as = history.loaded_by_hash.get((table, digest))
-    if loaded_as is not None:
-        if recorded_status is None:
-            entry = LogEntry(
-                history.next_load_id(), table, path, digest, file_size, 0, "already_loaded", None, now,
-            )
-            _in_transaction(pg, lambda: write_entry(log, entry, replaces_status=None))
-            history.status_by_file[(table, path, digest)] = "already_loaded"
-        same = "" if loaded_as == path else f" (same content as {loaded_as})"
-        report(f"skipped {path}: already loaded{same}")
-        return FileOutcome(table, path, digest, "already_loaded", 0)
-
-    report(f"loading {path} ...")
-    load_id = history.next_load_id()
-    replaces = "failed" if recorded_status == "failed" else None
+    table = landing_file.table
+    con = QmarkConnection(cursor, pg)
+    log = SqlLog(con)
+    pending = start_file(log, landing_file, history, report)
+    if not isinstance(pending, PendingFile):
+        return pending
     stream: _CsvStream | None = None
     try:
         select = build_select(reader, landing_file)
-        stream = _CsvStream(_arrow_batches(reader, landing_file, select, load_id, now))
+        stream = _CsvStream(_arrow_batches(reader, landing_file, select, pending.load_id, pending.loaded_at))
         columns = RAW_TABLES_BY_NAME[table].columns
         target_columns = ", ".join(sql_identifier(c) for c in (*columns, *LINEAGE_COLUMNS))
         cursor.copy_expert(
@@ -243,27 +224,19 @@ def _load_file(
             size=1 << 20,
         )
         rows = stream.rows
-        write_entry(
-            log,
-            LogEntry(load_id, table, path, digest, file_size, rows, "loaded", None, now),
-            replaces_status=replaces,
-        )
+        write_entry(con, pending.loaded_entry(rows), replaces_status=pending.replaces_status)
         pg.commit()
     except (LandingFileError, duckdb.Error, OSError, psycopg2.DataError, psycopg2.IntegrityError,
             psycopg2.errors.QueryCanceled) as exc:
         pg.rollback()
         cause = stream.error if stream is not None and stream.error is not None else exc
-        if isinstance(cause, _NOT_THE_FILES_FAULT):
+        if isinstance(cause, NOT_THE_FILES_FAULT):
             raise cause from None
-        error = _error_text(cause, landing_file)
-        return _record_failure(pg, log, landing_file, digest, file_size, error, load_id, history, report)
+        return fail_pending(log, pending, _error_text(cause, landing_file), history, report)
     except BaseException:
         pg.rollback()
         raise
-    history.status_by_file[(table, path, digest)] = "loaded"
-    history.loaded_by_hash[(table, digest)] = path
-    report(f"loading {path} ... {rows:,} rows")
-    return FileOutcome(table, path, digest, "loaded", rows)
+    return finish_loaded(pending, rows, history, report)
 
 
 def _arrow_batches(
@@ -329,53 +302,17 @@ def _batch_csv(batch: Any) -> bytes:
 
 
 def _error_text(exc: BaseException, landing_file: LandingFile) -> str:
-    """`<path>: line <n>: <problem>` (no line when the reader gives none)."""
+    """`<path>: line <n>: <problem>`, or what PostgreSQL refused."""
     if _is_postgres_error(exc):
         problem = str(getattr(exc, "pgerror", None) or exc).strip().splitlines()[0].removeprefix("ERROR:  ")
         return f"{landing_file.relative_path}: PostgreSQL refused the rows: {problem}"
-    described = describe_read_error(exc, landing_file)
-    line = "" if described.line is None else f" line {described.line}:"
-    return f"{landing_file.relative_path}:{line} {described.problem}"
+    return read_error_text(exc, landing_file)
 
 
 def _is_postgres_error(exc: BaseException) -> bool:
     import psycopg2
 
     return isinstance(exc, psycopg2.Error)
-
-
-def _record_failure(
-    pg: Any,
-    log: QmarkConnection,
-    landing_file: LandingFile,
-    digest: str,
-    file_size: int,
-    error: str,
-    load_id: int,
-    history: LoadHistory,
-    report: Progress,
-) -> FileOutcome:
-    """Log the file as failed (one row per file and content, updated on each retry)."""
-    table, path = landing_file.table, landing_file.relative_path
-    recorded_status = history.status_by_file.get((table, path, digest))
-    replaces = "failed" if recorded_status == "failed" else None
-    entry = LogEntry(
-        load_id, table, path, digest, file_size, 0, "failed", error,
-        datetime.now(UTC).replace(tzinfo=None),
-    )
-    _in_transaction(pg, lambda: write_entry(log, entry, replaces_status=replaces))
-    history.status_by_file[(table, path, digest)] = "failed"
-    report(f"FAILED {error}")
-    return FileOutcome(table, path, digest, "failed", 0, error)
-
-
-def _in_transaction(pg: Any, work: Callable[[], None]) -> None:
-    try:
-        work()
-    except BaseException:
-        pg.rollback()
-        raise
-    pg.commit()
 
 
 # --- Serving -------------------------------------------------------------------------------

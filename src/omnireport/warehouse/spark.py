@@ -32,17 +32,26 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from omnireport.contract import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
-from omnireport.landing.files import LandingFile, content_hash, discover_landing_files
-from omnireport.landing.load_log import LoadHistory, LogEntry
-from omnireport.landing.loader import FileOutcome, LoadResult
-from omnireport.landing.read_errors import describe_read_error
+from omnireport.landing.files import LandingFile, discover_landing_files
+from omnireport.landing.load_log import (
+    NOT_THE_FILES_FAULT,
+    FileOutcome,
+    LoadHistory,
+    LogEntry,
+    PendingFile,
+    fail_pending,
+    finish_loaded,
+    read_error_text,
+    start_file,
+)
+from omnireport.landing.loader import LoadResult
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier, sql_string
 
 Progress = Callable[[str], None]
@@ -51,14 +60,6 @@ SPARK_DIR_ENV = "OMNIREPORT_SPARK_DIR"
 SPARK_CORES_ENV = "OMNIREPORT_SPARK_CORES"
 SPARK_DRIVER_MEMORY_ENV = "OMNIREPORT_SPARK_DRIVER_MEMORY"
 SPARK_SHUFFLE_PARTITIONS_ENV = "OMNIREPORT_SPARK_SHUFFLE_PARTITIONS"
-
-# DuckDB errors of the machine, not of the file: they stop the run (as in landing.loader).
-_NOT_THE_FILES_FAULT = (
-    duckdb.OutOfMemoryException,
-    duckdb.FatalException,
-    duckdb.InternalException,
-    duckdb.InterruptException,
-)
 
 _LOG = f"{RAW_SCHEMA}.{LOAD_LOG_TABLE}"
 _LOG_COLUMNS = (
@@ -81,9 +82,14 @@ class SparkTarget:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SparkTarget:
-        """Read OMNIREPORT_SPARK_DIR/CORES/DRIVER_MEMORY/SHUFFLE_PARTITIONS (profiles.yml defaults)."""
+        """Read OMNIREPORT_SPARK_DIR/CORES/DRIVER_MEMORY/SHUFFLE_PARTITIONS (the defaults of
+        profiles.yml; the folder defaults to `<project root>/data/spark`, beside the
+        default DuckDB warehouse)."""
+        from omnireport.settings import project_root
+
         source = os.environ if env is None else env
-        directory = Path(source.get(SPARK_DIR_ENV) or "spark").absolute()
+        value = (source.get(SPARK_DIR_ENV) or "").strip()
+        directory = Path(value).expanduser().absolute() if value else project_root() / "data" / "spark"
         return cls(
             directory=directory,
             cores=_positive_int(source, SPARK_CORES_ENV, "2"),
@@ -199,7 +205,8 @@ def ensure_raw_schema_spark(spark: Any) -> None:
 
 @dataclass
 class _SparkLog:
-    """The load log as rows in memory (it is small), mirrored to `raw._load_log`."""
+    """The load log as rows in memory (it is small), mirrored to `raw._load_log`; the
+    `landing.load_log.LogWriter` of the Spark loader."""
 
     spark: Any
     entries: dict[int, LogEntry]
@@ -346,51 +353,22 @@ def _load_file(
     log: _SparkLog,
     report: Progress,
 ) -> FileOutcome:
-    table, path = landing_file.table, landing_file.relative_path
-    try:
-        digest = content_hash(landing_file.path)
-        file_size = landing_file.path.stat().st_size
-    except OSError as exc:  # vanished or unreadable since discovery: retried next run
-        error = f"{path}: cannot read the file ({exc.strerror or exc})"
-        return _record_failure(log, landing_file, "", 0, error, history.next_load_id(), history, report)
-    now = datetime.now(UTC).replace(tzinfo=None)
-    recorded_status = history.status_by_file.get((table, path, digest))
-
-    loaded_as = history.loaded_by_hash.get((table, digest))
-    if loaded_as is not None:
-        if recorded_status is None:
-            entry = LogEntry(
-                history.next_load_id(), table, path, digest, file_size, 0, "already_loaded", None, now,
-            )
-            log.write(entry, replaces_status=None)
-            history.status_by_file[(table, path, digest)] = "already_loaded"
-        same = "" if loaded_as == path else f" (same content as {loaded_as})"
-        report(f"skipped {path}: already loaded{same}")
-        return FileOutcome(table, path, digest, "already_loaded", 0)
-
-    report(f"loading {path} ...")
-    load_id = history.next_load_id()
-    replaces = "failed" if recorded_status == "failed" else None
-    parquet = scratch / f"{load_id}.parquet"
+    pending = start_file(log, landing_file, history, report)
+    if not isinstance(pending, PendingFile):
+        return pending
+    parquet = scratch / f"{pending.load_id}.parquet"
     try:
         rows = _write_parquet(reader, landing_file, parquet)
     except (LandingFileError, duckdb.Error, OSError) as exc:
-        if isinstance(exc, _NOT_THE_FILES_FAULT):
+        if isinstance(exc, NOT_THE_FILES_FAULT):
             raise
-        error = _error_text(exc, landing_file)
-        return _record_failure(log, landing_file, digest, file_size, error, load_id, history, report)
+        return fail_pending(log, pending, read_error_text(exc, landing_file), history, report)
     try:
-        _insert_partition(spark, landing_file, parquet, load_id, now)
-        log.write(
-            LogEntry(load_id, table, path, digest, file_size, rows, "loaded", None, now),
-            replaces_status=replaces,
-        )
+        _insert_partition(spark, landing_file, parquet, pending.load_id, pending.loaded_at)
+        log.write(pending.loaded_entry(rows), replaces_status=pending.replaces_status)
     finally:
         parquet.unlink(missing_ok=True)
-    history.status_by_file[(table, path, digest)] = "loaded"
-    history.loaded_by_hash[(table, digest)] = path
-    report(f"loading {path} ... {rows:,} rows")
-    return FileOutcome(table, path, digest, "loaded", rows)
+    return finish_loaded(pending, rows, history, report)
 
 
 def _write_parquet(reader: duckdb.DuckDBPyConnection, landing_file: LandingFile, parquet: Path) -> int:
@@ -409,7 +387,9 @@ def _write_parquet(reader: duckdb.DuckDBPyConnection, landing_file: LandingFile,
 def _insert_partition(spark: Any, landing_file: LandingFile, parquet: Path, load_id: int, now: datetime) -> None:
     columns = RAW_TABLES_BY_NAME[landing_file.table].columns
     view = f"omnireport_landing_{int(load_id)}"
-    spark.read.parquet(str(parquet)).createOrReplaceTempView(view)
+    # The schema given, so Spark does not run a job to read it from the file's footer.
+    schema = ", ".join(f"`{column}` string" for column in columns) + ", _row_number bigint"
+    spark.read.schema(schema).parquet(str(parquet)).createOrReplaceTempView(view)
     try:
         select_list = ", ".join(f"`{column}`" for column in columns)
         spark.sql(
@@ -419,37 +399,6 @@ def _insert_partition(spark: Any, landing_file: LandingFile, parquet: Path, load
         )
     finally:
         spark.catalog.dropTempView(view)
-
-
-def _error_text(exc: BaseException, landing_file: LandingFile) -> str:
-    """`<path>: line <n>: <problem>` (no line when the reader gives none)."""
-    described = describe_read_error(exc, landing_file)
-    line = "" if described.line is None else f" line {described.line}:"
-    return f"{landing_file.relative_path}:{line} {described.problem}"
-
-
-def _record_failure(
-    log: _SparkLog,
-    landing_file: LandingFile,
-    digest: str,
-    file_size: int,
-    error: str,
-    load_id: int,
-    history: LoadHistory,
-    report: Progress,
-) -> FileOutcome:
-    """Log the file as failed (one row per file and content, replaced on each retry)."""
-    table, path = landing_file.table, landing_file.relative_path
-    recorded_status = history.status_by_file.get((table, path, digest))
-    replaces = "failed" if recorded_status == "failed" else None
-    entry = LogEntry(
-        load_id, table, path, digest, file_size, 0, "failed", error,
-        datetime.now(UTC).replace(tzinfo=None),
-    )
-    log.write(entry, replaces_status=replaces)
-    history.status_by_file[(table, path, digest)] = "failed"
-    report(f"FAILED {error}")
-    return FileOutcome(table, path, digest, "failed", 0, error)
 
 
 # --- Load and build in one JVM ---------------------------------------------------------------
@@ -462,6 +411,7 @@ def build_spark(
     project_dir: Path,
     dbt_args: list[str],
     progress: Progress | None = None,
+    on_loaded: Callable[[LoadResult], None] | None = None,
 ) -> tuple[LoadResult, bool]:
     """Load the landing files, then run dbt (`dbt_args`, e.g. ["build", "--target", "spark",
     "--full-refresh", ...]) in this process, so dbt-spark's `session` method reuses the
@@ -469,11 +419,14 @@ def build_spark(
     second process competing for the Derby metastore. Returns the load result and whether
     dbt succeeded. `--full-refresh` belongs in `dbt_args`: on Spark the incremental models
     rebuild in full (dbt_project/macros/spark/incremental_materialization.sql).
+    `on_loaded` is called between the load and the build.
     """
     from dbt.cli.main import dbtRunner
 
     session = spark_session(target)
     loaded = load_landing_spark(landing_dir, target, progress=progress, spark=session)
+    if on_loaded is not None:
+        on_loaded(loaded)
     os.environ.update(target.dbt_env())
     previous = Path.cwd()
     os.chdir(project_dir)  # profiles.yml's relative defaults are relative to the project

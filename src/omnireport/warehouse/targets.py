@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-TARGETS: tuple[str, ...] = ("duckdb", "postgres")
+TARGETS: tuple[str, ...] = ("duckdb", "postgres", "spark")
 DEFAULT_TARGET = "duckdb"
 
 PG_HOST_ENV = "OMNIREPORT_PG_HOST"

@@ -1,0 +1,200 @@
+"""The full build of one landing folder on DuckDB, PostgreSQL and Spark, side by side.
+
+    .venv/bin/python bench/engines.py --sessions 100000              # the issue's 100k build
+    .venv/bin/python bench/engines.py --sessions 2000 --days 5       # a smoke run
+    .venv/bin/python bench/engines.py --sessions 20000 --engines duckdb,postgres
+
+Each engine builds the same generated landing folder (cached under bench/cache/ by
+run_bench.generate, shared with `make bench`) from empty, as its own `omnireport run`
+process, one after the other on the same machine:
+
+- duckdb: `omnireport run --full-refresh` (load, dbt build, Great Expectations checks,
+  publish of the snapshot);
+- postgres: `omnireport run --target postgres --full-refresh` (COPY load, dbt build,
+  reader role) on a throwaway server started for the run (tests/pg_server.py) and stopped
+  after it; the server's memory counts in the peak RSS;
+- spark: `omnireport run --target spark` (load, dbt build with --full-refresh, in one
+  local PySpark JVM; needs the `spark` extra and Java 17).
+
+Prints a table (wall time, landing rows per second, peak RSS of the process tree, time
+relative to DuckDB) and writes the same as JSON under bench/results/ (engines_<N>_<time>.json;
+each step's output in bench/results/engine_<name>.log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+for _path in (str(BENCH), str(REPO)):  # run_bench (beside this file), tests.pg_server
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from run_bench import Step, count_rows, generate, tree_rss_bytes  # noqa: E402
+
+ENGINES: tuple[str, ...] = ("duckdb", "postgres", "spark")
+BENCH_DATABASE = "omnireport_bench"
+
+
+def measure_engines(
+    landing_dir: Path, engines: Sequence[str] = ENGINES, workdir: Path = BENCH / "cache" / "engines"
+) -> list[Step]:
+    """Build `landing_dir` from empty on each engine (in this order); one Step per engine
+    (wall seconds, landing rows, peak RSS in MB). `workdir` is emptied first and holds the
+    DuckDB file, the Spark folder and nothing else."""
+    unknown = [engine for engine in engines if engine not in ENGINES]
+    if unknown:
+        raise ValueError(f"unknown engine(s) {', '.join(unknown)}: choose from {', '.join(ENGINES)}")
+    landing_dir = Path(landing_dir).resolve()
+    rows = count_rows(landing_dir)
+    workdir = Path(workdir).resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    omnireport = str(Path(sys.executable).parent / "omnireport")
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
+    steps = []
+    for engine in engines:
+        if engine == "duckdb":
+            command = [omnireport, "run", "--landing", str(landing_dir),
+                       "--warehouse", str(workdir / "duckdb" / "warehouse.duckdb"), "--full-refresh"]
+            steps.append(_measure(engine, command, rows, base_env))
+        elif engine == "postgres":
+            steps.append(_measure_postgres(omnireport, landing_dir, rows, base_env))
+        else:
+            _require_spark()
+            command = [omnireport, "run", "--target", "spark", "--landing", str(landing_dir)]
+            env = {**base_env, "OMNIREPORT_SPARK_DIR": str(workdir / "spark")}
+            steps.append(_measure(engine, command, rows, env))
+    return steps
+
+
+def _require_spark() -> None:
+    from omnireport.warehouse.spark_run import missing_spark_dependencies
+
+    missing = missing_spark_dependencies()
+    if missing:
+        raise SystemExit(f"cannot benchmark Spark: {missing} (or leave spark out of --engines)")
+
+
+def _measure_postgres(omnireport: str, landing_dir: Path, rows: int, base_env: dict[str, str]) -> Step:
+    from tests.pg_server import start_postgres_server
+
+    print("--> starting a throwaway PostgreSQL server (tests/pg_server.py)", flush=True)
+    server = start_postgres_server()
+    try:
+        server.create_database(BENCH_DATABASE)
+        postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+        command = [omnireport, "run", "--target", "postgres", "--landing", str(landing_dir), "--full-refresh"]
+        env = {**base_env, **server.dbt_env(dbname=BENCH_DATABASE)}
+        return _measure("postgres", command, rows, env, also_pids=[postmaster])
+    finally:
+        server.stop()
+
+
+def _measure(
+    name: str, command: list[str], rows: int, env: dict[str, str], *, also_pids: Sequence[int] = ()
+) -> Step:
+    """Run `command`, timing it and sampling every 50 ms the RSS of its process tree plus
+    the trees of `also_pids` (a database server it talks to): the peak of the sum."""
+    print(f"--> {name}: {' '.join(command)}", flush=True)
+    log = BENCH / "results" / f"engine_{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        peak = _sample_peak(lambda: tree_rss_bytes(process.pid) + sum(tree_rss_bytes(p) for p in also_pids), process)
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"{name} failed with exit code {process.returncode}; see {log}")
+    print(f"    {seconds:,.1f} s, peak RSS {peak / 2**20:,.0f} MB", flush=True)
+    return Step(name, seconds, rows, peak / 2**20)
+
+
+def _sample_peak(rss: Callable[[], int], process: subprocess.Popen[bytes]) -> int:
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, rss())
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        process.wait()
+    finally:
+        done.set()
+        sampler.join()
+    return peak
+
+
+def format_table(steps: Sequence[Step]) -> str:
+    """engine, wall s, rows/s, peak RSS, time relative to DuckDB (when it ran)."""
+    duck = next((step for step in steps if step.name == "duckdb"), None)
+    lines = [f"{'engine':<10} {'wall s':>10} {'rows/s':>12} {'peak RSS MB':>12} {'x DuckDB':>9}"]
+    for step in steps:
+        ratio = f"{step.seconds / duck.seconds:.2f}" if duck and duck.seconds else "-"
+        lines.append(
+            f"{step.name:<10} {step.seconds:>10,.1f} {step.rows_per_second:>12,.0f} "
+            f"{step.peak_rss_mb:>12,.0f} {ratio:>9}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=100_000, help="generated sessions (default 100000)")
+    parser.add_argument("--days", type=int, default=30, help="days of data, one export batch a day (default 30)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--engines", default=",".join(ENGINES), help=f"comma-separated, in order (default {','.join(ENGINES)})"
+    )
+    args = parser.parse_args(argv)
+    engines = [name.strip() for name in args.engines.split(",") if name.strip()]
+
+    landing = generate(args.sessions, args.days, args.seed)
+    steps = measure_engines(landing, engines)
+    rows = steps[0].rows if steps else 0
+    print(f"\nomnireport full build per engine: {args.sessions:,} sessions, {rows:,} landing rows, "
+          f"{os.cpu_count()} cores")
+    print(format_table(steps))
+
+    duck = next((step for step in steps if step.name == "duckdb"), None)
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "sessions": args.sessions,
+        "days": args.days,
+        "seed": args.seed,
+        "landing_rows": rows,
+        "steps": [
+            asdict(step) | {
+                "rows_per_second": step.rows_per_second,
+                "over_duckdb": step.seconds / duck.seconds if duck and duck.seconds else None,
+            }
+            for step in steps
+        ],
+    }
+    out = BENCH / "results" / f"engines_{args.sessions}_{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written {out.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
