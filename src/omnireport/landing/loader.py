@@ -10,7 +10,7 @@ The steps every engine's loader shares (skip what was loaded, load ids, failures
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from omnireport.contract import LINEAGE_COLUMNS, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
-from omnireport.landing.files import LandingFile, discover_landing_files
+from omnireport.landing.files import LandingFile, content_hash, discover_landing_files
 from omnireport.landing.load_log import (
     NOT_THE_FILES_FAULT,
     FileOutcome,
@@ -38,7 +38,7 @@ from omnireport.landing.readers import LandingFileError, build_select, sql_ident
 
 Progress = Callable[[str], None]
 
-__all__ = ["FileOutcome", "LoadResult", "load_landing"]
+__all__ = ["FileOutcome", "LoadResult", "load_files", "load_landing"]
 
 
 @dataclass
@@ -71,26 +71,63 @@ def load_landing(
     failed and retried on the next run; the other files still load.
     """
     report = progress or (lambda _line: None)
-    landing_dir = Path(landing_dir)
-    warehouse = Path(warehouse)
-    discovery = discover_landing_files(landing_dir)
-    result = LoadResult(warnings=list(discovery.warnings))
+    discovery = discover_landing_files(Path(landing_dir))
     for warning in discovery.warnings:
         report(f"warning: {warning}")
+    return load_files(discovery.files, Path(warehouse), warnings=discovery.warnings, progress=report)
 
+
+def load_files(
+    files: Sequence[LandingFile],
+    warehouse: Path,
+    *,
+    refused: Mapping[str, str] | None = None,
+    warnings: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load `files` into `warehouse` (created if missing), in the order given.
+
+    A file in `refused` (relative path -> reason, e.g. from the landing validation) is not
+    read: it is logged in the load log as failed with that reason, so `omnireport status`
+    shows it and every run retries it, like an unreadable file.
+    """
+    report = progress or (lambda _line: None)
+    refused = refused or {}
+    result = LoadResult(warnings=list(warnings))
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse))
     try:
         con.execute("set enable_progress_bar = false")
         ensure_raw_schema(con)
         history = read_history(con)
-        for landing_file in discovery.files:
-            outcome = _load_file(con, landing_file, history, report)
+        for landing_file in files:
+            reason = refused.get(landing_file.relative_path)
+            if reason is None:
+                outcome = _load_file(con, landing_file, history, report)
+            else:
+                outcome = _refuse(con, landing_file, reason, history, report)
             result.files.append(outcome)
             result.rows_loaded_by_table[outcome.table] += outcome.rows
     finally:
         con.close()
     return result
+
+
+def _refuse(
+    con: duckdb.DuckDBPyConnection,
+    landing_file: LandingFile,
+    reason: str,
+    history: LoadHistory,
+    report: Progress,
+) -> FileOutcome:
+    try:
+        digest = content_hash(landing_file.path)
+        file_size = landing_file.path.stat().st_size
+    except OSError:  # vanished since validation: nothing to record against its content
+        digest, file_size = "", 0
+    return record_failure(
+        SqlLog(con), landing_file, digest, file_size, reason, history.next_load_id(), history, report
+    )
 
 
 def _load_file(
@@ -129,18 +166,3 @@ def _insert_rows(
         [landing_file.relative_path, load_id, now],
     ).fetchone()
     return int(inserted[0]) if inserted else 0
-
-
-def _record_failure(
-    con: duckdb.DuckDBPyConnection,
-    landing_file: LandingFile,
-    digest: str,
-    file_size: int,
-    error: str,
-    load_id: int,
-    history: LoadHistory,
-    report: Progress,
-) -> FileOutcome:
-    """`load_log.record_failure` on a DuckDB connection (kept for
-    `orchestration.gated_load`, which logs files refused by validation)."""
-    return record_failure(SqlLog(con), landing_file, digest, file_size, error, load_id, history, report)

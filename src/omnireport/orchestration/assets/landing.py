@@ -129,7 +129,7 @@ def build_landing_assets() -> AssetsDefinition:
         # imported here: the validation and the loader import pandas, GX and DuckDB
         from omnireport.landing.files import discover_landing_files
         from omnireport.orchestration.checks.landing import validate_landing_files
-        from omnireport.orchestration.gated_load import load_accepted_files
+        from omnireport.landing.loader import load_files
 
         settings = warehouse.settings()
         discovery = discover_landing_files(Path(settings.landing_dir))
@@ -161,8 +161,8 @@ def build_landing_assets() -> AssetsDefinition:
         def report(*args: Any, **kwargs: Any) -> None:
             progress.report("  " + describe_progress(*args, **kwargs))
 
-        result = load_accepted_files(
-            discovery.files, Path(settings.warehouse), refused,
+        result = load_files(
+            discovery.files, Path(settings.warehouse), refused=refused,
             warnings=discovery.warnings, progress=report,
         )
         # The loader already reported each warning and failure through `report`.
