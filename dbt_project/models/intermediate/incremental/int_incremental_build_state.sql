@@ -25,6 +25,7 @@
 {#- The build this one continued (none after a full build): the publish step copies only
     this run's scope into a snapshot published from exactly that build. -#}
 {%- set previous = omnireport.incremental_previous_state() if not omnireport.incremental_is_full_run() else none -%}
+{%- set previous_built_at = 'null' if previous is none or previous['built_at'] is none else "'" ~ previous['built_at'] ~ "'" -%}
 
 with
 
@@ -50,11 +51,7 @@ final as (
         cast('{{ settings["sla_minutes"] }}' as {{ dbt.type_string() }}) as sla_minutes,
         cast('{{ settings["unanswered_window_hours"] }}' as {{ dbt.type_string() }}) as unanswered_window_hours,
         {{ dbt.current_timestamp() }} as built_at,
-        {% if previous is none or previous['built_at'] is none -%}
-        cast(null as {{ dbt.type_string() }})
-        {%- else -%}
-        cast('{{ previous["built_at"] }}' as {{ dbt.type_string() }})
-        {%- endif %} as previous_built_at
+        cast({{ previous_built_at }} as {{ dbt.type_string() }}) as previous_built_at
     from newest_message
 )
 
