@@ -39,6 +39,15 @@
     {{ return(omnireport.incremental_delete_scope(omnireport.incremental_model_scope())) }}
 {%- endmacro %}
 
+{#- The keys of a validated raw table with a good version loaded after `after_load_id`
+    (a number, or a SQL expression giving one): the keys a run must look at again. Staging
+    re-deduplicates them; the scope models follow every raw version of them. -#}
+{% macro keys_with_new_versions(base_model, key_columns, after_load_id) -%}
+    select {{ key_columns | join(', ') }}
+    from {{ ref(base_model) }}
+    where _load_id > {{ after_load_id }} and _reason is null
+{%- endmacro %}
+
 {#- The ids of a dimension table whose current version is new since the last build and
     differs from the version that build saw (or is new): a re-export with the same values
     changes nothing downstream. -#}

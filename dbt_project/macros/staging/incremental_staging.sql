@@ -19,19 +19,21 @@
 {#- `where` clause of a base model's raw rows: only those loaded since the last run. -#}
 {% macro staging_new_raw_rows() -%}
     {%- if omnireport.incremental_scope_active() -%}
-    where _load_id > (select coalesce(max(_load_id), -1) from {{ this }})
+    where _load_id > {{ omnireport.staging_watermark() }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The highest `_load_id` in the model's own table (-1 when empty). -#}
+{% macro staging_watermark() -%}
+    (select coalesce(max(_load_id), -1) from {{ this }})
 {%- endmacro %}
 
 {#- `and` clause of a stg model's validated rows: only the keys with a version newer than
     the stg table's watermark. -#}
 {% macro staging_changed_keys(base_model, key_columns) -%}
     {%- if omnireport.incremental_scope_active() -%}
-    {%- set keys = key_columns | join(', ') %}
-    and ({{ keys }}) in (
-        select {{ keys }}
-        from {{ ref(base_model) }}
-        where _load_id > (select coalesce(max(_load_id), -1) from {{ this }}) and _reason is null
+    and ({{ key_columns | join(', ') }}) in (
+        {{ omnireport.keys_with_new_versions(base_model, key_columns, omnireport.staging_watermark()) }}
     )
     {%- endif -%}
 {%- endmacro %}

@@ -18,9 +18,7 @@ with
 {% else %}
 
     changed_ids as (
-        select event_id
-        from {{ ref('base_crm__agent_status_events_validated') }}
-        where _load_id > {{ last_load_id }} and _reason is null
+        {{ omnireport.keys_with_new_versions('base_crm__agent_status_events_validated', ['event_id'], last_load_id) }}
     ),
 
     final as (

@@ -37,15 +37,11 @@ with
     {%- set previous_bridge = omnireport.incremental_existing_relation('bridge_session_tags') -%}
 
     new_session_versions as (
-        select session_id
-        from {{ ref('base_crm__sessions_validated') }}
-        where _load_id > {{ last_load_id }} and _reason is null
+        {{ omnireport.keys_with_new_versions('base_crm__sessions_validated', ['session_id'], last_load_id) }}
     ),
 
     changed_message_ids as (
-        select message_id
-        from {{ ref('base_crm__messages_validated') }}
-        where _load_id > {{ last_load_id }} and _reason is null
+        {{ omnireport.keys_with_new_versions('base_crm__messages_validated', ['message_id'], last_load_id) }}
     ),
 
     sessions_of_changed_messages as (
@@ -55,9 +51,7 @@ with
     ),
 
     changed_tag_event_ids as (
-        select tag_event_id
-        from {{ ref('base_crm__tag_events_validated') }}
-        where _load_id > {{ last_load_id }} and _reason is null
+        {{ omnireport.keys_with_new_versions('base_crm__tag_events_validated', ['tag_event_id'], last_load_id) }}
     ),
 
     sessions_of_changed_tag_events as (
