@@ -79,13 +79,13 @@
     where 1 = 0
 {%- endmacro %}
 
-{#- Declare the scope models as parents of an incremental model (refs that sit inside
+{#- Declare the scope models of its conditions as parents of an incremental model (refs that sit inside
     `if incremental` branches are invisible to dbt's parser). Left out of a dbt unit test,
     which renders the model with `model` being the test: the test then needs no given rows
     for them, and it always runs the full-build branch (incremental_scope_active). -#}
-{% macro incremental_scope_depends_on(scope_models) -%}
+{% macro incremental_scope_depends_on(conditions) -%}
     {%- if model.resource_type != 'unit_test' -%}
-        {%- for scope_model in scope_models %}
+        {%- for scope_model in conditions | map(attribute=1) | unique %}
 /* depends_on: {{ ref(scope_model) }} */
         {%- endfor %}
 

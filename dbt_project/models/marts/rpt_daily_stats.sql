@@ -7,7 +7,7 @@
     meta={'incremental_scope': incremental_scope},
     pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
 ) }}
-{{ omnireport.incremental_scope_depends_on(['int_incremental_rebuilt_dates']) }}
+{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 with
 

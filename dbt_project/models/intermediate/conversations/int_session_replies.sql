@@ -14,7 +14,7 @@
     meta={'incremental_scope': incremental_scope},
     pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
 ) }}
-{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions']) }}
+{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with

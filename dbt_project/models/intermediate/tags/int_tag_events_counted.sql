@@ -11,7 +11,7 @@
     meta={'incremental_scope': incremental_scope},
     pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
 ) }}
-{{ omnireport.incremental_scope_depends_on(['int_incremental_changed_sessions', 'int_incremental_changed_tag_events']) }}
+{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
