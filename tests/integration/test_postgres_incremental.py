@@ -1,5 +1,5 @@
 """Incremental models on PostgreSQL: batch 1 of the sample data built, then batch 2
-loaded and built incrementally (delete+insert of the affected dates and sessions), gives
+loaded and built incrementally (the affected dates and sessions deleted, then recomputed), gives
 the same marts as the session's full build of both batches (which
 test_postgres_cross_engine holds equal to DuckDB's)."""
 

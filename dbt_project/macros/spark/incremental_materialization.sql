@@ -1,7 +1,7 @@
 {#- Incremental models on Spark: rebuilt in full, as tables.
 
-    The incremental models use delete+insert (a pre-hook deletes the run's scope, then the
-    recomputed rows are inserted; macros/incremental/). Spark's Parquet tables have no
+    The incremental models delete, then insert (a pre-hook deletes the run's scope, then
+    the recomputed rows are appended; macros/incremental/). Spark's Parquet tables have no
     DELETE, dbt-spark has no delete+insert strategy, and its `merge` needs Delta, Iceberg
     or Hudi, whose jars are not available here. So on Spark this project's `incremental`
     materialization is dbt-spark's `table` materialization: drop, then create the table

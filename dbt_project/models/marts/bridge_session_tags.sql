@@ -1,8 +1,7 @@
 {%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='session_id',
+    incremental_strategy='append',
     on_schema_change='fail',
     meta={'incremental_scope': incremental_scope},
     pre_hook="{{ omnireport.incremental_delete_model_scope() }}",

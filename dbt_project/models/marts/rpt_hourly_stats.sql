@@ -1,8 +1,7 @@
 {%- set incremental_scope = [('started_date', 'int_incremental_rebuilt_dates', 'started_date')] -%}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='started_date',
+    incremental_strategy='append',
     on_schema_change='fail',
     meta={'incremental_scope': incremental_scope},
     pre_hook="{{ omnireport.incremental_delete_model_scope() }}",

@@ -11,14 +11,18 @@ content hash add nothing; failed files are recorded and retried on the next run)
 
 Spark's Parquet tables have no transactions (no delete, no update; Delta/Iceberg jars are
 not available here), so a file's rows and its log row cannot commit together. Both tables
-are partitioned by the load id instead, and every write replaces one partition:
-- a file's rows go to `raw.<table>` partition `_load_id = N` (`insert overwrite`), then its
-  `loaded` row to `raw._load_log` partition `load_id = N`;
+are partitioned by the load id instead, and a run writes in two steps, each one Spark job:
+- every new file's rows go to `raw.<table>` partition `_load_id = N` (its own id), one
+  insert per table for all of that table's new files; then the log rows of the run go to
+  `raw._load_log` (partition `load_id = N`), one insert for the whole run;
 - on start, partitions of `raw.<table>` whose load id the log does not record as `loaded`
   for that table (a run that died between the two writes) are dropped, so a file's rows
   are either all there with their log row or not at all, and re-running is idempotent;
 - updating a failed file's log row (as DuckDB's loader does) = write the new partition,
   then drop the old one.
+Writing per table and per run, not per file, matters: each Spark insert costs seconds
+(a job, a Parquet commit, a metastore update), so a file-by-file load of a few hundred
+files took over an hour.
 
 The Spark session uses the settings of the `spark` output of dbt_project/profiles.yml
 (`spark_session_settings`), so dbt sees the tables the loader wrote. One process at a
@@ -31,7 +35,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -206,18 +210,18 @@ def ensure_raw_schema_spark(spark: Any) -> None:
 @dataclass
 class _SparkLog:
     """The load log as rows in memory (it is small), mirrored to `raw._load_log`; the
-    `landing.load_log.LogWriter` of the Spark loader."""
+    `landing.load_log.LogWriter` of the Spark loader. Writes are kept until `flush`, which
+    adds them all in one insert and then drops the rows they replace."""
 
     spark: Any
     entries: dict[int, LogEntry]
+    unwritten: list[LogEntry] = field(default_factory=list)
+    replaced: list[int] = field(default_factory=list)
 
     def write(self, entry: LogEntry, *, replaces_status: str | None) -> None:
-        """Add the entry; with `replaces_status`, drop the row of the same file and content
-        in that status afterwards (DuckDB's loader updates it in place)."""
-        self.spark.sql(
-            f"insert overwrite table {_LOG} partition (load_id = {int(entry.load_id)}) "
-            f"select {_log_values_sql(entry)}"
-        )
+        """Add the entry (at the next `flush`); with `replaces_status`, the row of the same
+        file and content in that status goes after it (DuckDB's loader updates it in place)."""
+        self.unwritten.append(entry)
         self.entries[entry.load_id] = entry
         if replaces_status is None:
             return
@@ -227,8 +231,18 @@ class _SparkLog:
                 and (old.table, old.path, old.content_hash) == (entry.table, entry.path, entry.content_hash)
                 and old.status == replaces_status
             ):
-                self.spark.sql(f"alter table {_LOG} drop if exists partition (load_id = {int(load_id)})")
+                self.replaced.append(load_id)
                 del self.entries[load_id]
+
+    def flush(self) -> None:
+        """Write the kept entries (one partition each, one insert), then drop replaced rows."""
+        if self.unwritten:
+            values = ",\n".join(f"({_log_values_sql(entry)})" for entry in self.unwritten)
+            self.spark.sql(f"insert into {_LOG} partition (load_id) values\n{values}")
+        self.unwritten.clear()
+        for load_id in self.replaced:
+            self.spark.sql(f"alter table {_LOG} drop if exists partition (load_id = {int(load_id)})")
+        self.replaced.clear()
 
 
 def _literal(value: object) -> str:
@@ -247,15 +261,13 @@ def _spark_string(value: str) -> str:
 
 
 def _log_values_sql(entry: LogEntry) -> str:
+    """The entry's values in the log table's column order, its load id (the partition) last."""
     values = (
         entry.table, entry.path, entry.content_hash, entry.file_size, entry.rows,
-        entry.status, entry.error, entry.seen_at,
+        entry.status, entry.error, entry.seen_at, entry.load_id,
     )
-    casts = ("string", "string", "string", "bigint", "bigint", "string", "string", "timestamp")
-    return ", ".join(
-        f"cast({_literal(value)} as {cast}) as {name}"
-        for value, cast, name in zip(values, casts, _LOG_COLUMNS, strict=True)
-    )
+    casts = ("string", "string", "string", "bigint", "bigint", "string", "string", "timestamp", "bigint")
+    return ", ".join(f"cast({_literal(value)} as {cast})" for value, cast in zip(values, casts, strict=True))
 
 
 def read_history_spark(spark: Any) -> tuple[LoadHistory, _SparkLog]:
@@ -332,70 +344,98 @@ def load_landing_spark(
     history, log = read_history_spark(session)
     scratch = Path(tempfile.mkdtemp(prefix="omnireport-spark-load-"))
     reader = duckdb.connect()
+    outcomes: list[FileOutcome | None] = []
+    staged: dict[str, list[tuple[int, PendingFile, int]]] = {}
     try:
         reader.execute("set enable_progress_bar = false")
         for landing_file in discovery.files:
-            outcome = _load_file(session, reader, scratch, landing_file, history, log, report)
-            result.files.append(outcome)
-            result.rows_loaded_by_table[outcome.table] += outcome.rows
+            outcome = _stage_file(reader, scratch, landing_file, history, log, report)
+            if isinstance(outcome, FileOutcome):
+                outcomes.append(outcome)
+            else:
+                pending, rows = outcome
+                staged.setdefault(landing_file.table, []).append((len(outcomes), pending, rows))
+                outcomes.append(None)
+        for table_name, files in staged.items():
+            report(f"writing {sum(rows for _, _, rows in files):,} rows of {len(files)} file(s) to raw.{table_name} ...")
+            _insert_table_files(session, table_name, scratch / table_name)
+        for files in staged.values():
+            for _, pending, rows in files:
+                log.write(pending.loaded_entry(rows), replaces_status=pending.replaces_status)
+        log.flush()
     finally:
         reader.close()
         shutil.rmtree(scratch, ignore_errors=True)
+    for files in staged.values():
+        for position, pending, rows in files:
+            outcomes[position] = finish_loaded(pending, rows, history, report)
+    for outcome in outcomes:
+        assert outcome is not None  # every staged file was finished above
+        result.files.append(outcome)
+        result.rows_loaded_by_table[outcome.table] += outcome.rows
     return result
 
 
-def _load_file(
-    spark: Any,
+def _stage_file(
     reader: duckdb.DuckDBPyConnection,
     scratch: Path,
     landing_file: LandingFile,
     history: LoadHistory,
     log: _SparkLog,
     report: Progress,
-) -> FileOutcome:
+) -> FileOutcome | tuple[PendingFile, int]:
+    """Settle the file (skipped, or failed and logged), or write its rows with their lineage
+    to `<scratch>/<table>/<load id>.parquet` and return it with its row count."""
     pending = start_file(log, landing_file, history, report)
     if not isinstance(pending, PendingFile):
         return pending
-    parquet = scratch / f"{pending.load_id}.parquet"
+    parquet = scratch / landing_file.table / f"{pending.load_id}.parquet"
+    parquet.parent.mkdir(parents=True, exist_ok=True)
     try:
-        rows = _write_parquet(reader, landing_file, parquet)
+        rows = _write_parquet(reader, pending, parquet)
     except (LandingFileError, duckdb.Error, OSError) as exc:
         if isinstance(exc, NOT_THE_FILES_FAULT):
             raise
-        return fail_pending(log, pending, read_error_text(exc, landing_file), history, report)
-    try:
-        _insert_partition(spark, landing_file, parquet, pending.load_id, pending.loaded_at)
-        log.write(pending.loaded_entry(rows), replaces_status=pending.replaces_status)
-    finally:
         parquet.unlink(missing_ok=True)
-    return finish_loaded(pending, rows, history, report)
+        return fail_pending(log, pending, read_error_text(exc, landing_file), history, report)
+    return pending, rows
 
 
-def _write_parquet(reader: duckdb.DuckDBPyConnection, landing_file: LandingFile, parquet: Path) -> int:
-    """The file's contract columns (text) and `_row_number`, as a Parquet file; the row count."""
+def _write_parquet(reader: duckdb.DuckDBPyConnection, pending: PendingFile, parquet: Path) -> int:
+    """The file's contract columns (text), `_source_file`, `_row_number`, `_loaded_at` (text,
+    cast by Spark) and `_load_id`, as a Parquet file; the row count."""
+    landing_file = pending.landing_file
     columns = RAW_TABLES_BY_NAME[landing_file.table].columns
     source_columns = ", ".join(sql_identifier(c) for c in columns)
+    loaded_at = pending.loaded_at.isoformat(sep=" ", timespec="microseconds")
     select = build_select(reader, landing_file)
     reader.execute(
-        f"copy (select {source_columns}, cast(_row_number as bigint) as _row_number "
+        f"copy (select {source_columns}, {sql_string(landing_file.relative_path)} as _source_file, "
+        f"cast(_row_number as bigint) as _row_number, {sql_string(loaded_at)} as _loaded_at, "
+        f"cast({int(pending.load_id)} as bigint) as _load_id "
         f"from (\n{select}\n) as file_rows) to {sql_string(str(parquet))} (format parquet)"
     )
     count = reader.execute(f"select count(*) from read_parquet({sql_string(str(parquet))})").fetchone()
     return int(count[0]) if count else 0
 
 
-def _insert_partition(spark: Any, landing_file: LandingFile, parquet: Path, load_id: int, now: datetime) -> None:
-    columns = RAW_TABLES_BY_NAME[landing_file.table].columns
-    view = f"omnireport_landing_{int(load_id)}"
-    # The schema given, so Spark does not run a job to read it from the file's footer.
-    schema = ", ".join(f"`{column}` string" for column in columns) + ", _row_number bigint"
-    spark.read.schema(schema).parquet(str(parquet)).createOrReplaceTempView(view)
+def _insert_table_files(spark: Any, table_name: str, folder: Path) -> None:
+    """All Parquet files of `folder` into `raw.<table_name>`, each in its `_load_id` partition
+    (new ids, so no partition is overwritten), in one insert."""
+    columns = RAW_TABLES_BY_NAME[table_name].columns
+    view = f"omnireport_landing_{table_name}"
+    # The schema given, so Spark does not run a job to read it from the files' footers.
+    schema = (
+        ", ".join(f"`{column}` string" for column in columns)
+        + ", _source_file string, _row_number bigint, _loaded_at string, _load_id bigint"
+    )
+    spark.read.schema(schema).parquet(str(folder)).createOrReplaceTempView(view)
     try:
         select_list = ", ".join(f"`{column}`" for column in columns)
         spark.sql(
-            f"insert overwrite table {RAW_SCHEMA}.`{landing_file.table}` partition (_load_id = {int(load_id)}) "
-            f"select {select_list}, {_spark_string(landing_file.relative_path)} as _source_file, "
-            f"_row_number, {_literal(now)} as _loaded_at from {view}"
+            f"insert into {RAW_SCHEMA}.`{table_name}` partition (_load_id) "
+            f"select {select_list}, _source_file, _row_number, cast(_loaded_at as timestamp), _load_id "
+            f"from {view}"
         )
     finally:
         spark.catalog.dropTempView(view)

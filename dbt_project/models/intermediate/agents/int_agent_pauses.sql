@@ -7,8 +7,7 @@
 {%- set incremental_scope = [('user_id', 'int_incremental_changed_agents', 'user_id')] -%}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='pause_event_id',
+    incremental_strategy='append',
     on_schema_change='fail',
     meta={'incremental_scope': incremental_scope},
     pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
