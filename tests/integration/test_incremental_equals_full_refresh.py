@@ -270,7 +270,7 @@ def _write_csv(landing: Path, name: str, rows: dict[str, dict[str, Any]]) -> Non
 def _edits(warehouse: Path) -> dict[str, Any]:
     """Re-exports the generator does not make: moves (a session whose started_at goes back
     two days, an agent message and a tag event that go to another session, a status event
-    of another agent) and renames (tag, contact, agent, parent category). Returns the rows
+    of another agent) and renames (tag, contact, agent, parent category, channel). Returns the rows
     and the ids involved."""
     con = duckdb.connect(str(warehouse), read_only=True)
 
@@ -313,6 +313,9 @@ def _edits(warehouse: Path) -> dict[str, Any]:
         user.update(full_name="Renamed Agent")
         category = latest("categories", "category_id in (select parent_id from staging.stg_crm__categories)", "category_id")
         category.update(category_name="Renamed Category")
+        # A channel only some messages use (not the first of the sessions): only names change.
+        channel = latest("channels", "channel_id in (select channel_id from marts.fct_messages)", "channel_id desc")
+        channel.update(channel_name="Renamed Channel")
         status_event = latest("agent_status_events", "status = 'paused'", "event_id")
         (other_user,) = con.execute(
             f"select min(user_id) from staging.stg_crm__users where user_id <> '{status_event['user_id']}'").fetchone()
@@ -320,9 +323,9 @@ def _edits(warehouse: Path) -> dict[str, Any]:
     finally:
         con.close()
     moves = {"sessions": session, "messages": message, "tag_events": tag_event, "agent_status_events": status_event}
-    renames = {"tags": tag, "contacts": contact, "users": user, "categories": category}
+    renames = {"tags": tag, "contacts": contact, "users": user, "categories": category, "channels": channel}
     return {"moves": moves, "renames": renames,"moved": moved, "started_at": started_at - dt.timedelta(hours=49), "target": target,
-            "message": message["message_id"], "tag": tag["tag_id"]}
+            "message": message["message_id"], "tag": tag["tag_id"], "channel": channel["channel_id"]}
 
 
 def test_reexports_that_move_rows_and_rename_dimensions(built: dict, dbt: DbtInProcess) -> None:
@@ -348,6 +351,8 @@ def test_reexports_that_move_rows_and_rename_dimensions(built: dict, dbt: DbtInP
     sessions = {row["session_id"]: row for row in incremental_marts["fct_sessions"]}
     assert sessions[ids["moved"]]["started_at"] == ids["started_at"]
     assert any(row["staff_name"] == "Renamed Agent" for row in incremental_marts["fct_sessions"])
+    assert {row["channel_name"] for row in incremental_marts["fct_messages"] if row["channel_id"] == ids["channel"]} == {
+        "Renamed Channel"}
 
 
 def test_another_time_zone_rebuilds_in_full(built: dict, dbt: DbtInProcess) -> None:

@@ -48,23 +48,29 @@ def test_load_fail_retry_idempotent_and_crash_recovery(spark: Any, tmp_path: Pat
     (landing / "tags").mkdir(parents=True)
     (landing / "tags" / "a.csv").write_text(TAGS_HEADER + "t1,Billing\nt2,\n")
     (landing / "tags" / "b.csv").write_text('tag_id,tag_name\nt3,"broken\n')  # unterminated quote
+    (landing / "channels").mkdir()
+    (landing / "channels" / "c.csv").write_text("channel_id,channel_name,channel_type\nc1,Page,facebook\n")
 
     first = load_landing_spark(landing, target, spark=session)
     assert [(f.path, f.status, f.rows) for f in first.files] == [
+        ("channels/c.csv", "loaded", 1),
         ("tags/a.csv", "loaded", 2),
         ("tags/b.csv", "failed", 0),
     ]
     rows = session.sql(
         "select tag_id, tag_name, _source_file, _row_number, _load_id, _loaded_at from raw.tags order by _row_number"
     ).collect()
-    assert [tuple(r)[:5] for r in rows] == [("t1", "Billing", "tags/a.csv", 1, 1), ("t2", None, "tags/a.csv", 2, 1)]
+    assert [tuple(r)[:5] for r in rows] == [("t1", "Billing", "tags/a.csv", 1, 2), ("t2", None, "tags/a.csv", 2, 2)]
     assert isinstance(rows[0]["_loaded_at"], dt.datetime)
+    channels = session.sql("select channel_id, channel_type, _source_file, _row_number, _load_id from raw.channels")
+    assert [tuple(r) for r in channels.collect()] == [("c1", "facebook", "channels/c.csv", 1, 1)]
 
     # The same bytes again, and under another name: nothing added.
     shutil.copy(landing / "tags" / "a.csv", landing / "tags" / "a_copy.csv")
     (landing / "tags" / "b.csv").write_text(TAGS_HEADER + "t3,Sales\n")  # fixed: retried
     second = load_landing_spark(landing, target, spark=session)
     assert [(f.path, f.status, f.rows) for f in second.files] == [
+        ("channels/c.csv", "already_loaded", 0),
         ("tags/a.csv", "already_loaded", 0),
         ("tags/a_copy.csv", "already_loaded", 0),
         ("tags/b.csv", "loaded", 1),
@@ -72,12 +78,13 @@ def test_load_fail_retry_idempotent_and_crash_recovery(spark: Any, tmp_path: Pat
     log = [tuple(r) for r in session.sql(
         "select load_id, file_path, status, rows_loaded from raw._load_log order by load_id"
     ).collect()]
-    # ids: a=1, b failed=2 (the failed row for the old bytes stays), a_copy=3, fixed b=4.
+    # ids: c=1, a=2, b failed=3 (the failed row for the old bytes stays), a_copy=4, fixed b=5.
     assert log == [
-        (1, "tags/a.csv", "loaded", 2),
-        (2, "tags/b.csv", "failed", 0),
-        (3, "tags/a_copy.csv", "already_loaded", 0),
-        (4, "tags/b.csv", "loaded", 1),
+        (1, "channels/c.csv", "loaded", 1),
+        (2, "tags/a.csv", "loaded", 2),
+        (3, "tags/b.csv", "failed", 0),
+        (4, "tags/a_copy.csv", "already_loaded", 0),
+        (5, "tags/b.csv", "loaded", 1),
     ]
 
     # A run that died after writing a file's rows but before its log row: the rows go.

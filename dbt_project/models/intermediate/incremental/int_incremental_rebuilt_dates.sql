@@ -1,11 +1,12 @@
 {#- The local started_date partitions of the session reports that an incremental run
-    replaces: the date of every recomputed session now, and the date of every raw
-    version of a changed session (a re-export can move started_at to another day, and the
-    old day must lose it). Empty in a full build. -#}
+    replaces: the date of every recomputed or renamed session now, and the date of every
+    raw version of a changed session (a re-export can move started_at to another day, and
+    the old day must lose it). Empty in a full build. -#}
 
 /* depends_on: {{ ref('base_crm__sessions_validated') }} */
 /* depends_on: {{ ref('int_incremental_changed_sessions') }} */
 /* depends_on: {{ ref('int_incremental_rebuilt_sessions') }} */
+/* depends_on: {{ ref('int_incremental_renamed_sessions') }} */
 /* depends_on: {{ ref('int_session_metrics') }} */
 
 {%- set full_run = omnireport.incremental_is_full_run() -%}
@@ -23,7 +24,9 @@ with
     current_dates as (
         select started_date
         from {{ ref('int_session_metrics') }}
-        where session_id in (select session_id from {{ ref('int_incremental_rebuilt_sessions') }})
+        where
+            session_id in (select session_id from {{ ref('int_incremental_rebuilt_sessions') }})
+            or session_id in (select session_id from {{ ref('int_incremental_renamed_sessions') }})
     ),
 
     previous_version_dates as (

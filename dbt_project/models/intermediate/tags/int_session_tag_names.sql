@@ -2,7 +2,7 @@
     point, without duplicates or null names (CONTRACT.md 6.22). A current tag whose
     tag_id is not loaded adds nothing. -#}
 
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id'), ('session_id', 'int_incremental_renamed_sessions', 'session_id')] -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
