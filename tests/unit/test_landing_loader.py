@@ -223,3 +223,79 @@ def test_empty_landing_folder_creates_the_raw_schema(tmp_path: Path) -> None:
 def test_missing_landing_folder_is_an_error_that_says_so(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="landing folder .*nowhere does not exist"):
         load_landing(tmp_path / "nowhere", tmp_path / "wh.duckdb")
+
+
+# --- Remembered hashes (landing.files.HashCache) -----------------------------------------
+
+
+def load_with_hashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[LoadResult, list[str]]:
+    """One load through load_files with the hash cache the Dagster landing step uses; the
+    files whose bytes were read to hash them."""
+    from omnireport.landing import files as files_module
+    from omnireport.landing.files import HashCache, discover_landing_files
+    from omnireport.landing.loader import load_files
+
+    hashed: list[str] = []
+    real = files_module.content_hash
+
+    def counting(path: Path) -> str:
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(files_module, "content_hash", counting)
+    discovery = discover_landing_files(tmp_path / "landing")
+    result = load_files(
+        discovery.files, tmp_path / "wh.duckdb", hashes=HashCache(tmp_path / "state" / "landing_hashes.json")
+    )
+    return result, hashed
+
+
+def test_unchanged_files_are_not_read_again_to_hash_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    landing = tmp_path / "landing"
+    write(landing, "channels/c.csv", CHANNELS_V1)
+    write(landing, "tags/t.csv", "tag_id,tag_name\nt1,VIP\n")
+    first, hashed_first = load_with_hashes(tmp_path, monkeypatch)
+    second, hashed_second = load_with_hashes(tmp_path, monkeypatch)
+
+    assert [f.status for f in first.files] == ["loaded", "loaded"]
+    assert hashed_first == ["c.csv", "t.csv"]
+    assert [f.status for f in second.files] == ["already_loaded", "already_loaded"]
+    assert hashed_second == []
+    # the remembered hash is the file's sha256, as the load log records it
+    assert [f.content_hash for f in second.files] == [
+        hashlib.sha256(CHANNELS_V1.encode()).hexdigest(),
+        hashlib.sha256(b"tag_id,tag_name\nt1,VIP\n").hexdigest(),
+    ]
+
+
+def test_a_file_rewritten_with_the_same_size_and_mtime_is_hashed_and_loaded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import time
+
+    landing = tmp_path / "landing"
+    path = write(landing, "channels/c.csv", CHANNELS_V1)
+    load_with_hashes(tmp_path, monkeypatch)
+    before = path.stat()
+    time.sleep(0.01)  # a later ctime, even on coarse file system clocks
+    same_size = CHANNELS_V1.replace("Page A", "Page B")
+    assert len(same_size) == len(CHANNELS_V1)
+    path.write_text(same_size, encoding="utf-8")  # in place: same inode
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `cp -p` or tar would
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+    result, hashed = load_with_hashes(tmp_path, monkeypatch)
+    assert hashed == ["c.csv"]
+    assert [(f.status, f.rows) for f in result.files] == [("loaded", 2)]
+    assert query(tmp_path, "select channel_name from raw.channels where _load_id = 2 order by _row_number") == [
+        ("Page B",), ("OA",)]
+
+
+def test_a_damaged_hash_file_means_hashing_everything_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "landing", "channels/c.csv", CHANNELS_V1)
+    load_with_hashes(tmp_path, monkeypatch)
+    (tmp_path / "state" / "landing_hashes.json").write_text("{not json", encoding="utf-8")
+    result, hashed = load_with_hashes(tmp_path, monkeypatch)
+    assert hashed == ["c.csv"]
+    assert [f.status for f in result.files] == ["already_loaded"]

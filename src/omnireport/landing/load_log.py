@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import duckdb
 
 from omnireport.contract import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES
-from omnireport.landing.files import LandingFile, content_hash
+from omnireport.landing.files import HashCache, LandingFile, content_hash
 from omnireport.landing.read_errors import describe_read_error
 
 Progress = Callable[[str], None]
@@ -201,14 +201,19 @@ def utc_now() -> datetime:
 
 
 def start_file(
-    log: LogWriter, landing_file: LandingFile, history: LoadHistory, report: Progress
+    log: LogWriter,
+    landing_file: LandingFile,
+    history: LoadHistory,
+    report: Progress,
+    hashes: HashCache | None = None,
 ) -> PendingFile | FileOutcome:
     """Decide what to do with a file: a FileOutcome when it is settled already (it cannot be
     read: logged as failed; its bytes were loaded before: logged as `already_loaded` once,
-    nothing added), else a PendingFile with a new load id for the caller to load."""
+    nothing added), else a PendingFile with a new load id for the caller to load. `hashes`:
+    the file hashes remembered from earlier runs (by default every file is hashed)."""
     table, path = landing_file.table, landing_file.relative_path
     try:
-        digest = content_hash(landing_file.path)
+        digest = hashes.digest(landing_file.path) if hashes is not None else content_hash(landing_file.path)
         file_size = landing_file.path.stat().st_size
     except OSError as exc:  # vanished or unreadable since discovery: retried next run
         error = f"{path}: cannot read the file ({exc.strerror or exc})"

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from omnireport.contract import LINEAGE_COLUMNS, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
-from omnireport.landing.files import LandingFile, content_hash, discover_landing_files
+from omnireport.landing.files import HashCache, LandingFile, content_hash, discover_landing_files
 from omnireport.landing.load_log import (
     NOT_THE_FILES_FAULT,
     FileOutcome,
@@ -84,12 +84,15 @@ def load_files(
     refused: Mapping[str, str] | None = None,
     warnings: Sequence[str] = (),
     progress: Progress | None = None,
+    hashes: HashCache | None = None,
 ) -> LoadResult:
     """Load `files` into `warehouse` (created if missing), in the order given.
 
     A file in `refused` (relative path -> reason, e.g. from the landing validation) is not
     read: it is logged in the load log as failed with that reason, so `omnireport status`
-    shows it and every run retries it, like an unreadable file.
+    shows it and every run retries it, like an unreadable file. `hashes`: the file hashes
+    remembered from earlier runs, updated and saved at the end (by default every file is
+    hashed).
     """
     report = progress or (lambda _line: None)
     refused = refused or {}
@@ -103,13 +106,15 @@ def load_files(
         for landing_file in files:
             reason = refused.get(landing_file.relative_path)
             if reason is None:
-                outcome = _load_file(con, landing_file, history, report)
+                outcome = _load_file(con, landing_file, history, report, hashes)
             else:
                 outcome = _refuse(con, landing_file, reason, history, report)
             result.files.append(outcome)
             result.rows_loaded_by_table[outcome.table] += outcome.rows
     finally:
         con.close()
+    if hashes is not None:
+        hashes.save()
     return result
 
 
@@ -135,9 +140,10 @@ def _load_file(
     landing_file: LandingFile,
     history: LoadHistory,
     report: Progress,
+    hashes: HashCache | None,
 ) -> FileOutcome:
     log = SqlLog(con)
-    pending = start_file(log, landing_file, history, report)
+    pending = start_file(log, landing_file, history, report, hashes)
     if not isinstance(pending, PendingFile):
         return pending
     try:

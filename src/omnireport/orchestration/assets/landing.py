@@ -40,6 +40,8 @@ from omnireport.orchestration.resources import (
 
 LANDING_CHECK_NAME = "landing_files_loaded"
 LANDING_ASSET_NAME = "landing_load"
+# The landing files' hashes from earlier runs (landing.files.HashCache), in the state folder.
+LANDING_HASHES_FILE = "landing_hashes.json"
 
 
 def raw_asset_key(table: str) -> AssetKey:
@@ -127,7 +129,7 @@ def build_landing_assets() -> AssetsDefinition:
         writer_lock: WriterLockResource,
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         # imported here: the validation and the loader import pandas, GX and DuckDB
-        from omnireport.landing.files import discover_landing_files
+        from omnireport.landing.files import HashCache, discover_landing_files
         from omnireport.orchestration.checks.landing import validate_landing_files
         from omnireport.landing.loader import load_files
 
@@ -164,6 +166,7 @@ def build_landing_assets() -> AssetsDefinition:
         result = load_files(
             discovery.files, Path(settings.warehouse), refused=refused,
             warnings=discovery.warnings, progress=report,
+            hashes=HashCache(settings.state_dir / LANDING_HASHES_FILE),
         )
         # The loader already reported each warning and failure through `report`.
         loaded = sum(result.rows_loaded_by_table.values())
