@@ -108,17 +108,15 @@ class HashCache:
     A file counts as unchanged while its size, inode, mtime and ctime all are. Any write,
     replacement or rename changes ctime, which no copy or archive tool can set back (unlike
     mtime), so a changed file is always hashed again. Kept as JSON in `path`, which the
-    caller owns (one per warehouse; `None`: nothing remembered, every file hashed).
+    caller owns (one per warehouse). Without a HashCache, loaders hash every file.
     """
 
     VERSION = 1
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
         self._known: dict[str, list[object]] = {}
         self._seen: dict[str, list[object]] = {}
-        if path is None:
-            return
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # missing or damaged: start again, hash everything
@@ -141,8 +139,6 @@ class HashCache:
 
     def save(self) -> None:
         """Remember the files hashed in this run (files no longer seen are forgotten)."""
-        if self.path is None:
-            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(self.path.name + ".tmp")
         partial.write_text(json.dumps({"version": self.VERSION, "files": self._seen}), encoding="utf-8")
