@@ -15,8 +15,10 @@ exactly the build this run continued (``previous_built_at`` of
 ``intermediate.int_incremental_build_state``), the new file starts as a byte copy of the
 old one, and each incremental mart replaces only the rows of its scope (the
 ``incremental_scope`` in its dbt meta, read from the manifest: the same rows the build
-deleted and inserted). Everything else, and every relation whose columns changed, is
-copied in full, as is the whole snapshot after a full build.
+deleted and inserted), then sets its name columns to their dimension's current values
+where they differ (the ``incremental_names`` in its dbt meta: the same in-place update the
+build ran, so a renamed channel rewrites no message). Everything else, and every relation
+whose columns changed, is copied in full, as is the whole snapshot after a full build.
 """
 
 from __future__ import annotations
@@ -62,30 +64,43 @@ class PublishResult:
 
 # A mart's incremental scope: (column of the mart, scope relation `schema.name`, its column).
 ScopeCondition = tuple[str, str, str]
+# A name a mart keeps current in place: (column of the mart, dimension relation
+# `schema.name` holding the same column, key column of both).
+NameColumn = tuple[str, str, str]
 
 
-def mart_scopes_from_manifest(manifest: Path) -> dict[str, list[ScopeCondition]]:
-    """The incremental scope of every mart of schema ``marts``, from dbt's manifest.json.
-
-    Each scope model is named by its relation in the warehouse; a mart without
-    ``meta.incremental_scope`` (a dimension rebuilt in full) is left out.
-    """
+def _marts_meta(manifest: Path, key: str) -> dict[str, list[tuple[str, str, str]]]:
+    """``meta.<key>`` of every mart of schema ``marts`` (a list of (column, model, column)
+    entries), with each model named by its relation in the warehouse; marts without it are
+    left out."""
     nodes = json.loads(Path(manifest).read_text(encoding="utf-8")).get("nodes", {})
     models = {
         node["name"]: node for node in nodes.values()
         if node.get("resource_type") == "model" and node.get("package_name") == "omnireport"
     }
-    scopes: dict[str, list[ScopeCondition]] = {}
+    found: dict[str, list[tuple[str, str, str]]] = {}
     for node in models.values():
-        conditions = (node.get("config", {}).get("meta") or {}).get("incremental_scope")
-        if node.get("schema") not in PUBLISHED_SCHEMAS or not conditions:
+        entries = (node.get("config", {}).get("meta") or {}).get(key)
+        if node.get("schema") not in PUBLISHED_SCHEMAS or not entries:
             continue
         resolved = []
-        for column, scope_model, scope_column in conditions:
-            scope_node = models[scope_model]
-            resolved.append((column, f"{scope_node['schema']}.{scope_node['alias']}", scope_column))
-        scopes[node["alias"]] = resolved
-    return scopes
+        for column, other_model, other_column in entries:
+            other = models[other_model]
+            resolved.append((column, f"{other['schema']}.{other['alias']}", other_column))
+        found[node["alias"]] = resolved
+    return found
+
+
+def mart_scopes_from_manifest(manifest: Path) -> dict[str, list[ScopeCondition]]:
+    """The incremental scope of every mart of schema ``marts``, from dbt's manifest.json
+    (``meta.incremental_scope``; a dimension rebuilt in full has none)."""
+    return _marts_meta(manifest, "incremental_scope")
+
+
+def mart_names_from_manifest(manifest: Path) -> dict[str, list[NameColumn]]:
+    """The name columns every mart of schema ``marts`` keeps current in place, from dbt's
+    manifest.json (``meta.incremental_names``: the renamed channel of ``fct_messages``)."""
+    return _marts_meta(manifest, "incremental_names")
 
 
 def snapshot_path(warehouse: Path, env: Mapping[str, str] | None = None) -> Path:
@@ -164,12 +179,27 @@ def _scope_predicate(conditions: Sequence[ScopeCondition]) -> str:
     )
 
 
+def _update_names(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[NameColumn]) -> None:
+    """Set each name column of ``snap.<relation>`` to its dimension's current value (from
+    ``src``) where it differs: the build's incremental_update_model_names, on the snapshot."""
+    for column, dimension, key in columns:
+        current = (
+            f"select names.{_quote(column)} from src.{dimension} as names "
+            f"where names.{_quote(key)} = target.{_quote(key)}"
+        )
+        con.execute(
+            f"update snap.{relation} as target set {_quote(column)} = ({current}) "
+            f"where target.{_quote(column)} is distinct from ({current})"
+        )
+
+
 def _copy_schema(
     con: duckdb.DuckDBPyConnection,
     schema: str,
     names: Sequence[str],
     scopes: Mapping[str, Sequence[ScopeCondition]],
     incremental: bool,
+    name_columns: Mapping[str, Sequence[NameColumn]] | None = None,
 ) -> dict[str, int]:
     """Copy (or, incrementally, update) every relation of ``schema`` into ``snap``."""
     tables: dict[str, int] = {}
@@ -184,6 +214,7 @@ def _copy_schema(
             predicate = _scope_predicate(scopes[name])
             con.execute(f"delete from snap.{relation} where {predicate}")
             con.execute(f"insert into snap.{relation} select * from src.{relation} where {predicate}")
+            _update_names(con, relation, (name_columns or {}).get(name, ()))
         else:
             con.execute(f"drop table if exists snap.{relation}")
             con.execute(f"create table snap.{relation} as select * from src.{relation}")
@@ -198,12 +229,14 @@ def publish(
     *,
     run_id: str | None = None,
     scopes: Mapping[str, Sequence[ScopeCondition]] | None = None,
+    names: Mapping[str, Sequence[NameColumn]] | None = None,
 ) -> PublishResult:
     """Copy the published schemas of ``warehouse`` into a new snapshot and swap it in atomically.
 
-    ``scopes`` (``mart_scopes_from_manifest``) allows an incremental copy when the current
-    snapshot was published from the build this one continued; without it, or when that is
-    not so, every relation is copied. The caller holds the warehouse's writer lock (nothing
+    ``scopes`` (``mart_scopes_from_manifest``) and ``names`` (``mart_names_from_manifest``,
+    the name columns the build set in place) allow an incremental copy when the current
+    snapshot was published from the build this one continued; without both, or when that
+    is not so, every relation is copied. The caller holds the warehouse's writer lock (nothing
     else writes it meanwhile). Raises ``FileNotFoundError`` when the warehouse is missing
     and ``RuntimeError`` when it has no ``marts`` relation to publish; the old snapshot is
     then left untouched.
@@ -224,8 +257,8 @@ def publish(
         con.execute("set enable_progress_bar = false")
         con.execute(f"attach {_literal(warehouse)} as src (read_only)")
         built_at, previous_built_at = _build_state(con)
-        if scopes is None:
-            mode, reason = "full", "no incremental scopes given"
+        if scopes is None or names is None:
+            mode, reason = "full", "no incremental scopes and name columns given"
         elif previous_built_at is None:
             mode, reason = "full", "the last build was a full build"
         elif published_build != previous_built_at:
@@ -238,13 +271,13 @@ def publish(
         else:
             con.execute(f"attach {_literal(staging)} as snap (storage_version '{STORAGE_VERSION}')")
         for schema in PUBLISHED_SCHEMAS:
-            names = _relations(con, schema)
-            if not names:
+            relations = _relations(con, schema)
+            if not relations:
                 raise RuntimeError(
                     f"warehouse {warehouse} has no relation in schema {schema}: build the "
                     "marts (omnireport run) before publishing; the old snapshot is kept"
                 )
-            tables.update(_copy_schema(con, schema, names, scopes or {}, mode == "incremental"))
+            tables.update(_copy_schema(con, schema, relations, scopes or {}, mode == "incremental", names))
         con.execute(f"drop table if exists snap.main.{PUBLISH_INFO_TABLE}")
         con.execute(
             f"create table snap.main.{PUBLISH_INFO_TABLE} as select "

@@ -37,7 +37,7 @@ import pytest
 from omnireport.contract import RAW_TABLES_BY_NAME
 from omnireport.generate import GenerateConfig, generate
 from omnireport.landing.loader import load_landing
-from omnireport.publish import mart_scopes_from_manifest, publish, snapshot_path
+from omnireport.publish import mart_names_from_manifest, mart_scopes_from_manifest, publish, snapshot_path
 from tests.reference.compare import _same
 from tests.reference.contract_reference import MART_KEYS
 
@@ -65,7 +65,7 @@ class DbtInProcess:
         result = self._invoke(dbtRunner(), parse_warehouse, ["parse"])
         self.manifest = result.result
 
-    def _invoke(self, runner: Any, warehouse: Path, arguments: list[str]) -> Any:
+    def _invoke(self, runner: Any, warehouse: Path, arguments: list[str], check: bool = True) -> Any:
         previous = os.environ.get("OMNIREPORT_WAREHOUSE")
         os.environ["OMNIREPORT_WAREHOUSE"] = str(warehouse)
         try:
@@ -79,13 +79,22 @@ class DbtInProcess:
                 os.environ.pop("OMNIREPORT_WAREHOUSE", None)
             else:
                 os.environ["OMNIREPORT_WAREHOUSE"] = previous
-        assert result.success, f"dbt {' '.join(arguments)} on {warehouse} failed: {result.exception or result.result}"
+        assert result.success or not check, f"dbt {' '.join(arguments)} on {warehouse} failed: {result.exception or result.result}"
         return result
 
     def __call__(self, warehouse: Path, *arguments: str) -> None:
         from dbt.cli.main import dbtRunner
 
         self._invoke(dbtRunner(manifest=self.manifest), warehouse, list(arguments))
+
+    def test_failures(self, warehouse: Path, test_name: str) -> int:
+        """Run one data test on ``warehouse``; the rows it found."""
+        from dbt.cli.main import dbtRunner
+
+        result = self._invoke(dbtRunner(manifest=self.manifest), warehouse, ["test", "--select", test_name], check=False)
+        assert result.exception is None, result.exception
+        (outcome,) = result.result.results
+        return int(outcome.failures)
 
 
 def _close_dbt_duckdb() -> None:
@@ -181,6 +190,7 @@ def built(request: pytest.FixtureRequest, dbt: DbtInProcess, tmp_path_factory: p
     incremental = work / "incremental" / WAREHOUSE_NAME
     incremental.parent.mkdir()
     scopes = mart_scopes_from_manifest(dbt.target / "manifest.json")
+    names = mart_names_from_manifest(dbt.target / "manifest.json")
     publish_modes = []
     for batch in range(1, BATCHES + 1):
         copy_batch(generated, landing, batch)
@@ -190,14 +200,14 @@ def built(request: pytest.FixtureRequest, dbt: DbtInProcess, tmp_path_factory: p
             dbt(incremental, "build", "--exclude-resource-type", "unit_test")
         else:
             dbt(incremental, "run")
-        publish_modes.append(publish(incremental, scopes=scopes).mode)
+        publish_modes.append(publish(incremental, scopes=scopes, names=names).mode)
 
     full = work / "full" / WAREHOUSE_NAME
     full.parent.mkdir()
     load(generated, full)
     dbt(full, "run", "--full-refresh")
     return {"generated": generated, "landing": landing, "incremental": incremental, "full": full,
-            "work": work, "seed": seed, "publish_modes": publish_modes}
+            "work": work, "seed": seed, "publish_modes": publish_modes, "scopes": scopes, "names": names}
 
 
 def test_incremental_runs_equal_one_full_refresh(built: dict) -> None:
@@ -243,6 +253,34 @@ def test_an_incremental_build_tests_the_staging_rows_it_wrote(built: dict, dbt: 
             [int(watermark.group(1))],
         ).fetchone()
     assert in_scope > 0 and outside_last_batch == 0
+
+
+def test_a_unique_test_of_an_incremental_model_checks_the_keys_the_run_wrote(
+        built: dict, dbt: DbtInProcess, tmp_path: Path) -> None:
+    if built["seed"] != SEEDS[0][0]:
+        pytest.skip("checked on the first seed")
+    # A copy of the incremental warehouse whose last run (by its scope) wrote the messages
+    # of one session only.
+    warehouse = tmp_path / WAREHOUSE_NAME
+    shutil.copy(built["incremental"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        (written, older) = [row[0] for row in con.execute(
+            "select session_id from marts.fct_messages group by 1 order by 1 limit 2").fetchall()]
+        con.execute("delete from intermediate.int_incremental_changed_sessions")
+        con.execute("insert into intermediate.int_incremental_changed_sessions values (?)", [written])
+        # A row of another session with the key of a written row: found, though that row
+        # is outside the scope.
+        con.execute("insert into marts.fct_messages select * replace (cast(? as varchar) as session_id) "
+                    "from marts.fct_messages where session_id = ? order by message_id limit 1", [older, written])
+    assert dbt.test_failures(warehouse, "unique_fct_messages_message_id") == 1
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from marts.fct_messages where session_id = ? and message_id in "
+                    "(select message_id from marts.fct_messages where session_id = ?)", [older, written])
+        # Two rows this run did not write are not looked at again: the build that wrote
+        # them tested them, and a full build tests every key.
+        con.execute("insert into marts.fct_messages select * from marts.fct_messages "
+                    "where session_id = ? order by message_id limit 1", [older])
+    assert dbt.test_failures(warehouse, "unique_fct_messages_message_id") == 0
 
 
 def test_the_same_batch_loaded_twice_changes_nothing(built: dict, dbt: DbtInProcess) -> None:
@@ -332,11 +370,16 @@ def test_reexports_that_move_rows_and_rename_dimensions(built: dict, dbt: DbtInP
     if built["seed"] != SEEDS[2][0]:
         pytest.skip("checked on the third seed")
     ids = _edits(built["incremental"])
+    publish(built["incremental"])  # a snapshot of this very build, for the incremental publishes below
     # Each step is compared on its own: a later, wider run could repair an earlier miss.
     for name, rows in (("batch_9998_moves.csv", ids["moves"]), ("batch_9999_renames.csv", ids["renames"])):
         _write_csv(built["landing"], name, rows)
         load(built["landing"], built["incremental"])
         dbt(built["incremental"], "run")
+        # The snapshot follows, renames included (fct_messages sets channel_name in place).
+        assert publish(built["incremental"], scopes=built["scopes"], names=built["names"]).mode == "incremental"
+        snapshot = read_marts(snapshot_path(built["incremental"], env={}))
+        assert differences(read_marts(built["incremental"]), snapshot) == [], name
         full = built["work"] / f"full_{name[:-4]}" / WAREHOUSE_NAME
         full.parent.mkdir()
         load(built["landing"], full)

@@ -39,6 +39,26 @@
     {{ return(omnireport.incremental_delete_scope(omnireport.incremental_model_scope())) }}
 {%- endmacro %}
 
+{#- Pre-hook of an incremental model that carries a dimension's name (meta
+    `incremental_names`: (column, dimension model, key column) entries). After its scope is
+    deleted, every remaining row whose name differs from the dimension's current one gets it
+    in place: a renamed channel updates its messages' channel_name without recomputing them.
+    A key the dimension lacks gets null, as the full build's left join gives. The publish
+    step applies the same update to the readers' snapshot. Nothing in a full build. -#}
+{% macro incremental_update_model_names() -%}
+    {%- if omnireport.incremental_scope_active() -%}
+        {%- for column, dimension_model, key_column in (config.get('meta') or {}).get('incremental_names') or [] -%}
+            {%- set current_name -%}
+                select names.{{ column }} from {{ ref(dimension_model) }} as names
+                where names.{{ key_column }} = target.{{ key_column }}
+            {%- endset %}
+        update {{ this }} as target
+        set {{ column }} = ({{ current_name }})
+        where target.{{ column }} is distinct from ({{ current_name }}){{ ';' if not loop.last }}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The keys of a validated raw table with a good version loaded after `after_load_id`
     (a number, or a SQL expression giving one): the keys a run must look at again. Staging
     re-deduplicates them; the scope models follow every raw version of them. -#}

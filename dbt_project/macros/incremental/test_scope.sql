@@ -4,8 +4,10 @@
     by the build that wrote them, and the staging tables replace whole keys, so a test of
     the new rows still sees every row a key has. Without this, every run would re-test
     every raw row ever loaded, and a run's cost would grow with the warehouse instead of
-    with the batch. Report and fact tables are always tested in full; so is the
-    reconciliation of raw rows (audit.row_reconciliation).
+    with the batch. A `unique` test of an incremental model checks the keys the run wrote
+    against the whole table (incremental_unique_test_scope). Every other test of a report
+    or fact table reads it in full; so does the reconciliation of raw rows
+    (audit.row_reconciliation).
 
     dbt wraps the model of every generic test in get_where_subquery; this is dbt's own
     version (global_project/macros/materializations/tests/where_subquery.sql) with the
@@ -28,9 +30,36 @@
 
 {#- The condition limiting a test of `relation` to this run's rows, or none. -#}
 {% macro incremental_test_scope(relation) -%}
-    {%- if not execute or relation is string or relation.schema not in ('staging', 'quarantine') -%}
-        {{ return(none) }}
+    {%- if not execute or relation is string -%}{{ return(none) }}{%- endif -%}
+    {%- if relation.schema in ('staging', 'quarantine') -%}
+        {%- if omnireport.incremental_is_full_run() -%}{{ return(none) }}{%- endif -%}
+        {{ return('_load_id > ' ~ omnireport.incremental_last_load_id()) }}
     {%- endif -%}
-    {%- if omnireport.incremental_is_full_run() -%}{{ return(none) }}{%- endif -%}
-    {{ return('_load_id > ' ~ omnireport.incremental_last_load_id()) }}
+    {{ return(omnireport.incremental_unique_test_scope(relation)) }}
+{%- endmacro %}
+
+{#- A `unique` test of an incremental model (one with meta incremental_scope) in an
+    incremental run: only the keys of the rows this run wrote (the rows of the model's
+    scope: it deletes them and appends what it selects under the same condition), each
+    counted over the whole table. A duplicate needs a written row, so this finds every
+    duplicate the run could make, including a written key that collides with an older row,
+    without grouping 16M message ids on every run. none otherwise (every key is tested). -#}
+{% macro incremental_unique_test_scope(relation) -%}
+    {%- set test = model.get('test_metadata') or {} -%}
+    {%- set column = model.get('column_name') -%}
+    {%- if test.get('name') != 'unique' or not column -%}{{ return(none) }}{%- endif -%}
+    {%- set ns = namespace(scope=[]) -%}
+    {%- for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') -%}
+        {%- if node.package_name == project_name and node.schema == relation.schema and node.alias == relation.identifier -%}
+            {%- set ns.scope = (node.config.meta or {}).get('incremental_scope') or [] -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not ns.scope or omnireport.incremental_is_full_run() -%}{{ return(none) }}{%- endif -%}
+    {%- set conditions = [] -%}
+    {%- for scope_column, scope_model, scope_model_column in ns.scope -%}
+        {%- set scope_relation = omnireport.incremental_existing_relation(scope_model) -%}
+        {%- if scope_relation is none -%}{{ return(none) }}{%- endif -%}
+        {%- do conditions.append(scope_column ~ ' in (select ' ~ scope_model_column ~ ' from ' ~ scope_relation ~ ')') -%}
+    {%- endfor -%}
+    {{ return(column ~ ' in (select ' ~ column ~ ' from ' ~ relation ~ ' where ' ~ conditions | join(' or ') ~ ')') }}
 {%- endmacro %}

@@ -1,10 +1,16 @@
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id'), ('session_id', 'int_incremental_renamed_sessions', 'session_id')] -%}
+{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
+{#- A renamed channel is not a scope: its messages keep their rows, and the pre-hook
+    incremental_update_model_names sets their channel_name in place (issue 5). -#}
+{%- set incremental_names = [('channel_name', 'dim_channels', 'channel_id')] -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
+    meta={'incremental_scope': incremental_scope, 'incremental_names': incremental_names},
+    pre_hook=[
+        "{{ omnireport.incremental_delete_model_scope() }}",
+        "{{ omnireport.incremental_update_model_names() }}",
+    ],
 ) }}
 {{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 

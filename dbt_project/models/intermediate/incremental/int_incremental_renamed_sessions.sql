@@ -1,10 +1,11 @@
 {#- The sessions an incremental run gives new names only (issue 5): sessions whose
     contact, channel, assignee, category (or its parent or grandparent) or current tag got
-    another name, or whose messages' channel did, read from the marts as the last build left
-    them. Only the models that carry those names recompute them (fct_sessions, fct_messages,
-    the session tag names and bridge, and the report dates they start on); their metrics
-    stay as they are, so a renamed channel does not re-derive every message of it. A
-    dimension re-exported with the same values touches nothing. Empty in a full build. -#}
+    another name, read from the marts as the last build left them. Only the models that
+    carry those names recompute them (fct_sessions, the session tag names and bridge, and
+    the report dates they start on); their metrics stay as they are. fct_messages, whose
+    only name is its channel's, updates that name in place instead
+    (incremental_update_model_names), so a renamed channel rewrites none of its messages.
+    A dimension re-exported with the same values touches nothing. Empty in a full build. -#}
 
 /* depends_on: {{ ref('base_crm__categories_validated') }} */
 /* depends_on: {{ ref('base_crm__channels_validated') }} */
@@ -31,7 +32,6 @@ with
 {% else %}
 
     {%- set previous_sessions = omnireport.incremental_existing_relation('fct_sessions') -%}
-    {%- set previous_messages = omnireport.incremental_existing_relation('fct_messages') -%}
     {%- set previous_bridge = omnireport.incremental_existing_relation('bridge_session_tags') -%}
 
     changed_contacts as (
@@ -88,12 +88,6 @@ with
             or category_id in (select category_id from affected_categories)
     ),
 
-    sessions_of_renamed_message_channels as (
-        select session_id
-        from {{ previous_messages }}
-        where channel_id in (select changed_id from changed_channels)
-    ),
-
     sessions_of_renamed_tags as (
         select session_id
         from {{ previous_bridge }}
@@ -102,8 +96,6 @@ with
 
     final as (
         select session_id from sessions_of_changed_dimensions
-        union
-        select session_id from sessions_of_renamed_message_channels
         union
         select session_id from sessions_of_renamed_tags
     ),

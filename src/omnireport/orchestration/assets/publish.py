@@ -65,7 +65,7 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         progress: ProgressResource,
         writer_lock: WriterLockResource,
     ) -> MaterializeResult:
-        from omnireport.publish import mart_scopes_from_manifest, publish
+        from omnireport.publish import mart_names_from_manifest, mart_scopes_from_manifest, publish
         from omnireport.status import append_history, collect_health
 
         settings = warehouse.settings()
@@ -79,7 +79,8 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
             )
         manifest = settings.dbt_target_path / "manifest.json"
         scopes = mart_scopes_from_manifest(manifest) if manifest.is_file() else None
-        result = publish(settings.warehouse, run_id=context.run_id, scopes=scopes)
+        names = mart_names_from_manifest(manifest) if manifest.is_file() else None
+        result = publish(settings.warehouse, run_id=context.run_id, scopes=scopes, names=names)
         health = collect_health(settings.warehouse)
         append_history(
             settings,
