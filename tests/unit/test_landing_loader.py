@@ -83,10 +83,19 @@ def test_same_content_under_another_name_adds_nothing_and_is_logged_once(tmp_pat
     landing = tmp_path / "landing"
     write(landing, "channels/a.csv", CHANNELS_V1)
     write(landing, "channels/b.csv", CHANNELS_V1)  # same bytes, same run
-    first = load(tmp_path)
+    progress: list[list[str]] = [[], [], []]
+    first = load(tmp_path, progress[0])
     write(landing, "channels/c.csv", CHANNELS_V1)  # same bytes, later run
-    second = load(tmp_path)
-    load(tmp_path)
+    second = load(tmp_path, progress[1])
+    load(tmp_path, progress[2])
+
+    # A skipped file is reported in the run that first sees it, not in every later run.
+    skipped = [[line for line in lines if line.startswith("skipped")] for lines in progress]
+    assert skipped == [
+        ["skipped channels/b.csv: already loaded (same content as channels/a.csv)"],
+        ["skipped channels/c.csv: already loaded (same content as channels/a.csv)"],
+        [],
+    ]
 
     assert [(f.path, f.status, f.rows) for f in first.files] == [
         ("channels/a.csv", "loaded", 2),

@@ -223,14 +223,16 @@ def start_file(
 
     loaded_as = history.loaded_by_hash.get((table, digest))
     if loaded_as is not None:
+        # Said once, when the file is first seen: a file settled by an earlier run is only
+        # counted in the run's summary line (an hourly run would otherwise list every file).
         if recorded_status is None:
             entry = LogEntry(
                 history.next_load_id(), table, path, digest, file_size, 0, "already_loaded", None, now,
             )
             log.write(entry, replaces_status=None)
             history.status_by_file[(table, path, digest)] = "already_loaded"
-        same = "" if loaded_as == path else f" (same content as {loaded_as})"
-        report(f"skipped {path}: already loaded{same}")
+            same = "" if loaded_as == path else f" (same content as {loaded_as})"
+            report(f"skipped {path}: already loaded{same}")
         return FileOutcome(table, path, digest, "already_loaded", 0)
 
     report(f"loading {path} ...")
