@@ -214,6 +214,23 @@ def test_incremental_runs_equal_one_full_refresh(built: dict) -> None:
     full = read_marts(built["full"])
     assert len(full["fct_sessions"]) > 100
     assert differences(full, read_marts(built["incremental"])) == []
+    # The reconciliation too: per raw table, and per landing file (load ids differ).
+    full_counts, incremental_counts = read_reconciliation(built["full"]), read_reconciliation(built["incremental"])
+    assert any(row[-1] > 0 for row in full_counts["by_table"])  # re-exports were superseded
+    assert full_counts == incremental_counts
+
+
+def read_reconciliation(warehouse: Path) -> dict[str, list[tuple]]:
+    """audit.row_reconciliation, and row_reconciliation_by_load by file path."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            "by_table": con.execute("select * from audit.row_reconciliation order by table_name").fetchall(),
+            "by_file": con.execute(
+                "select counts.table_name, log.file_path, counts.raw_rows, counts.staged_rows, "
+                "counts.quarantined_rows, counts.superseded_rows "
+                "from audit.row_reconciliation_by_load as counts "
+                "join raw._load_log as log on counts._load_id = log.load_id order by all").fetchall(),
+        }
 
 
 def test_the_snapshot_published_after_each_batch_equals_the_marts(built: dict) -> None:

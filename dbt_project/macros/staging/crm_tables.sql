@@ -37,3 +37,14 @@
     {%- endif -%}
     {{ return(columns) }}
 {%- endmacro %}
+
+{#- The key of a raw table: the unique_key its stg_crm__<table> model deduplicates on. -#}
+{% macro staging_key_columns(table_name) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set node = graph.nodes.get('model.omnireport.stg_crm__' ~ table_name) -%}
+    {%- if node is none or not node.config.unique_key -%}
+        {{ exceptions.raise_compiler_error("staging_key_columns: model stg_crm__" ~ table_name ~ " has no unique_key") }}
+    {%- endif -%}
+    {%- set key = node.config.unique_key -%}
+    {{ return([key] if key is string else key) }}
+{%- endmacro %}
