@@ -24,6 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 POLL_SECONDS = 0.2
+# How long a process that found the lock taken waits for the holder to record who it is.
+HOLDER_RECORD_SECONDS = 1.0
+UNKNOWN_HOLDER = "an unknown process"
 
 _held: dict[Path, int] = {}
 _held_guard = threading.Lock()
@@ -45,13 +48,25 @@ def read_holder(warehouse: Path) -> str:
         text = lock_path(warehouse).read_text(encoding="utf-8").strip()
         info = json.loads(text) if text else {}
     except (OSError, ValueError):
-        return "an unknown process"
+        return UNKNOWN_HOLDER
     if not info:
-        return "an unknown process"
+        return UNKNOWN_HOLDER
     return (
         f"pid {info.get('pid')} ({info.get('command', '?')}, "
         f"since {info.get('started_at', '?')})"
     )
+
+
+def _busy_holder(warehouse: Path) -> str:
+    """read_holder, for a process that just failed to take the lock. The holder records
+    itself just after taking the lock, so a process that lost a close race can find the
+    file still empty: give the holder a moment to write before calling it unknown."""
+    deadline = time.monotonic() + HOLDER_RECORD_SECONDS
+    holder = read_holder(warehouse)
+    while holder == UNKNOWN_HOLDER and time.monotonic() < deadline:
+        time.sleep(0.02)
+        holder = read_holder(warehouse)
+    return holder
 
 
 def _describe_self(purpose: str) -> dict[str, object]:
@@ -98,7 +113,7 @@ def warehouse_lock(
                 if time.monotonic() >= deadline:
                     waited = f" after waiting {wait_seconds:g} s" if wait_seconds > 0 else ""
                     raise WarehouseBusyError(
-                        f"warehouse {warehouse} is being written by {read_holder(warehouse)}"
+                        f"warehouse {warehouse} is being written by {_busy_holder(warehouse)}"
                         f"{waited}; DuckDB allows one writer. Wait for it to finish, or pass "
                         f"--wait SECONDS to queue behind it (lock file {path})."
                     ) from None

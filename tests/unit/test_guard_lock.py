@@ -21,6 +21,18 @@ with warehouse_lock(Path(sys.argv[1]), purpose="test holder"):
 """
 
 
+# Takes the flock like warehouse_lock, but records itself only 0.3 s later.
+RACE_HOLDER = """
+import fcntl, json, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(0.3)
+os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": "race winner", "started_at": "now"}).encode(), 0)
+time.sleep(30)
+"""
+
+
 def _hold(warehouse: Path, seconds: float) -> subprocess.Popen:
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(warehouse), str(seconds)],
@@ -46,6 +58,24 @@ def test_second_writer_stops_at_once_naming_the_holder(tmp_path):
         message = str(caught.value)
         assert f"pid {holder.pid} (test holder" in message
         assert "--wait SECONDS" in message
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_writer_that_lost_a_close_race_names_the_holder(tmp_path):
+    """The winner takes the flock, then writes who it is: a writer that fails in between
+    finds the file empty and waits a moment for the name instead of saying 'unknown'."""
+    warehouse = tmp_path / "wh.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", RACE_HOLDER, str(lock_path(warehouse))], stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"  # flock taken, nothing written yet
+        with pytest.raises(WarehouseBusyError) as caught:
+            with warehouse_lock(warehouse):
+                pass
+        assert f"pid {holder.pid} (race winner" in str(caught.value)
     finally:
         holder.kill()
         holder.wait()
