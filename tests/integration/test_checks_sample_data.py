@@ -336,3 +336,27 @@ def test_a_reconciliation_gap_fails(built, tmp_path):
     assert found.severity == dg.AssetCheckSeverity.ERROR
     assert meta(found, "mismatched_tables") == 1
     assert "messages: raw" in found.description and "(+1)" in found.description
+
+
+def test_a_file_that_does_not_reconcile_is_named(built, tmp_path):
+    warehouse = copy_warehouse(built, tmp_path / "file_gap")
+    con = duckdb.connect(str(warehouse))
+    try:
+        (load_id, path) = con.execute(
+            "select counts._load_id, log.file_path from audit.row_reconciliation_by_load as counts "
+            "join raw._load_log as log on log.load_id = counts._load_id "
+            "where counts.table_name = 'messages' order by counts._load_id limit 1").fetchone()
+        # A staged row lost in that file: its counts, and its table's sum, no longer add up.
+        con.execute("update audit.row_reconciliation_by_load set staged_rows = staged_rows - 1 where _load_id = ?",
+                    [load_id])
+        con.execute("update audit.row_reconciliation set staged_rows = staged_rows - 1 where table_name = 'messages'")
+    finally:
+        con.close()
+    selection = dg.AssetSelection.checks(
+        dg.AssetCheckKey(dg.AssetKey(["audit", "row_reconciliation"]), "raw_rows_reconciled")
+    )
+    found = run_checks(warehouse, selection=selection)[
+        ("audit/row_reconciliation", "raw_rows_reconciled")
+    ]
+    assert not found.passed
+    assert f"(+1), in {path} (+1)" in found.description

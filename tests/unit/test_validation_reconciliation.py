@@ -51,3 +51,13 @@ def test_a_missing_table_fails():
     result = evaluate_reconciliation([r for r in rows() if r["table_name"] != "tags"])
     assert not result.passed
     assert meta(result, "missing_tables") == "tags"
+
+
+def test_a_table_that_does_not_add_up_names_its_files():
+    files = [{"table_name": "messages", "file_path": f"messages/batch_{n:04d}.csv", "difference": 1}
+             for n in range(1, 8)]
+    result = evaluate_reconciliation(rows(messages={"staged_rows": 0}), files)
+    assert not result.passed
+    assert ("messages: raw 10 != staged 0 + quarantined 2 + superseded 1 (+7), in "
+            "messages/batch_0001.csv (+1), messages/batch_0002.csv (+1), messages/batch_0003.csv (+1), "
+            "messages/batch_0004.csv (+1), messages/batch_0005.csv (+1) and 2 more") in result.description
