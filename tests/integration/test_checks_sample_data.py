@@ -314,6 +314,14 @@ def test_a_bad_report_fails_and_blocks_the_publish(built, tmp_path):
     assert not published  # the blocking check kept the publish step from running
 
 
+def run_reconciliation_check(warehouse):
+    """The result of the reconciliation check alone on ``warehouse``."""
+    selection = dg.AssetSelection.checks(
+        dg.AssetCheckKey(dg.AssetKey(["audit", "row_reconciliation"]), "raw_rows_reconciled")
+    )
+    return run_checks(warehouse, selection=selection)[("audit/row_reconciliation", "raw_rows_reconciled")]
+
+
 def test_a_reconciliation_gap_fails(built, tmp_path):
     warehouse = copy_warehouse(built, tmp_path / "gap")
     con = duckdb.connect(str(warehouse))
@@ -326,12 +334,7 @@ def test_a_reconciliation_gap_fails(built, tmp_path):
         )
     finally:
         con.close()
-    selection = dg.AssetSelection.checks(
-        dg.AssetCheckKey(dg.AssetKey(["audit", "row_reconciliation"]), "raw_rows_reconciled")
-    )
-    found = run_checks(warehouse, selection=selection)[
-        ("audit/row_reconciliation", "raw_rows_reconciled")
-    ]
+    found = run_reconciliation_check(warehouse)
     assert not found.passed
     assert found.severity == dg.AssetCheckSeverity.ERROR
     assert meta(found, "mismatched_tables") == 1
@@ -352,11 +355,6 @@ def test_a_file_that_does_not_reconcile_is_named(built, tmp_path):
         con.execute("update audit.row_reconciliation set staged_rows = staged_rows - 1 where table_name = 'messages'")
     finally:
         con.close()
-    selection = dg.AssetSelection.checks(
-        dg.AssetCheckKey(dg.AssetKey(["audit", "row_reconciliation"]), "raw_rows_reconciled")
-    )
-    found = run_checks(warehouse, selection=selection)[
-        ("audit/row_reconciliation", "raw_rows_reconciled")
-    ]
+    found = run_reconciliation_check(warehouse)
     assert not found.passed
     assert f"(+1), in {path} (+1)" in found.description

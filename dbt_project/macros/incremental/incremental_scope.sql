@@ -1,12 +1,13 @@
 {#- The scope of an incremental run: which rows a model recomputes, and which it deletes
     first. A condition is (column, scope model, scope column): `column in (select scope
     column from scope model)`; several are or-ed. The scope models live in
-    models/intermediate/incremental/. -#}
+    models/intermediate/incremental/. `existing`: name each scope model by its relation in
+    the warehouse instead of ref() (a data test, which may not ref() them). -#}
 
-{% macro incremental_scope_condition(conditions) -%}
+{% macro incremental_scope_condition(conditions, existing=false) -%}
     (
     {%- for column, scope_model, scope_column in conditions %}
-        {{ column }} in (select {{ scope_column }} from {{ ref(scope_model) }}){{ ' or' if not loop.last }}
+        {{ column }} in (select {{ scope_column }} from {{ omnireport.incremental_existing_relation(scope_model) if existing else ref(scope_model) }}){{ ' or' if not loop.last }}
     {%- endfor %}
     )
 {%- endmacro %}

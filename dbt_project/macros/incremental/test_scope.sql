@@ -48,18 +48,12 @@
     {%- set test = model.get('test_metadata') or {} -%}
     {%- set column = model.get('column_name') -%}
     {%- if test.get('name') != 'unique' or not column -%}{{ return(none) }}{%- endif -%}
-    {%- set ns = namespace(scope=[]) -%}
-    {%- for node in graph.nodes.values() | selectattr('resource_type', 'equalto', 'model') -%}
-        {%- if node.package_name == project_name and node.schema == relation.schema and node.alias == relation.identifier -%}
-            {%- set ns.scope = (node.config.meta or {}).get('incremental_scope') or [] -%}
-        {%- endif -%}
+    {%- set tested = graph.nodes.get(model.get('attached_node') or '') -%}
+    {%- set scope = ((tested.config.meta or {}).get('incremental_scope') if tested else none) or [] -%}
+    {%- if not scope or omnireport.incremental_is_full_run() -%}{{ return(none) }}{%- endif -%}
+    {%- for scope_model in scope | map(attribute=1) -%}
+        {%- if omnireport.incremental_existing_relation(scope_model) is none -%}{{ return(none) }}{%- endif -%}
     {%- endfor -%}
-    {%- if not ns.scope or omnireport.incremental_is_full_run() -%}{{ return(none) }}{%- endif -%}
-    {%- set conditions = [] -%}
-    {%- for scope_column, scope_model, scope_model_column in ns.scope -%}
-        {%- set scope_relation = omnireport.incremental_existing_relation(scope_model) -%}
-        {%- if scope_relation is none -%}{{ return(none) }}{%- endif -%}
-        {%- do conditions.append(scope_column ~ ' in (select ' ~ scope_model_column ~ ' from ' ~ scope_relation ~ ')') -%}
-    {%- endfor -%}
-    {{ return(column ~ ' in (select ' ~ column ~ ' from ' ~ relation ~ ' where ' ~ conditions | join(' or ') ~ ')') }}
+    {{ return(column ~ ' in (select ' ~ column ~ ' from ' ~ relation ~ ' where '
+        ~ omnireport.incremental_scope_condition(scope, existing=true) ~ ')') }}
 {%- endmacro %}
