@@ -1,10 +1,12 @@
 """The landing load as one multi-asset: one output per raw table (keys ``raw/<table>``).
 
-Validate, then load. The step first runs the Great Expectations landing suite on every
-landing file (``checks.landing``; in chunks, findings cached per file) and reports each
-table's ``landing_file_expectations`` check; only then does it write: files the suite
-refused (a contract column missing, unreadable) are not loaded but logged as failed,
-every other file loads (rows with bad values too: dbt quarantines them).
+Validate, then load, file by file. The Great Expectations landing suite
+(``checks.landing``; in chunks, findings cached per file) checks every landing file in a
+background thread, in load order (``checks.landing_gate``), and the loader waits for each
+file's own verdict before it writes it: files the suite refused (a contract column
+missing, unreadable) are not loaded but logged as failed, every other file loads (rows
+with bad values too: dbt quarantines them). Each table's ``landing_file_expectations``
+check is reported once the suite has seen every file.
 
 A landing file that cannot be loaded does not stop the others: its table's
 ``landing_files_loaded`` check fails (severity error), so the run reports failure while
@@ -130,8 +132,8 @@ def build_landing_assets() -> AssetsDefinition:
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         # imported here: the validation and the loader import pandas, GX and DuckDB
         from omnireport.landing.files import HashCache, discover_landing_files
-        from omnireport.orchestration.checks.landing import validate_landing_files
         from omnireport.landing.loader import load_files
+        from omnireport.orchestration.checks.landing_gate import BackgroundValidation
 
         settings = warehouse.settings()
         discovery = discover_landing_files(Path(settings.landing_dir))
@@ -139,43 +141,41 @@ def build_landing_assets() -> AssetsDefinition:
             progress.report(f"  warning: {warning}")
         started = time.perf_counter()
         progress.report(
-            f"Validating {len(discovery.files)} landing file(s) under {settings.landing_dir} "
-            "before loading (Great Expectations; files seen before are not read again) ..."
+            f"Validating and loading {len(discovery.files)} landing file(s) from "
+            f"{settings.landing_dir} (Great Expectations checks each new file before it "
+            "loads, while the files before it load; files seen before are not read again) ..."
         )
-        verdicts = validate_landing_files(
+        validation = BackgroundValidation(
             discovery.files, Path(settings.landing_dir), settings.state_dir
-        )
-        refused: dict[str, str] = {}
-        for verdict in verdicts.values():
-            refused.update(verdict.refused)
-            result = verdict.check_result()
-            if _selected(context, result):
-                yield result
-        for reason in refused.values():
-            progress.report(f"  REFUSED {reason}")
-        progress.report(
-            f"Validated in {time.perf_counter() - started:.1f} s: {len(refused)} file(s) refused."
-        )
-
-        progress.report(f"Loading landing files from {settings.landing_dir} ...")
-        started = time.perf_counter()
+        ).start()
 
         def report(*args: Any, **kwargs: Any) -> None:
             progress.report("  " + describe_progress(*args, **kwargs))
 
-        result = load_files(
-            discovery.files, Path(settings.warehouse), refused=refused,
-            warnings=discovery.warnings, progress=report,
-            hashes=HashCache(settings.state_dir / LANDING_HASHES_FILE),
-        )
-        # The loader already reported each warning and failure through `report`.
+        try:
+            result = load_files(
+                discovery.files, Path(settings.warehouse), refused=validation.gate,
+                warnings=discovery.warnings, progress=report,
+                hashes=HashCache(settings.state_dir / LANDING_HASHES_FILE),
+            )
+        except BaseException:
+            validation.wait()  # the load's error is the one to report
+            raise
+        verdicts = validation.result()
+        refused: dict[str, str] = {}
+        for verdict in verdicts.values():
+            refused.update(verdict.refused)
+            check = verdict.check_result()
+            if _selected(context, check):
+                yield check
+        # The loader already reported each warning and failure (refusals too) through `report`.
         loaded = sum(result.rows_loaded_by_table.values())
         progress.report(
-            f"Loaded {loaded} rows from "
+            f"Validated and loaded in {time.perf_counter() - started:.1f} s: {loaded} rows from "
             f"{sum(1 for outcome in result.files if outcome.status == 'loaded')} new file(s); "
             f"{sum(1 for outcome in result.files if outcome.status == 'already_loaded')} "
-            f"already loaded; {len(result.failed)} failed or refused "
-            f"({time.perf_counter() - started:.1f} s)."
+            f"already loaded; {len(result.failed)} failed or refused ({len(refused)} refused "
+            "by the landing checks)."
         )
         for table in RAW_TABLES:
             for event in _table_events(result, table.name):

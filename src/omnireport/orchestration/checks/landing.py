@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from omnireport.landing.files import LandingFile
 
 LANDING_VALIDATION_CHECK_NAME = "landing_file_expectations"
+RAW_TABLE_NAMES = frozenset(table.name for table in RAW_TABLES)
 CHUNK_ROWS_ENV = "OMNIREPORT_VALIDATION_CHUNK_ROWS"
 WORKERS_ENV = "OMNIREPORT_VALIDATION_WORKERS"
 # Below this many bytes of files to validate, no worker processes are started.
@@ -127,10 +128,11 @@ def validate_files(
     workers: int,
     *,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
     """The landing suite's findings (``FileValidation.as_dict()``) on each ``(table, path)``.
 
-    In ``jobs`` order. Consecutive small files of one table share GX runs
+    In ``jobs`` order, each batch's as soon as it is validated (the load of a file waits for
+    its own findings only). Consecutive small files of one table share GX runs
     (``validate_landing_files_together``: the same findings as alone). With ``workers`` > 1,
     two or more runs and at least ``parallel_min_bytes`` of files, a pool of ``workers``
     processes validates them (each one batch of files at a time); else this process does,
@@ -162,16 +164,16 @@ def validate_files(
                 validate_in_worker,
                 [(table, paths, rows_per_chunk) for table, paths in batches],
             )
-            return [found for batch in done for found in batch]
+            for batch in done:
+                yield from batch
+        return
     suites: dict[str, LandingSuite] = {}
-    results = []
     for table, paths in batches:
         suite = suites.get(table) or suites.setdefault(table, LandingSuite(table))
         found = validate_landing_files_together(
             paths, table, chunk_rows=rows_per_chunk, suite=suite
         )
-        results.extend(validation.as_dict() for validation in found)
-    return results
+        yield from (validation.as_dict() for validation in found)
 
 
 class FindingsCache:
@@ -370,19 +372,29 @@ def validate_landing_files(
     rows_per_chunk: int | None = None,
     workers: int | None = None,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    on_verdict: Callable[[str, str | None], None] | None = None,
 ) -> dict[str, TableValidation]:
     """Validate every landing file in ``files``, table by table (every raw table listed).
 
     The files of every table not validated before go to one pool of ``workers``
-    (default ``OMNIREPORT_VALIDATION_WORKERS``) processes.
+    (default ``OMNIREPORT_VALIDATION_WORKERS``) processes. Files are validated in the order
+    of ``files`` (the load order), and ``on_verdict(relative_path, refusal)`` is called for
+    each file as soon as its findings are known: ``refusal`` is why it must not be loaded,
+    or None.
     """
+    by_table: dict[str, list[LandingFile]] = {}
+    for landing_file in files:
+        by_table.setdefault(landing_file.table, []).append(landing_file)
+    for table in RAW_TABLES:
+        by_table.setdefault(table.name, [])
     return _validate_tables(
-        {table.name: [f for f in files if f.table == table.name] for table in RAW_TABLES},
+        {table: by_table[table] for table in by_table if table in RAW_TABLE_NAMES},
         landing_dir,
         state_dir,
         rows_per_chunk=rows_per_chunk,
         workers=workers,
         parallel_min_bytes=parallel_min_bytes,
+        on_verdict=on_verdict,
     )
 
 
@@ -394,6 +406,7 @@ def _validate_tables(
     rows_per_chunk: int | None,
     workers: int | None,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    on_verdict: Callable[[str, str | None], None] | None = None,
 ) -> dict[str, TableValidation]:
     from omnireport.validation.landing_suite import SUITE_VERSION
     from omnireport.validation.results_store import write_validation_result
@@ -433,10 +446,16 @@ def _validate_tables(
                         landing_file.relative_path, entry["summary"], False, entry["results_file"]
                     )
                 )
-                continue
-            as_dict = {"relative_path": landing_file.relative_path, **next(validated)}
-            findings.append(FileFindings(landing_file.relative_path, _summary(as_dict), True))
-            fresh.append((findings[-1], as_dict))
+            else:
+                as_dict = {"relative_path": landing_file.relative_path, **next(validated)}
+                findings.append(FileFindings(landing_file.relative_path, _summary(as_dict), True))
+                fresh.append((findings[-1], as_dict))
+            if on_verdict is not None:
+                found = findings[-1]
+                on_verdict(
+                    found.name,
+                    refusal_reason(found.name, found.summary) if found.summary["error"] else None,
+                )
         if fresh:
             path = str(
                 write_validation_result(
