@@ -1,8 +1,9 @@
 """The landing-file suite as the gate of the load: validate each landing file, then load.
 
-The landing load (``omnireport.orchestration.assets.landing``) calls
-``validate_landing_files`` on every landing file BEFORE it writes anything, and reports
-one ``landing_file_expectations`` check per ``raw/<table>`` from that step:
+The landing load (``omnireport.orchestration.assets.landing``) runs
+``validate_landing_files`` on every landing file, in load order, beside the load
+(``checks.landing_gate``): each file is loaded only once its own findings say it may be.
+It reports one ``landing_file_expectations`` check per ``raw/<table>`` from that step:
 
 - a file that cannot be loaded at all (a contract column missing, or unreadable) is
   refused: the load skips it and records it as failed in the load log (retried on every
