@@ -10,10 +10,11 @@ The steps every engine's loader shares (skip what was loaded, load ids, failures
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -37,6 +38,13 @@ from omnireport.landing.raw_schema import ensure_raw_schema
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier
 
 Progress = Callable[[str], None]
+
+
+class Refusals(Protocol):
+    """Why a landing file must not be loaded (None: it may): a ``dict`` of landing-relative
+    path -> reason, or ``checks.landing_gate.VerdictGate``, which waits for each verdict."""
+
+    def get(self, relative_path: str, /) -> str | None: ...
 
 __all__ = ["FileOutcome", "LoadResult", "load_files", "load_landing"]
 
@@ -81,21 +89,22 @@ def load_files(
     files: Sequence[LandingFile],
     warehouse: Path,
     *,
-    refused: Mapping[str, str] | None = None,
+    refused: Refusals | None = None,
     warnings: Sequence[str] = (),
     progress: Progress | None = None,
     hashes: HashCache | None = None,
 ) -> LoadResult:
     """Load `files` into `warehouse` (created if missing), in the order given.
 
-    A file in `refused` (relative path -> reason, e.g. from the landing validation) is not
-    read: it is logged in the load log as failed with that reason, so `omnireport status`
-    shows it and every run retries it, like an unreadable file. `hashes`: the file hashes
+    A file `refused` gives a reason for (relative path -> reason, e.g. from the landing
+    validation, asked just before that file is loaded) is not read: it is logged in the
+    load log as failed with that reason, so `omnireport status` shows it and every run
+    retries it, like an unreadable file. `hashes`: the file hashes
     remembered from earlier runs, updated and saved at the end (by default every file is
     hashed).
     """
     report = progress or (lambda _line: None)
-    refused = refused or {}
+    refused = {} if refused is None else refused
     result = LoadResult(warnings=list(warnings))
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse))
