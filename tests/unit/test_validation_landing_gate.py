@@ -1,18 +1,29 @@
-"""The landing gate: which files the landing suite refuses before the load, and why."""
+"""The landing gate: which files the landing suite refuses before the load, and why; and the
+suite beside the load, each file waiting for its own verdict, in load order."""
 
+import threading
+import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from omnireport.landing.files import discover_landing_files
+from omnireport.landing.loader import load_files
 from omnireport.orchestration.checks.landing import validate_landing_files
+from omnireport.orchestration.checks.landing_gate import (
+    BackgroundValidation,
+    LandingValidationError,
+    VerdictGate,
+)
 
 pytestmark = pytest.mark.unit
 
 GOOD = "user_id,full_name,email,is_active\nu1,An,an@example.com,true\nu2,Binh,,false\n"
 NO_EMAIL = "user_id,full_name,is_active\nu3,Chi,true\n"
 BAD_VALUES = "user_id,full_name,email,is_active\n,Dung,,maybe\nu1,An,an@example.com,true\n"
+CHANNELS = "channel_id,channel_name,channel_type\nch1,Page,facebook\n"
+GROUPS = "group_id,group_name\ng1,Sales\n"
 
 
 def landing(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -68,3 +79,93 @@ def test_findings_are_kept_except_for_unreadable_files(tmp_path):
     assert list(again["users"].refused) == ["users/a.csv"]  # the verdict is kept too
     channels = again["channels"].check_result()
     assert channels.metadata["files_validated_this_run"].value == 1  # read again
+
+
+def answer_later(gate: VerdictGate, seconds: float, *decisions: tuple[str, str | None]) -> threading.Thread:
+    def decide() -> None:
+        time.sleep(seconds)
+        for relative_path, refusal in decisions:
+            gate.decide(relative_path, refusal)
+
+    thread = threading.Thread(target=decide)
+    thread.start()
+    return thread
+
+
+def test_get_waits_for_that_files_verdict_only():
+    gate = VerdictGate()
+    gate.decide("users/a.csv", None)
+    assert gate.get("users/a.csv") is None  # known: no wait
+    thread = answer_later(gate, 0.2, ("users/b.csv", "users/b.csv: missing column(s) email"))
+    started = time.perf_counter()
+    assert gate.get("users/b.csv") == "users/b.csv: missing column(s) email"
+    assert time.perf_counter() - started >= 0.15  # it waited for the verdict
+    thread.join()
+
+
+def test_a_failed_validation_stops_the_files_without_a_verdict():
+    gate = VerdictGate()
+    gate.decide("users/a.csv", None)
+    gate.finish(ValueError("GX broke"))
+    assert gate.get("users/a.csv") is None  # decided before the failure: still answered
+    with pytest.raises(LandingValidationError, match=r"before checking users/b\.csv .*GX broke"):
+        gate.get("users/b.csv")
+
+
+def test_a_file_the_validation_was_not_given_is_not_refused():
+    gate = VerdictGate()
+    gate.finish()
+    assert gate.get("users/unknown.csv") is None
+
+
+def test_verdicts_come_in_load_order_not_table_order(tmp_path):
+    # The loader goes by table folder name (channels, groups, users); the contract lists
+    # users before groups. Verdicts must follow the load, or the first file waits for all.
+    folder = landing(tmp_path, {
+        "users/a.csv": GOOD, "channels/a.csv": CHANNELS, "groups/a.csv": GROUPS,
+        "users/b.csv": NO_EMAIL,
+    })
+    files = discover_landing_files(folder).files
+    order: list[tuple[str, str | None]] = []
+    validate_landing_files(
+        files, folder, tmp_path / "state", on_verdict=lambda path, refusal: order.append((path, refusal))
+    )
+    assert [path for path, _ in order] == [f.relative_path for f in files] == [
+        "channels/a.csv", "groups/a.csv", "users/a.csv", "users/b.csv",
+    ]
+    assert [refusal is None for _, refusal in order] == [True, True, True, False]
+    assert order[-1][1].startswith("users/b.csv: missing column(s) email; refused by the landing checks")
+
+
+def test_the_load_beside_the_validation_refuses_what_it_refuses_and_loads_the_rest(tmp_path):
+    folder = landing(tmp_path, {
+        "users/a.csv": GOOD, "channels/a.csv": CHANNELS, "users/b.csv": NO_EMAIL,
+    })
+    files = discover_landing_files(folder).files
+    validation = BackgroundValidation(files, folder, tmp_path / "state").start()
+    result = load_files(files, tmp_path / "warehouse.duckdb", refused=validation.gate)
+    verdicts = validation.result()
+    assert {outcome.path: (outcome.status, outcome.rows) for outcome in result.files} == {
+        "channels/a.csv": ("loaded", 1),
+        "users/a.csv": ("loaded", 2),
+        "users/b.csv": ("failed", 0),
+    }
+    failed = next(outcome for outcome in result.files if outcome.status == "failed")
+    assert "refused by the landing checks" in str(failed.error)
+    assert list(verdicts["users"].refused) == ["users/b.csv"]
+    assert verdicts["channels"].check_result().passed
+
+
+def test_a_validation_error_stops_the_load_and_is_raised(tmp_path, monkeypatch):
+    folder = landing(tmp_path, {"channels/a.csv": CHANNELS, "users/a.csv": GOOD})
+    files = discover_landing_files(folder).files
+
+    def broken(*args, **kwargs):
+        raise OSError("state folder not writable")
+
+    monkeypatch.setattr("omnireport.orchestration.checks.landing_gate.validate_landing_files", broken)
+    validation = BackgroundValidation(files, folder, tmp_path / "state").start()
+    with pytest.raises(LandingValidationError, match="state folder not writable"):
+        load_files(files, tmp_path / "warehouse.duckdb", refused=validation.gate)
+    with pytest.raises(LandingValidationError, match="the landing validation failed: OSError"):
+        validation.result()
