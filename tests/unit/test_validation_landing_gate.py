@@ -169,3 +169,27 @@ def test_a_validation_error_stops_the_load_and_is_raised(tmp_path, monkeypatch):
         load_files(files, tmp_path / "warehouse.duckdb", refused=validation.gate)
     with pytest.raises(LandingValidationError, match="the landing validation failed: OSError"):
         validation.result()
+
+
+def test_a_failed_load_stops_the_validation_at_its_next_verdict(tmp_path, monkeypatch):
+    first_decided, stopped, decided = threading.Event(), threading.Event(), []
+
+    def slow_validation(files, landing_dir, state_dir, *, on_verdict):
+        for landing_file in files:
+            on_verdict(landing_file.relative_path, None)
+            decided.append(landing_file.relative_path)
+            first_decided.set()
+            stopped.wait(5)  # the load fails while this file is being checked
+        return {}
+
+    monkeypatch.setattr("omnireport.orchestration.checks.landing_gate.validate_landing_files", slow_validation)
+    folder = landing(tmp_path, {"channels/a.csv": CHANNELS, "groups/a.csv": GROUPS, "users/a.csv": GOOD})
+    validation = BackgroundValidation(discover_landing_files(folder).files, folder, tmp_path / "state").start()
+    assert first_decided.wait(5)
+    validation.gate.cancel()
+    stopped.set()
+    validation.stop()  # returns: the validation ended at the next verdict
+    assert decided == ["channels/a.csv"]
+    assert validation.gate.get("channels/a.csv") is None
+    with pytest.raises(LandingValidationError, match="before checking groups/a.csv"):
+        validation.gate.get("groups/a.csv")

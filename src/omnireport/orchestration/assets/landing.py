@@ -159,7 +159,7 @@ def build_landing_assets() -> AssetsDefinition:
                 hashes=HashCache(settings.state_dir / LANDING_HASHES_FILE),
             )
         except BaseException:
-            validation.wait()  # the load's error is the one to report
+            validation.stop()  # the load's error is the one to report
             raise
         verdicts = validation.result()
         refused: dict[str, str] = {}

@@ -12,7 +12,9 @@ verdict.
 
 If the validation fails (a bug, a GX error), every waiting and later ``get`` raises
 ``LandingValidationError`` with the cause, so the load stops instead of loading unchecked
-files; ``BackgroundValidation.result()`` raises it too.
+files; ``BackgroundValidation.result()`` raises it too. If the load fails, ``stop()`` ends
+the validation at its next verdict, so the load's error is reported without waiting for
+every file to be checked.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ class LandingValidationError(RuntimeError):
     """The landing validation stopped before it gave a file its verdict."""
 
 
+class ValidationCancelled(Exception):
+    """The load stopped, so the rest of the landing validation is not needed."""
+
+
 class VerdictGate:
     """Each landing file's refusal (why it must not be loaded) or None, once known.
 
@@ -42,14 +48,23 @@ class VerdictGate:
     def __init__(self) -> None:
         self._verdicts: dict[str, str | None] = {}
         self._finished = False
+        self._cancelled = False
         self._error: BaseException | None = None
         self._changed = threading.Condition()
 
     def decide(self, relative_path: str, refusal: str | None) -> None:
-        """Record one file's verdict (called by the validation, in its thread)."""
+        """Record one file's verdict (called by the validation, in its thread); raises
+        ``ValidationCancelled`` once the load no longer waits, which ends the validation."""
         with self._changed:
+            if self._cancelled:
+                raise ValidationCancelled(relative_path)
             self._verdicts[relative_path] = refusal
             self._changed.notify_all()
+
+    def cancel(self) -> None:
+        """The load stopped: no more verdicts are wanted."""
+        with self._changed:
+            self._cancelled = True
 
     def finish(self, error: BaseException | None = None) -> None:
         """No more verdicts will come: the validation ended, with ``error`` if it failed."""
@@ -101,13 +116,14 @@ class BackgroundValidation:
         finally:
             self.gate.finish(self._error)
 
-    def wait(self) -> None:
-        """Wait for the validation to end (its findings cached), whatever its outcome."""
+    def stop(self) -> None:
+        """The load failed: stop validating at the next file's verdict, and wait for that."""
+        self.gate.cancel()
         self._thread.join()
 
     def result(self) -> dict[str, TableValidation]:
         """Wait for the validation to end: every table's verdict, or its error raised."""
-        self.wait()
+        self._thread.join()
         if self._error is not None:
             raise LandingValidationError(
                 f"the landing validation failed: {type(self._error).__name__}: {self._error}"
