@@ -14,6 +14,7 @@ checkout), else the current working directory.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,34 @@ DEFAULT_MEMORY_LIMIT = "3GB"
 def duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Settings of every DuckDB connection that writes: the memory limit beyond which DuckDB
     spills to disk (``OMNIREPORT_DUCKDB_MEMORY_LIMIT``, default 3GB; dbt reads the same
-    variable in profiles.yml), so a large build stays within a known amount of memory."""
+    variable in profiles.yml), so a large build stays within a known amount of memory.
+    Without it DuckDB may use 80% of the machine's memory, its cache of written blocks too."""
     env = os.environ if env is None else env
     return {"memory_limit": env.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT}
+
+
+# The landing validation's own in-memory DuckDB reads files a chunk at a time and counts one
+# file's ids; it runs beside the loader's, so it gets this much at most (or the configured
+# limit when that is smaller), and the two together stay near the configured limit.
+VALIDATION_MEMORY_LIMIT_BYTES = 1024**3
+_SIZE_UNITS = {
+    "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+    "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4,
+}
+
+
+def size_in_bytes(text: str) -> int | None:
+    """``3GB``, ``512 MiB``, ``2gb`` in bytes, as DuckDB reads a memory limit (None if not
+    a size, e.g. a percentage)."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*", text)
+    if match is None:
+        return None
+    unit = _SIZE_UNITS.get((match.group(2) or "b").lower())
+    return None if unit is None else int(float(match.group(1)) * unit)
+
+
+def validation_duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Settings of the landing validation's DuckDB: 1 GiB, or the configured limit if smaller."""
+    configured = size_in_bytes(duckdb_config(env)["memory_limit"])
+    limit = min(VALIDATION_MEMORY_LIMIT_BYTES, configured or VALIDATION_MEMORY_LIMIT_BYTES)
+    return {"memory_limit": f"{max(limit // 1024**2, 64)}MiB"}

@@ -66,3 +66,40 @@ def test_dbt_artifacts_live_beside_the_warehouse(tmp_path):
     settings = load_settings(warehouse=tmp_path / "w.duckdb", env={})
     assert settings.dbt_target_path == tmp_path / ".omnireport" / "w" / "dbt_target"
     assert settings.dbt_env() == {"OMNIREPORT_WAREHOUSE": str(tmp_path / "w.duckdb")}
+
+
+def test_memory_sizes_read_as_duckdb_reads_them():
+    from omnireport.settings import size_in_bytes
+
+    assert size_in_bytes("3GB") == 3 * 1000**3
+    assert size_in_bytes("512 MiB") == 512 * 1024**2
+    assert size_in_bytes("1.5gb") == 1_500_000_000
+    assert size_in_bytes("80%") is None
+    assert size_in_bytes("lots") is None
+
+
+def test_the_landing_validation_gets_at_most_1_gib_and_never_more_than_the_limit():
+    from omnireport.settings import validation_duckdb_config
+
+    assert validation_duckdb_config({}) == {"memory_limit": "1024MiB"}  # default limit 3GB
+    assert validation_duckdb_config({"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "512MB"}) == {"memory_limit": "488MiB"}
+    assert validation_duckdb_config({"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "80%"}) == {"memory_limit": "1024MiB"}
+
+
+def test_the_loader_and_the_validation_open_duckdb_within_their_limits(tmp_path, monkeypatch):
+    # Without a limit DuckDB may take 80% of the machine: a 10M-session load reached 10 GB.
+    from omnireport.landing.loader import connect_warehouse
+    from omnireport.validation import landing_suite
+
+    monkeypatch.setenv("OMNIREPORT_DUCKDB_MEMORY_LIMIT", "300MB")
+    con = connect_warehouse(tmp_path / "warehouse.duckdb")
+    try:
+        assert con.execute("select current_setting('memory_limit')").fetchone() == ("286.1 MiB",)
+    finally:
+        con.close()
+    monkeypatch.setattr(landing_suite, "_DATABASE", None)  # opened again under this limit
+    cursor = landing_suite._connect()
+    try:
+        assert cursor.execute("select current_setting('memory_limit')").fetchone() == ("286.0 MiB",)
+    finally:
+        cursor.close()

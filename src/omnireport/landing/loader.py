@@ -36,6 +36,7 @@ from omnireport.landing.load_log import (
 )
 from omnireport.landing.raw_schema import ensure_raw_schema
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier
+from omnireport.settings import duckdb_config
 
 Progress = Callable[[str], None]
 
@@ -85,6 +86,12 @@ def load_landing(
     return load_files(discovery.files, Path(warehouse), warnings=discovery.warnings, progress=report)
 
 
+def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The loader's connection: within the configured DuckDB memory limit (``duckdb_config``),
+    which also bounds DuckDB's cache of the blocks a large load writes."""
+    return duckdb.connect(str(warehouse), config=duckdb_config())
+
+
 def load_files(
     files: Sequence[LandingFile],
     warehouse: Path,
@@ -107,7 +114,7 @@ def load_files(
     refused = {} if refused is None else refused
     result = LoadResult(warnings=list(warnings))
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(warehouse))
+    con = connect_warehouse(warehouse)
     try:
         con.execute("set enable_progress_bar = false")
         ensure_raw_schema(con)

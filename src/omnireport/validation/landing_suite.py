@@ -33,6 +33,7 @@ import duckdb
 import pandas as pd
 
 from omnireport.contract import RAW_TABLES_BY_NAME
+from omnireport.settings import validation_duckdb_config
 from omnireport.landing.files import FORMATS_BY_EXTENSION, LandingFile
 from omnireport.landing.readers import (
     LandingFileError,
@@ -522,7 +523,7 @@ def _connect() -> duckdb.DuckDBPyConnection:
     """A new connection to this process's in-memory DuckDB (close it when done)."""
     global _DATABASE
     if _DATABASE is None:
-        _DATABASE = duckdb.connect()
+        _DATABASE = duckdb.connect(config=validation_duckdb_config())
     return _DATABASE.cursor()
 
 
