@@ -111,9 +111,9 @@ def duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
     return {"memory_limit": env.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT}
 
 
-# The landing validation's own in-memory DuckDB reads files a chunk at a time and counts one
-# file's ids; it runs beside the loader's, so it gets this much at most (or the configured
-# limit when that is smaller), and the two together stay near the configured limit.
+# The landing step runs two DuckDB instances at once: the loader's and the landing
+# validation's, which reads files a chunk at a time and counts one file's ids. They share
+# the configured limit: the validation gets a third of it, at most 1 GiB, the loader the rest.
 VALIDATION_MEMORY_LIMIT_BYTES = 1024**3
 _SIZE_UNITS = {
     "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
@@ -131,8 +131,23 @@ def size_in_bytes(text: str) -> int | None:
     return None if unit is None else int(float(match.group(1)) * unit)
 
 
+def _mib(size: int) -> str:
+    return f"{max(size // 1024**2, 64)}MiB"
+
+
 def validation_duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Settings of the landing validation's DuckDB: 1 GiB, or the configured limit if smaller."""
+    """Settings of the landing validation's DuckDB: a third of the limit, at most 1 GiB."""
     configured = size_in_bytes(duckdb_config(env)["memory_limit"])
-    limit = min(VALIDATION_MEMORY_LIMIT_BYTES, configured or VALIDATION_MEMORY_LIMIT_BYTES)
-    return {"memory_limit": f"{max(limit // 1024**2, 64)}MiB"}
+    if configured is None:  # e.g. a percentage: leave it to the loader, keep 1 GiB here
+        return {"memory_limit": _mib(VALIDATION_MEMORY_LIMIT_BYTES)}
+    return {"memory_limit": _mib(min(VALIDATION_MEMORY_LIMIT_BYTES, configured // 3))}
+
+
+def loader_duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Settings of the loader's DuckDB: the limit less the validation's share beside it."""
+    limit = duckdb_config(env)["memory_limit"]
+    configured = size_in_bytes(limit)
+    if configured is None:
+        return {"memory_limit": limit}
+    share = size_in_bytes(validation_duckdb_config(env)["memory_limit"]) or 0
+    return {"memory_limit": _mib(configured - share)}

@@ -78,12 +78,19 @@ def test_memory_sizes_read_as_duckdb_reads_them():
     assert size_in_bytes("lots") is None
 
 
-def test_the_landing_validation_gets_at_most_1_gib_and_never_more_than_the_limit():
-    from omnireport.settings import validation_duckdb_config
+def test_the_loader_and_the_validation_share_the_limit():
+    from omnireport.settings import loader_duckdb_config, validation_duckdb_config
 
-    assert validation_duckdb_config({}) == {"memory_limit": "1024MiB"}  # default limit 3GB
-    assert validation_duckdb_config({"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "512MB"}) == {"memory_limit": "488MiB"}
-    assert validation_duckdb_config({"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "80%"}) == {"memory_limit": "1024MiB"}
+    # default 3GB: the validation a third of it capped at 1 GiB, the loader the rest
+    assert validation_duckdb_config({}) == {"memory_limit": "953MiB"}  # 1e9 bytes, in MiB
+    assert loader_duckdb_config({}) == {"memory_limit": "1908MiB"}  # 3e9 bytes less the 953 MiB
+    eight = {"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "8GB"}
+    assert validation_duckdb_config(eight) == {"memory_limit": "1024MiB"}
+    assert loader_duckdb_config(eight) == {"memory_limit": "6605MiB"}  # 8e9 - 2**30 bytes
+    assert validation_duckdb_config({"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "512MB"}) == {"memory_limit": "162MiB"}
+    percent = {"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "50%"}
+    assert validation_duckdb_config(percent) == {"memory_limit": "1024MiB"}
+    assert loader_duckdb_config(percent) == {"memory_limit": "50%"}
 
 
 def test_the_loader_and_the_validation_open_duckdb_within_their_limits(tmp_path, monkeypatch):
@@ -91,10 +98,10 @@ def test_the_loader_and_the_validation_open_duckdb_within_their_limits(tmp_path,
     from omnireport.landing.loader import connect_warehouse
     from omnireport.validation import landing_suite
 
-    monkeypatch.setenv("OMNIREPORT_DUCKDB_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("OMNIREPORT_DUCKDB_MEMORY_LIMIT", "900MB")
     con = connect_warehouse(tmp_path / "warehouse.duckdb")
     try:
-        assert con.execute("select current_setting('memory_limit')").fetchone() == ("286.1 MiB",)
+        assert con.execute("select current_setting('memory_limit')").fetchone() == ("572.0 MiB",)
     finally:
         con.close()
     monkeypatch.setattr(landing_suite, "_DATABASE", None)  # opened again under this limit

@@ -36,7 +36,7 @@ from omnireport.landing.load_log import (
 )
 from omnireport.landing.raw_schema import ensure_raw_schema
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier
-from omnireport.settings import duckdb_config
+from omnireport.settings import loader_duckdb_config
 
 Progress = Callable[[str], None]
 
@@ -87,9 +87,10 @@ def load_landing(
 
 
 def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """The loader's connection: within the configured DuckDB memory limit (``duckdb_config``),
-    which also bounds DuckDB's cache of the blocks a large load writes."""
-    return duckdb.connect(str(warehouse), config=duckdb_config())
+    """The loader's connection: within its share of the configured DuckDB memory limit
+    (``loader_duckdb_config``: the landing validation runs beside it), which also bounds
+    DuckDB's cache of the blocks a large load writes."""
+    return duckdb.connect(str(warehouse), config=loader_duckdb_config())
 
 
 def load_files(
