@@ -193,3 +193,12 @@ def test_a_failed_load_stops_the_validation_at_its_next_verdict(tmp_path, monkey
     assert validation.gate.get("channels/a.csv") is None
     with pytest.raises(LandingValidationError, match="before checking groups/a.csv"):
         validation.gate.get("groups/a.csv")
+
+
+def test_the_validation_closes_its_duckdb_when_done(tmp_path):
+    # Its cache of landing-file blocks must not stay in memory through the dbt build.
+    from omnireport.validation import landing_suite
+
+    folder = landing(tmp_path, {"users/a.csv": GOOD})
+    validate(folder, tmp_path / "state")
+    assert landing_suite._DATABASE is None

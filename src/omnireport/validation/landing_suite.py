@@ -527,6 +527,16 @@ def _connect() -> duckdb.DuckDBPyConnection:
     return _DATABASE.cursor()
 
 
+def release_database() -> None:
+    """Close this process's in-memory DuckDB (the next validation opens another), so the
+    blocks of landing files it cached do not stay in memory for the rest of a run (the dbt
+    build, with its own DuckDB at its own limit, comes next)."""
+    global _DATABASE
+    if _DATABASE is not None:
+        _DATABASE.close()
+        _DATABASE = None
+
+
 def validate_landing_file(
     path: Path | str,
     table: str,

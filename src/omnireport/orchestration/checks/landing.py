@@ -388,15 +388,20 @@ def validate_landing_files(
         by_table.setdefault(landing_file.table, []).append(landing_file)
     for table in RAW_TABLES:
         by_table.setdefault(table.name, [])
-    return _validate_tables(
-        {table: by_table[table] for table in by_table if table in RAW_TABLE_NAMES},
-        landing_dir,
-        state_dir,
-        rows_per_chunk=rows_per_chunk,
-        workers=workers,
-        parallel_min_bytes=parallel_min_bytes,
-        on_verdict=on_verdict,
-    )
+    from omnireport.validation.landing_suite import release_database
+
+    try:
+        return _validate_tables(
+            {table: by_table[table] for table in by_table if table in RAW_TABLE_NAMES},
+            landing_dir,
+            state_dir,
+            rows_per_chunk=rows_per_chunk,
+            workers=workers,
+            parallel_min_bytes=parallel_min_bytes,
+            on_verdict=on_verdict,
+        )
+    finally:
+        release_database()
 
 
 def _validate_tables(
