@@ -135,12 +135,17 @@ def _mib(size: int) -> str:
     return f"{max(size // 1024**2, 64)}MiB"
 
 
+def _validation_share(configured: int) -> int:
+    """The validation's share of a limit of ``configured`` bytes, whole MiB (as set)."""
+    return max(min(VALIDATION_MEMORY_LIMIT_BYTES, configured // 3) // 1024**2, 64) * 1024**2
+
+
 def validation_duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Settings of the landing validation's DuckDB: a third of the limit, at most 1 GiB."""
     configured = size_in_bytes(duckdb_config(env)["memory_limit"])
     if configured is None:  # e.g. a percentage: leave it to the loader, keep 1 GiB here
         return {"memory_limit": _mib(VALIDATION_MEMORY_LIMIT_BYTES)}
-    return {"memory_limit": _mib(min(VALIDATION_MEMORY_LIMIT_BYTES, configured // 3))}
+    return {"memory_limit": _mib(_validation_share(configured))}
 
 
 def loader_duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -149,5 +154,4 @@ def loader_duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]
     configured = size_in_bytes(limit)
     if configured is None:
         return {"memory_limit": limit}
-    share = size_in_bytes(validation_duckdb_config(env)["memory_limit"]) or 0
-    return {"memory_limit": _mib(configured - share)}
+    return {"memory_limit": _mib(configured - _validation_share(configured))}

@@ -47,13 +47,12 @@ from dagster import (
     MetadataValue,
 )
 
-from omnireport.contract import RAW_SCHEMA, RAW_TABLES
+from omnireport.contract import RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
 
 if TYPE_CHECKING:
     from omnireport.landing.files import LandingFile
 
 LANDING_VALIDATION_CHECK_NAME = "landing_file_expectations"
-RAW_TABLE_NAMES = frozenset(table.name for table in RAW_TABLES)
 CHUNK_ROWS_ENV = "OMNIREPORT_VALIDATION_CHUNK_ROWS"
 WORKERS_ENV = "OMNIREPORT_VALIDATION_WORKERS"
 # Below this many bytes of files to validate, no worker processes are started.
@@ -141,6 +140,7 @@ def validate_files(
     """
     from omnireport.validation.landing_suite import (
         LandingSuite,
+        release_database,
         validate_in_worker,
         validate_landing_files_together,
     )
@@ -169,12 +169,16 @@ def validate_files(
                 yield from batch
         return
     suites: dict[str, LandingSuite] = {}
-    for table, paths in batches:
-        suite = suites.get(table) or suites.setdefault(table, LandingSuite(table))
-        found = validate_landing_files_together(
-            paths, table, chunk_rows=rows_per_chunk, suite=suite
-        )
-        yield from (validation.as_dict() for validation in found)
+    try:
+        for table, paths in batches:
+            suite = suites.get(table) or suites.setdefault(table, LandingSuite(table))
+            found = validate_landing_files_together(
+                paths, table, chunk_rows=rows_per_chunk, suite=suite
+            )
+            yield from (validation.as_dict() for validation in found)
+    finally:
+        # the blocks of landing files it cached must not stay in memory through the dbt build
+        release_database()
 
 
 class FindingsCache:
@@ -385,23 +389,19 @@ def validate_landing_files(
     """
     by_table: dict[str, list[LandingFile]] = {}
     for landing_file in files:
-        by_table.setdefault(landing_file.table, []).append(landing_file)
+        if landing_file.table in RAW_TABLES_BY_NAME:
+            by_table.setdefault(landing_file.table, []).append(landing_file)
     for table in RAW_TABLES:
         by_table.setdefault(table.name, [])
-    from omnireport.validation.landing_suite import release_database
-
-    try:
-        return _validate_tables(
-            {table: by_table[table] for table in by_table if table in RAW_TABLE_NAMES},
-            landing_dir,
-            state_dir,
-            rows_per_chunk=rows_per_chunk,
-            workers=workers,
-            parallel_min_bytes=parallel_min_bytes,
-            on_verdict=on_verdict,
-        )
-    finally:
-        release_database()
+    return _validate_tables(
+        by_table,
+        landing_dir,
+        state_dir,
+        rows_per_chunk=rows_per_chunk,
+        workers=workers,
+        parallel_min_bytes=parallel_min_bytes,
+        on_verdict=on_verdict,
+    )
 
 
 def _validate_tables(
