@@ -1,32 +1,25 @@
 {#- Every message whose session is loaded, with its sender kind (CONTRACT.md 3):
     contact (incoming), agent (outgoing with an agent), page (outgoing without one:
     automatic replies and bot messages, never support). A message whose session is
-    missing or quarantined is late (section 4, 6.11) and held out until it arrives. -#}
+    missing or quarantined is late (section 4, 6.11) and held out until it arrives.
 
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
-
+    A view, not a table (issue 5): it adds one column to stg_crm__messages, and storing it
+    wrote every message, text included, a second time. Each reader applies its own
+    incremental scope to it, and DuckDB pushes that filter into the scan of
+    stg_crm__messages. -#}
+{{ config(materialized='view') }}
 
 with
 
 messages as (
 
     select * from {{ ref('stg_crm__messages') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
 sessions as (
 
     select session_id from {{ ref('stg_crm__sessions') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
 
 ),
 
