@@ -46,10 +46,8 @@ reply_stats as (
 
 newest_message as (
 
-    {#- "The newest sent_at in the data" is the newest among the messages that reach
-        fct_messages (6.10). -#}
-    select max(sent_at) as newest_sent_at
-    from {{ ref('int_messages_classified') }}
+    select max(newest_sent_at) as newest_sent_at
+    from {{ ref('int_newest_message') }}
 
 ),
 

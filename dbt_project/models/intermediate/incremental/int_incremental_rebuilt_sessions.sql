@@ -4,7 +4,7 @@
     window (plus an hour of margin) before the old or new newest sent_at. Empty in a full build. -#}
 
 /* depends_on: {{ ref('int_incremental_changed_sessions') }} */
-/* depends_on: {{ ref('int_messages_classified') }} */
+/* depends_on: {{ ref('int_newest_message') }} */
 
 {%- set full_run = omnireport.incremental_is_full_run() -%}
 {%- set window_hours = var('unanswered_window_hours') -%}
@@ -33,8 +33,8 @@ changed_sessions as (
             {%- else -%}
             cast('{{ previous["newest_sent_at"] }}' as {{ dbt.type_timestamp() }})
             {%- endif %} as previous_newest_sent_at,
-            max(sent_at) as newest_sent_at
-        from {{ ref('int_messages_classified') }}
+            max(newest_sent_at) as newest_sent_at
+        from {{ ref('int_newest_message') }}
     ),
 
     unanswered_candidates as (
