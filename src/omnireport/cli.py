@@ -19,13 +19,14 @@ Heavy imports (Dagster, dbt) happen inside the commands, so ``--help`` is instan
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from omnireport.settings import (
     DBT_PROJECT_DIR_ENV,
@@ -484,5 +485,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
 
 
+def console() -> NoReturn:
+    """The ``omnireport`` command: ``main`` on ``sys.argv``, then exit with its code.
+
+    Before exiting, every object moves to the garbage collector's permanent generation
+    (``gc.freeze``), so the interpreter's last full collection at exit has nothing to walk.
+    With Dagster, dbt's manifest and Great Expectations loaded, that walk took 1.3 to 2.6 s
+    of every run (measured on the 100k and 1M benchmarks' runs). The process ends right
+    after, so no object lives longer than it would have.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -1,8 +1,10 @@
 """The command line: help on every command, and usage errors that exit 2 with a clear message."""
 
+import gc
+
 import pytest
 
-from omnireport.cli import main, parse_sla_minutes, parse_timezone
+from omnireport.cli import console, main, parse_sla_minutes, parse_timezone
 
 pytestmark = pytest.mark.unit
 
@@ -75,3 +77,21 @@ def test_missing_command_exits_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([])
     assert exit_info.value.code == 2
+
+
+def test_console_exits_with_the_commands_code_and_frozen_objects(tmp_path, monkeypatch, capsys):
+    # The `omnireport` script: main() on sys.argv, then exit with its code, with every object
+    # moved to the collector's permanent generation first (the last collection at exit then
+    # walks nothing).
+    monkeypatch.setattr(
+        "sys.argv",
+        ["omnireport", "load", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")],
+    )
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            console()
+        assert exit_info.value.code == 2
+        assert "does not exist" in capsys.readouterr().err
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
