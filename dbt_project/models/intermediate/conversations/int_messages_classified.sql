@@ -5,8 +5,8 @@
 
     A view, not a table (issue 5): it adds one column to stg_crm__messages, and storing it
     wrote every message, text included, a second time. Each reader applies its own
-    incremental scope to it, and DuckDB pushes that filter into the scan of
-    stg_crm__messages. -#}
+    incremental scope to it, and DuckDB applies that filter to stg_crm__messages before
+    the join (a semi join on the scan). -#}
 {{ config(materialized='view') }}
 
 with
