@@ -354,21 +354,6 @@ class TableValidation:
         return _table_result(self.table, self.findings)
 
 
-def validate_table_files(
-    table: str,
-    files: list[LandingFile],
-    landing_dir: Path,
-    state_dir: Path,
-    *,
-    rows_per_chunk: int | None = None,
-    workers: int | None = None,
-) -> TableValidation:
-    """Validate (or reuse the findings on) ``files``, the landing files of ``table``."""
-    return _validate_tables(
-        {table: files}, landing_dir, state_dir, rows_per_chunk=rows_per_chunk, workers=workers
-    )[table]
-
-
 def validate_landing_files(
     files: list[LandingFile],
     landing_dir: Path,
