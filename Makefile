@@ -51,7 +51,9 @@ setup: $(VENV)/.synced  ## create or update the environment (idempotent, fast wh
 demo: setup  ## load the sample data, build every mart through Dagster, print the report summary
 	$(BIN)/omnireport run --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
 
-lint: setup  ## lint the SQL with sqlfluff
+lint: setup  ## lint and format-check the Python (ruff) and lint the SQL (sqlfluff)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 
 test: setup lint  ## lint the SQL, then run every test (unit, integration, end to end)

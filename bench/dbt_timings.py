@@ -25,7 +25,9 @@ def run_results_path(path: Path) -> Path:
 def node_timings(path: Path) -> list[tuple[str, float]]:
     """(unique_id, seconds) of every node of the last dbt invocation, slowest first."""
     results = json.loads(run_results_path(path).read_text(encoding="utf-8"))["results"]
-    timings = [(result["unique_id"], float(result.get("execution_time") or 0.0)) for result in results]
+    timings = [
+        (result["unique_id"], float(result.get("execution_time") or 0.0)) for result in results
+    ]
     return sorted(timings, key=lambda item: item[1], reverse=True)
 
 
@@ -36,7 +38,9 @@ def summary(path: Path, top: int = 15) -> dict[str, object]:
     for unique_id, seconds in timings:
         by_type[unique_id.split(".")[0]] += seconds
     return {
-        "node_seconds_by_type": {kind: round(seconds, 2) for kind, seconds in sorted(by_type.items())},
+        "node_seconds_by_type": {
+            kind: round(seconds, 2) for kind, seconds in sorted(by_type.items())
+        },
         "slowest_nodes": [[unique_id, round(seconds, 2)] for unique_id, seconds in timings[:top]],
     }
 

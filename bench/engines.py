@@ -57,7 +57,9 @@ def measure_engines(
     DuckDB file, the Spark folder and nothing else."""
     unknown = [engine for engine in engines if engine not in ENGINES]
     if unknown:
-        raise ValueError(f"unknown engine(s) {', '.join(unknown)}: choose from {', '.join(ENGINES)}")
+        raise ValueError(
+            f"unknown engine(s) {', '.join(unknown)}: choose from {', '.join(ENGINES)}"
+        )
     landing_dir = Path(landing_dir).resolve()
     rows = count_rows(landing_dir)
     workdir = Path(workdir).resolve()
@@ -68,8 +70,15 @@ def measure_engines(
     steps = []
     for engine in engines:
         if engine == "duckdb":
-            command = [omnireport, "run", "--landing", str(landing_dir),
-                       "--warehouse", str(workdir / "duckdb" / "warehouse.duckdb"), "--full-refresh"]
+            command = [
+                omnireport,
+                "run",
+                "--landing",
+                str(landing_dir),
+                "--warehouse",
+                str(workdir / "duckdb" / "warehouse.duckdb"),
+                "--full-refresh",
+            ]
             steps.append(_measure(engine, command, rows, base_env))
         elif engine == "postgres":
             steps.append(_measure_postgres(omnireport, landing_dir, rows, base_env))
@@ -89,7 +98,9 @@ def _require_spark() -> None:
         raise SystemExit(f"cannot benchmark Spark: {missing} (or leave spark out of --engines)")
 
 
-def _measure_postgres(omnireport: str, landing_dir: Path, rows: int, base_env: dict[str, str]) -> Step:
+def _measure_postgres(
+    omnireport: str, landing_dir: Path, rows: int, base_env: dict[str, str]
+) -> Step:
     from tests.pg_server import start_postgres_server
 
     print("--> starting a throwaway PostgreSQL server (tests/pg_server.py)", flush=True)
@@ -97,7 +108,15 @@ def _measure_postgres(omnireport: str, landing_dir: Path, rows: int, base_env: d
     try:
         server.create_database(BENCH_DATABASE)
         postmaster = int((server.data_dir / "postmaster.pid").read_text().split()[0])
-        command = [omnireport, "run", "--target", "postgres", "--landing", str(landing_dir), "--full-refresh"]
+        command = [
+            omnireport,
+            "run",
+            "--target",
+            "postgres",
+            "--landing",
+            str(landing_dir),
+            "--full-refresh",
+        ]
         env = {**base_env, **server.dbt_env(dbname=BENCH_DATABASE)}
         return _measure("postgres", command, rows, env, also_pids=[postmaster])
     finally:
@@ -115,7 +134,9 @@ def _measure(
     started = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-        peak = _sample_peak(lambda: tree_rss_bytes(process.pid) + sum(tree_rss_bytes(p) for p in also_pids), process)
+        peak = _sample_peak(
+            lambda: tree_rss_bytes(process.pid) + sum(tree_rss_bytes(p) for p in also_pids), process
+        )
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"{name} failed with exit code {process.returncode}; see {log}")
@@ -158,11 +179,17 @@ def format_table(steps: Sequence[Step]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=100_000, help="generated sessions (default 100000)")
-    parser.add_argument("--days", type=int, default=30, help="days of data, one export batch a day (default 30)")
+    parser.add_argument(
+        "--sessions", type=int, default=100_000, help="generated sessions (default 100000)"
+    )
+    parser.add_argument(
+        "--days", type=int, default=30, help="days of data, one export batch a day (default 30)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
-        "--engines", default=",".join(ENGINES), help=f"comma-separated, in order (default {','.join(ENGINES)})"
+        "--engines",
+        default=",".join(ENGINES),
+        help=f"comma-separated, in order (default {','.join(ENGINES)})",
     )
     args = parser.parse_args(argv)
     engines = [name.strip() for name in args.engines.split(",") if name.strip()]
@@ -170,20 +197,27 @@ def main(argv: list[str] | None = None) -> int:
     landing = generate(args.sessions, args.days, args.seed)
     steps = measure_engines(landing, engines)
     rows = steps[0].rows if steps else 0
-    print(f"\nomnireport full build per engine: {args.sessions:,} sessions, {rows:,} landing rows, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"\nomnireport full build per engine: {args.sessions:,} sessions, {rows:,} landing rows, "
+        f"{os.cpu_count()} cores"
+    )
     print(format_table(steps))
 
     duck = next((step for step in steps if step.name == "duckdb"), None)
     result = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
         "sessions": args.sessions,
         "days": args.days,
         "seed": args.seed,
         "landing_rows": rows,
         "steps": [
-            asdict(step) | {
+            asdict(step)
+            | {
                 "rows_per_second": step.rows_per_second,
                 "over_duckdb": step.seconds / duck.seconds if duck and duck.seconds else None,
             }

@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -99,7 +99,9 @@ def measure(name: str, command: list[str], rows: int, env: dict[str, str] | None
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with log.open("w") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env or os.environ.copy())
+        process = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, env=env or os.environ.copy()
+        )
         peak = 0
         done = threading.Event()
 
@@ -131,8 +133,23 @@ def generate(sessions: int, days: int, seed: int, file_format: str = "csv") -> P
         landing.mkdir(parents=True)
         measure(
             "generate",
-            [sys.executable, "-m", "omnireport.generate.cli", "--out", str(landing), "--sessions", str(sessions),
-             "--days", str(days), "--batches", str(days), "--seed", str(seed), "--format", file_format],
+            [
+                sys.executable,
+                "-m",
+                "omnireport.generate.cli",
+                "--out",
+                str(landing),
+                "--sessions",
+                str(sessions),
+                "--days",
+                str(days),
+                "--batches",
+                str(days),
+                "--seed",
+                str(seed),
+                "--format",
+                file_format,
+            ],
             0,
         )
         marker.write_text("ok\n")
@@ -174,7 +191,7 @@ def floor_script(landing: Path, database: Path, file_format: str = "csv") -> str
         f"con = duckdb.connect({str(database)!r})\n"
         f"for d in sorted(p for p in pathlib.Path({str(landing)!r}).iterdir() if p.is_dir()):\n"
         f"    source = {reader('{d}/*.' + file_format, file_format)!r}.format(d=d)\n"
-        "    con.execute(f\"create table {d.name} as select * from {source}\")\n"
+        '    con.execute(f"create table {d.name} as select * from {source}")\n'
         "con.close()\n"
     )
 
@@ -186,7 +203,7 @@ def without_last_batch(landing: Path, target: Path, keep_fraction: float = 1.0) 
     names = sorted({path.name for path in landing_files(landing)})
     last = names[-1]
     earlier = names[:-1]
-    kept = set(earlier[len(earlier) - max(1, round(len(earlier) * keep_fraction)):])
+    kept = set(earlier[len(earlier) - max(1, round(len(earlier) * keep_fraction)) :])
     for path in landing_files(landing):
         if path.name != last and path.name in kept:
             (target / path.parent.name).mkdir(parents=True, exist_ok=True)
@@ -213,10 +230,12 @@ def query_reports(database: Path) -> Step:
             (newest,) = con.execute(f"select max({date_column}) from marts.{table}").fetchone()
             if newest is None:
                 continue
-            rows += len(con.execute(
-                f"select * from marts.{table} where {date_column} between ?::date - 29 and ?::date",
-                [newest, newest],
-            ).fetchall())
+            rows += len(
+                con.execute(
+                    f"select * from marts.{table} where {date_column} between ?::date - 29 and ?::date",
+                    [newest, newest],
+                ).fetchall()
+            )
     finally:
         con.close()
     return Step("queries", time.perf_counter() - started, rows, 0.0)
@@ -226,18 +245,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", choices=sorted(SCALES), default="default")
     parser.add_argument("--sessions", type=int, help="any number of sessions (overrides --scale)")
-    parser.add_argument("--days", type=int, default=30, help="days of data, one export batch a day (default 30)")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--memory-limit", help="DuckDB memory limit of every step, e.g. 3GB (default: the project's)")
     parser.add_argument(
-        "--format", choices=("csv", "parquet"), default="csv", dest="file_format",
+        "--days", type=int, default=30, help="days of data, one export batch a day (default 30)"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--memory-limit",
+        help="DuckDB memory limit of every step, e.g. 3GB (default: the project's)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default="csv",
+        dest="file_format",
         help="landing file format (default csv; parquet takes about a quarter of the disk, for --scale large)",
     )
     parser.add_argument("--no-small", action="store_true", help="skip the incremental_small step")
     parser.add_argument(
-        "--full-from-partial", action="store_true",
+        "--full-from-partial",
+        action="store_true",
         help="do not build every batch a second time: the build of every batch but the last (into an "
-             "empty warehouse) is the full-build figure (named full_partial; half the time at 1M)",
+        "empty warehouse) is the full-build figure (named full_partial; half the time at 1M)",
     )
     args = parser.parse_args(argv)
     sessions = args.sessions or SCALES[args.scale]
@@ -252,20 +280,38 @@ def main(argv: list[str] | None = None) -> int:
     omnireport = str(BIN / "omnireport")
 
     floor_database = work / "floor.duckdb"
-    steps = [measure("floor", [sys.executable, "-c", floor_script(landing, floor_database, args.file_format)], rows)]
+    steps = [
+        measure(
+            "floor",
+            [sys.executable, "-c", floor_script(landing, floor_database, args.file_format)],
+            rows,
+        )
+    ]
     floor_database.unlink()  # only its time matters; at 10M it would hold disk the builds need
     full_warehouse = work / "full.duckdb"
     if not args.full_from_partial:
-        steps.append(measure(
-            "full", [omnireport, "run", "--landing", str(landing), "--warehouse", str(full_warehouse), "--full-refresh"],
-            rows,
-        ))
+        steps.append(
+            measure(
+                "full",
+                [
+                    omnireport,
+                    "run",
+                    "--landing",
+                    str(landing),
+                    "--warehouse",
+                    str(full_warehouse),
+                    "--full-refresh",
+                ],
+                rows,
+            )
+        )
     partial = without_last_batch(landing, work / "landing_incremental")
     incremental_warehouse = work / "incremental.duckdb"
     last_name = max(p.name for p in landing_files(landing))
     last_rows = count_rows(landing, args.file_format, Path(last_name).stem)
     before = measure(
-        "before_incremental", [omnireport, "run", "--landing", str(partial), "--warehouse", str(incremental_warehouse)],
+        "before_incremental",
+        [omnireport, "run", "--landing", str(partial), "--warehouse", str(incremental_warehouse)],
         rows - last_rows,
     )
     profiles: dict[str, object] = {}
@@ -274,18 +320,36 @@ def main(argv: list[str] | None = None) -> int:
         profiles["full_partial"] = dbt_timings.summary(incremental_warehouse, top=10)
         full_warehouse = incremental_warehouse
     add_last_batch(landing, partial)
-    steps.append(measure(
-        "incremental", [omnireport, "run", "--landing", str(partial), "--warehouse", str(incremental_warehouse)], last_rows,
-    ))
+    steps.append(
+        measure(
+            "incremental",
+            [
+                omnireport,
+                "run",
+                "--landing",
+                str(partial),
+                "--warehouse",
+                str(incremental_warehouse),
+            ],
+            last_rows,
+        )
+    )
     if not args.no_small:
         small = without_last_batch(landing, work / "landing_small", keep_fraction=1 / 3)
         small_warehouse = work / "small.duckdb"
-        measure("before_small", [omnireport, "run", "--landing", str(small), "--warehouse", str(small_warehouse)], rows)
+        measure(
+            "before_small",
+            [omnireport, "run", "--landing", str(small), "--warehouse", str(small_warehouse)],
+            rows,
+        )
         add_last_batch(landing, small)
-        steps.append(measure(
-            "incremental_small", [omnireport, "run", "--landing", str(small), "--warehouse", str(small_warehouse)],
-            last_rows,
-        ))
+        steps.append(
+            measure(
+                "incremental_small",
+                [omnireport, "run", "--landing", str(small), "--warehouse", str(small_warehouse)],
+                last_rows,
+            )
+        )
     snapshot = full_warehouse.with_name(full_warehouse.stem + ".published.duckdb")
     steps.append(query_reports(snapshot if snapshot.exists() else full_warehouse))
 
@@ -307,12 +371,24 @@ def main(argv: list[str] | None = None) -> int:
             profiles[name] = dbt_timings.summary(warehouse, top=10)
         except (OSError, KeyError, ValueError) as error:
             print(f"no dbt timings for {name}: {error}")
-    print(f"\nomnireport benchmark: {sessions:,} sessions, {rows:,} landing rows ({args.file_format}), {os.cpu_count()} cores")
+    print(
+        f"\nomnireport benchmark: {sessions:,} sessions, {rows:,} landing rows ({args.file_format}), {os.cpu_count()} cores"
+    )
     print(f"{'step':<18} {'wall s':>10} {'rows/s':>12} {'peak RSS MB':>12}")
     for step in steps:
-        print(f"{step.name:<18} {step.seconds:>10,.1f} {step.rows_per_second:>12,.0f} {step.peak_rss_mb:>12,.0f}")
-    print("   ".join(f"{name.replace('_over_', ' / ')}: {value:.2f}" for name, value in ratios.items()))
-    targets = {"full_over_floor": 3.0, "incremental_over_full": 0.15, "incremental_over_incremental_small": 1.3}
+        print(
+            f"{step.name:<18} {step.seconds:>10,.1f} {step.rows_per_second:>12,.0f} {step.peak_rss_mb:>12,.0f}"
+        )
+    print(
+        "   ".join(
+            f"{name.replace('_over_', ' / ')}: {value:.2f}" for name, value in ratios.items()
+        )
+    )
+    targets = {
+        "full_over_floor": 3.0,
+        "incremental_over_full": 0.15,
+        "incremental_over_incremental_small": 1.3,
+    }
     for name, value in ratios.items():
         limit = targets[name]
         verdict = "met" if value <= limit else f"missed by {value / limit:.1f}x"
@@ -322,8 +398,12 @@ def main(argv: list[str] | None = None) -> int:
         print(dbt_timings.format_summary(name, profile))
 
     result = {
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cores": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
         "sessions": sessions,
         "landing_rows": rows,
         "landing_format": args.file_format,
@@ -332,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         "dbt_timings": profiles,
         "memory_limit": os.environ.get("OMNIREPORT_DUCKDB_MEMORY_LIMIT", "project default"),
     }
-    out = BENCH / "results" / f"bench_{sessions}_{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    out = BENCH / "results" / f"bench_{sessions}_{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written {out.relative_to(REPO)}")
     return 0

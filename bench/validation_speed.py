@@ -47,7 +47,9 @@ def _landing_files(paths: list[Path]) -> tuple[list[Any], Path]:
         else:
             for table in sorted(RAW_TABLES_BY_NAME):
                 if (path / table).is_dir():
-                    files.extend(landing_file_for(p, table) for p in sorted((path / table).iterdir()))
+                    files.extend(
+                        landing_file_for(p, table) for p in sorted((path / table).iterdir())
+                    )
     return files, paths[0].parent
 
 
@@ -89,13 +91,17 @@ def measure(paths: list[Path]) -> dict[str, Any]:
 
 
 def _print(name: str, result: dict[str, Any]) -> None:
-    print(f"== {name}: {result['files']} file(s), {result['rows']} rows in "
-          f"{result['seconds']:.1f} s = {result['rows'] / result['seconds']:,.0f} rows/s "
-          f"(peak RSS {result['peak_rss_mb']} MB, workers {result['peak_child_rss_mb']} MB; "
-          f"findings digest {result['digest']})")
+    print(
+        f"== {name}: {result['files']} file(s), {result['rows']} rows in "
+        f"{result['seconds']:.1f} s = {result['rows'] / result['seconds']:,.0f} rows/s "
+        f"(peak RSS {result['peak_rss_mb']} MB, workers {result['peak_child_rss_mb']} MB; "
+        f"findings digest {result['digest']})"
+    )
     for table, numbers in result["tables"].items():
-        print(f"   {table:<20} {numbers['files']:>4} file(s) {numbers['rows']:>9} rows "
-              f"(time spent per file, summed: {numbers['seconds']:.1f} s)")
+        print(
+            f"   {table:<20} {numbers['files']:>4} file(s) {numbers['rows']:>9} rows "
+            f"(time spent per file, summed: {numbers['seconds']:.1f} s)"
+        )
 
 
 def _run_in(src: str | None, paths: list[str]) -> dict[str, Any]:

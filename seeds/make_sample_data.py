@@ -25,11 +25,11 @@ import random
 import re
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 SEED = 20260302
-UTC = timezone.utc
+UTC = UTC
 LOCAL = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no daylight saving
 FIRST_DAY = datetime(2026, 3, 2, tzinfo=UTC)
 CUTOFF_1 = datetime(2026, 3, 9, tzinfo=UTC)
@@ -46,19 +46,49 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "categories": ("category_id", "category_name", "parent_id"),
     "tags": ("tag_id", "tag_name"),
     "sessions": (
-        "session_id", "conversation_id", "channel_id", "contact_id", "session_name",
-        "support_type", "assigned_user_id", "category_id", "note", "status",
-        "started_at", "done_at", "rating", "updated_at",
+        "session_id",
+        "conversation_id",
+        "channel_id",
+        "contact_id",
+        "session_name",
+        "support_type",
+        "assigned_user_id",
+        "category_id",
+        "note",
+        "status",
+        "started_at",
+        "done_at",
+        "rating",
+        "updated_at",
     ),
     "messages": (
-        "message_id", "conversation_id", "session_id", "channel_id", "initiated_by",
-        "direction", "from_id", "to_id", "agent_user_id", "sent_at", "content_type",
-        "content", "template_id", "template_name", "media_url", "status",
+        "message_id",
+        "conversation_id",
+        "session_id",
+        "channel_id",
+        "initiated_by",
+        "direction",
+        "from_id",
+        "to_id",
+        "agent_user_id",
+        "sent_at",
+        "content_type",
+        "content",
+        "template_id",
+        "template_name",
+        "media_url",
+        "status",
         "status_updated_at",
     ),
     "tag_events": (
-        "tag_event_id", "tag_id", "session_id", "contact_id", "channel_id", "user_id",
-        "action", "event_at",
+        "tag_event_id",
+        "tag_id",
+        "session_id",
+        "contact_id",
+        "channel_id",
+        "user_id",
+        "action",
+        "event_at",
     ),
     "agent_status_events": ("event_id", "user_id", "status", "event_at"),
 }
@@ -87,6 +117,7 @@ HEADER_OVERRIDES: dict[tuple[str, int], tuple[str, ...]] = {
 
 
 # --------------------------------------------------------------------------- time text
+
 
 def ts(dt: datetime, style: str = "z") -> str:
     """Format a UTC datetime as export text. Styles exercise CONTRACT.md section 6 item 6."""
@@ -119,8 +150,16 @@ def parse_ts(text: str) -> datetime | None:
         return None
     year, month, day, hour, minute, sec, frac, off = m.groups()
     try:
-        dt = datetime(int(year), int(month), int(day), int(hour), int(minute),
-                      int(sec or 0), int((frac or "0").ljust(6, "0")), tzinfo=UTC)
+        dt = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(sec or 0),
+            int((frac or "0").ljust(6, "0")),
+            tzinfo=UTC,
+        )
     except ValueError:
         return None
     if off and off != "Z":
@@ -136,6 +175,7 @@ def utc(day: int, hh: int, mm: int = 0, ss: int = 0, us: int = 0) -> datetime:
 
 # --------------------------------------------------------------------------- bookkeeping
 
+
 @dataclass
 class Row:
     table: str
@@ -149,12 +189,11 @@ class Landing:
     """Every row written, per (table, batch), in file order, with its intended fate."""
 
     def __init__(self) -> None:
-        self.rows: dict[tuple[str, int], list[Row]] = {
-            (t, b): [] for t in COLUMNS for b in (0, 1)
-        }
+        self.rows: dict[tuple[str, int], list[Row]] = {(t, b): [] for t in COLUMNS for b in (0, 1)}
 
-    def add(self, table: str, batch: int, values: dict, bad: str | None = None,
-            case: str = "") -> Row:
+    def add(
+        self, table: str, batch: int, values: dict, bad: str | None = None, case: str = ""
+    ) -> Row:
         unknown = set(values) - set(COLUMNS[table]) - {"color"}
         if unknown:
             raise ValueError(f"{table}: unknown columns {sorted(unknown)}")
@@ -162,8 +201,9 @@ class Landing:
         self.rows[(table, batch)].append(row)
         return row
 
-    def insert_bad(self, rng: random.Random, table: str, batch: int, values: dict,
-                   bad: str, case: str = "") -> None:
+    def insert_bad(
+        self, rng: random.Random, table: str, batch: int, values: dict, bad: str, case: str = ""
+    ) -> None:
         """Place a bad row at a random position of its file (files are exported unsorted)."""
         row = Row(table, batch, dict(values), bad, case)
         rows = self.rows[(table, batch)]
@@ -198,6 +238,7 @@ def fates(landing: Landing) -> dict[str, dict[str, int]]:
 
 
 # --------------------------------------------------------------------------- world model
+
 
 @dataclass
 class Msg:
@@ -249,12 +290,58 @@ class Session:
         return max(times) + timedelta(seconds=1)
 
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng",
-          "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+]
 MIDDLE = ["Văn", "Thị", "Minh", "Thu", "Ngọc", "Hoài", "Quốc", "Thanh", "Gia", "Bảo", "Đức"]
-GIVEN = ["An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiếu", "Hòa", "Hùng",
-         "Hương", "Khánh", "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Ngọc", "Phong",
-         "Phúc", "Quân", "Quỳnh", "Sơn", "Tâm", "Thảo", "Trang", "Tuấn", "Vy", "Yến"]
+GIVEN = [
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hiếu",
+    "Hòa",
+    "Hùng",
+    "Hương",
+    "Khánh",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Ngọc",
+    "Phong",
+    "Phúc",
+    "Quân",
+    "Quỳnh",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Trang",
+    "Tuấn",
+    "Vy",
+    "Yến",
+]
 
 CONTACT_TEXTS = [
     "Shop ơi cho mình hỏi giá nồi chiên không dầu 5L",
@@ -298,11 +385,39 @@ NOTES = [
     "Đổi trả: lỗi nắp, chờ kho xác nhận;\nđã gửi hình cho kỹ thuật",
     "Khách sỉ, báo giá theo bảng giá đại lý",
 ]
-POSTS = ["Flash sale 3/3", "Video hướng dẫn nồi chiên", "Khai trương chi nhánh Quận 7",
-         "Minigame tháng 3"]
+POSTS = [
+    "Flash sale 3/3",
+    "Video hướng dẫn nồi chiên",
+    "Khai trương chi nhánh Quận 7",
+    "Minigame tháng 3",
+]
 
-LOCAL_HOUR_WEIGHTS = [1, 0.5, 0.3, 0.2, 0.2, 0.5, 1, 2, 5, 8, 9, 7, 4, 5, 7, 8, 6, 4, 3, 5,
-                      7, 6, 3, 2]
+LOCAL_HOUR_WEIGHTS = [
+    1,
+    0.5,
+    0.3,
+    0.2,
+    0.2,
+    0.5,
+    1,
+    2,
+    5,
+    8,
+    9,
+    7,
+    4,
+    5,
+    7,
+    8,
+    6,
+    4,
+    3,
+    5,
+    7,
+    6,
+    3,
+    2,
+]
 
 
 class World:
@@ -335,16 +450,26 @@ class World:
 
 # Agents: shift as (start local hour, length hours).
 AGENTS = [
-    ("u01", "Nguyễn Thị Lan", (8, 9)), ("u02", "Trần Minh Quân", (8, 9)),
-    ("u03", "Lê Thu Hà", (8, 9)), ("u04", "Phạm Quốc Bảo", (8, 9)),
-    ("u05", "Hoàng Ngọc Mai", (8, 9)), ("u06", "Võ Thanh Tâm", (8, 9)),
-    ("u07", "Đặng Gia Huy", (8, 9)), ("u08", "Bùi Thị Hạnh", (8, 9)),
-    ("u09", "Đỗ Văn Hùng", (8, 9)), ("u10", "Hồ Thị Yến", (8, 9)),
-    ("u11", "Ngô Đức Phúc", (8, 9)), ("u12", "Dương Bảo Ngọc", (8, 9)),
-    ("u13", "Lý Minh Khánh", (14, 9)), ("u14", "Phan Thu Trang", (14, 9)),
-    ("u15", "Vũ Hoài Nam", (14, 9)), ("u16", "Huỳnh Thị Vy", (14, 9)),
-    ("u17", "Trần Quỳnh Chi", (14, 9)), ("u18", "Nguyễn Văn Long", (22, 9)),
-    ("u19", "Lê Hoài Sơn", (22, 9)), ("u20", "Phạm Thị Nga", (8, 9)),
+    ("u01", "Nguyễn Thị Lan", (8, 9)),
+    ("u02", "Trần Minh Quân", (8, 9)),
+    ("u03", "Lê Thu Hà", (8, 9)),
+    ("u04", "Phạm Quốc Bảo", (8, 9)),
+    ("u05", "Hoàng Ngọc Mai", (8, 9)),
+    ("u06", "Võ Thanh Tâm", (8, 9)),
+    ("u07", "Đặng Gia Huy", (8, 9)),
+    ("u08", "Bùi Thị Hạnh", (8, 9)),
+    ("u09", "Đỗ Văn Hùng", (8, 9)),
+    ("u10", "Hồ Thị Yến", (8, 9)),
+    ("u11", "Ngô Đức Phúc", (8, 9)),
+    ("u12", "Dương Bảo Ngọc", (8, 9)),
+    ("u13", "Lý Minh Khánh", (14, 9)),
+    ("u14", "Phan Thu Trang", (14, 9)),
+    ("u15", "Vũ Hoài Nam", (14, 9)),
+    ("u16", "Huỳnh Thị Vy", (14, 9)),
+    ("u17", "Trần Quỳnh Chi", (14, 9)),
+    ("u18", "Nguyễn Văn Long", (22, 9)),
+    ("u19", "Lê Hoài Sơn", (22, 9)),
+    ("u20", "Phạm Thị Nga", (8, 9)),
 ]
 INACTIVE_USER = "u20"  # left on 2026-03-04: is_active false, only early activity
 NULL_EMAIL_USER = "u19"
@@ -353,18 +478,33 @@ IS_ACTIVE_TEXT = {"u03": "t", "u07": "1", "u11": "Yes", "u15": " TRUE ", "u20": 
 
 def build_dimensions(w: World) -> None:
     w.channels = [
-        ("ch01", "Bếp Nhà Mai", "facebook"), ("ch02", "Mai Home Outlet", "facebook"),
-        ("ch03", "Bếp Nhà Mai - Zalo OA", "zalo"), ("ch04", "CSKH Mai Home", "zalo"),
-        ("ch05", "@bepnhamai", "instagram"), ("ch06", "@maihome.outlet", "instagram"),
+        ("ch01", "Bếp Nhà Mai", "facebook"),
+        ("ch02", "Mai Home Outlet", "facebook"),
+        ("ch03", "Bếp Nhà Mai - Zalo OA", "zalo"),
+        ("ch04", "CSKH Mai Home", "zalo"),
+        ("ch05", "@bepnhamai", "instagram"),
+        ("ch06", "@maihome.outlet", "instagram"),
         ("ch07", "Livechat website bepnhamai.vn", "livechat"),
         ("ch08", "Livechat ứng dụng Mai Home", "livechat"),
     ]
     for uid, name, shift in AGENTS:
         email = None if uid == NULL_EMAIL_USER else f"{uid}@bepnhamai.vn"
-        w.users.append({"user_id": uid, "full_name": name, "email": email,
-                        "is_active": IS_ACTIVE_TEXT.get(uid, "true"), "shift": shift})
-    w.groups = [("g1", "Tư vấn bán hàng"), ("g2", "Chăm sóc khách hàng"),
-                ("g3", "Kỹ thuật"), ("g4", "Khiếu nại"), ("g5", "Ca đêm")]
+        w.users.append(
+            {
+                "user_id": uid,
+                "full_name": name,
+                "email": email,
+                "is_active": IS_ACTIVE_TEXT.get(uid, "true"),
+                "shift": shift,
+            }
+        )
+    w.groups = [
+        ("g1", "Tư vấn bán hàng"),
+        ("g2", "Chăm sóc khách hàng"),
+        ("g3", "Kỹ thuật"),
+        ("g4", "Khiếu nại"),
+        ("g5", "Ca đêm"),
+    ]
     membership = {
         "g1": ["u01", "u02", "u03", "u04", "u05", "u13"],
         "g2": ["u06", "u07", "u08", "u09", "u14", "u15", "u01", "u20"],
@@ -374,19 +514,33 @@ def build_dimensions(w: World) -> None:
     }
     w.user_groups = [(u, g) for g, us in membership.items() for u in us]
     w.categories = [
-        ("cat01", "Bán hàng", None), ("cat02", "Báo giá", "cat01"),
-        ("cat03", "Chiết khấu đại lý", "cat02"), ("cat04", "Đơn hàng", "cat01"),
-        ("cat05", "Đổi trả", "cat04"), ("cat06", "Giao hàng", "cat04"),
-        ("cat07", "Hỗ trợ kỹ thuật", None), ("cat08", "Lắp đặt", "cat07"),
-        ("cat09", "Bảo hành", "cat07"), ("cat10", "Lỗi nguồn", "cat09"),
-        ("cat11", "Khiếu nại", None), ("cat12", "Chất lượng sản phẩm", "cat11"),
+        ("cat01", "Bán hàng", None),
+        ("cat02", "Báo giá", "cat01"),
+        ("cat03", "Chiết khấu đại lý", "cat02"),
+        ("cat04", "Đơn hàng", "cat01"),
+        ("cat05", "Đổi trả", "cat04"),
+        ("cat06", "Giao hàng", "cat04"),
+        ("cat07", "Hỗ trợ kỹ thuật", None),
+        ("cat08", "Lắp đặt", "cat07"),
+        ("cat09", "Bảo hành", "cat07"),
+        ("cat10", "Lỗi nguồn", "cat09"),
+        ("cat11", "Khiếu nại", None),
+        ("cat12", "Chất lượng sản phẩm", "cat11"),
         ("cat13", "Khác", None),
         ("cat14", "Khuyến mãi tháng 3", "cat99"),  # parent cat99 is never loaded
     ]
-    w.tags = [("t01", "VIP"), ("t02", "Khách mới"), ("t03", "Hỏi giá"),
-              ("t04", "Đã chốt đơn"), ("t05", "Khiếu nại"), ("t06", "Cần gọi lại"),
-              ("t07", "Spam"), ("t08", "Đổi trả"), ("t09", "Bảo hành"),
-              ("t10", "Tiềm năng")]
+    w.tags = [
+        ("t01", "VIP"),
+        ("t02", "Khách mới"),
+        ("t03", "Hỏi giá"),
+        ("t04", "Đã chốt đơn"),
+        ("t05", "Khiếu nại"),
+        ("t06", "Cần gọi lại"),
+        ("t07", "Spam"),
+        ("t08", "Đổi trả"),
+        ("t09", "Bảo hành"),
+        ("t10", "Tiềm năng"),
+    ]
     seq = 0
     for ch_id, _, ch_type in w.channels:
         w.contacts_by_channel[ch_id] = []
@@ -405,8 +559,13 @@ def build_dimensions(w: World) -> None:
                 ext = f"lc_{w.rng.getrandbits(48):012x}"
                 if w.rng.random() < 0.3:
                     name = None  # anonymous website visitor: display_name may be null
-            w.contacts[cid] = {"contact_id": cid, "display_name": name, "channel_id": ch_id,
-                               "external_id": ext, "first_seen": None}
+            w.contacts[cid] = {
+                "contact_id": cid,
+                "display_name": name,
+                "channel_id": ch_id,
+                "external_id": ext,
+                "first_seen": None,
+            }
             w.contacts_by_channel[ch_id].append(cid)
 
 
@@ -421,23 +580,49 @@ def agents_on_shift(w: World, when: datetime) -> list[str]:
     return out or ["u18", "u19"]
 
 
-def new_session(w: World, sid: str, channel: str, contact: str, started: datetime,
-                assigned: str | None, category: str | None, support_type: str = "message",
-                note: str | None = None) -> Session:
+def new_session(
+    w: World,
+    sid: str,
+    channel: str,
+    contact: str,
+    started: datetime,
+    assigned: str | None,
+    category: str | None,
+    support_type: str = "message",
+    note: str | None = None,
+) -> Session:
     c = w.contacts[contact] if contact in w.contacts else None
     name = (c["display_name"] if c else None) or "Khách truy cập"
     session_name = name if support_type == "message" else f"{name} - bình luận"
     conv = f"conv_{contact}"
     if c and (c["first_seen"] is None or started < c["first_seen"]):
         c["first_seen"] = started
-    s = Session(sid, channel, contact, conv, session_name, support_type, assigned, category,
-                note, started, contact_external_id=(c["external_id"] if c else f"x_{contact}"))
+    s = Session(
+        sid,
+        channel,
+        contact,
+        conv,
+        session_name,
+        support_type,
+        assigned,
+        category,
+        note,
+        started,
+        contact_external_id=(c["external_id"] if c else f"x_{contact}"),
+    )
     w.sessions.append(s)
     return s
 
 
-def add_msg(w: World, s: Session, kind: str, at: datetime, agent: str | None = None,
-            mid: str | None = None, **kw) -> Msg:
+def add_msg(
+    w: World,
+    s: Session,
+    kind: str,
+    at: datetime,
+    agent: str | None = None,
+    mid: str | None = None,
+    **kw,
+) -> Msg:
     """kind: contact / agent / page. Status defaults: read a little after sending."""
     rng = w.rng
     direction = "incoming" if kind == "contact" else "outgoing"
@@ -445,34 +630,59 @@ def add_msg(w: World, s: Session, kind: str, at: datetime, agent: str | None = N
         if kind == "contact":
             r = rng.random()
             if r < 0.08:
-                kw.update(content_type="image", content=None,
-                          media_url=f"https://cdn.example.vn/media/{rng.getrandbits(40):010x}.jpg")
+                kw.update(
+                    content_type="image",
+                    content=None,
+                    media_url=f"https://cdn.example.vn/media/{rng.getrandbits(40):010x}.jpg",
+                )
             elif r < 0.11:
-                kw.update(content_type="sticker", content=None,
-                          media_url=f"https://cdn.example.vn/sticker/{rng.randint(100, 999)}.png")
+                kw.update(
+                    content_type="sticker",
+                    content=None,
+                    media_url=f"https://cdn.example.vn/sticker/{rng.randint(100, 999)}.png",
+                )
             elif r < 0.12:
-                kw.update(content_type="audio", content=None,
-                          media_url=f"https://cdn.example.vn/media/{rng.getrandbits(40):010x}.m4a")
+                kw.update(
+                    content_type="audio",
+                    content=None,
+                    media_url=f"https://cdn.example.vn/media/{rng.getrandbits(40):010x}.m4a",
+                )
             else:
                 kw.update(content=rng.choice(CONTACT_TEXTS))
         elif kind == "agent":
             r = rng.random()
             if r < 0.06:
-                kw.update(content_type="template", content="Phiếu khảo sát hài lòng",
-                          template_id="tpl_survey_01", template_name="khao_sat_hai_long")
+                kw.update(
+                    content_type="template",
+                    content="Phiếu khảo sát hài lòng",
+                    template_id="tpl_survey_01",
+                    template_name="khao_sat_hai_long",
+                )
             elif r < 0.10:
-                kw.update(content_type="file", content="bang_gia_thang3.pdf",
-                          media_url="https://cdn.example.vn/docs/bang_gia_thang3.pdf")
+                kw.update(
+                    content_type="file",
+                    content="bang_gia_thang3.pdf",
+                    media_url="https://cdn.example.vn/docs/bang_gia_thang3.pdf",
+                )
             else:
                 kw.update(content=rng.choice(AGENT_TEXTS))
         else:
             if rng.random() < 0.3:
-                kw.update(content_type="template", content=PAGE_TEXTS[1],
-                          template_id="tpl_welcome_02", template_name="chao_mung")
+                kw.update(
+                    content_type="template",
+                    content=PAGE_TEXTS[1],
+                    template_id="tpl_welcome_02",
+                    template_name="chao_mung",
+                )
             else:
                 kw.update(content=rng.choice(PAGE_TEXTS[::2]))
-    m = Msg(mid or w.next_message_id(), direction, at,
-            agent_user_id=agent if kind == "agent" else None, **kw)
+    m = Msg(
+        mid or w.next_message_id(),
+        direction,
+        at,
+        agent_user_id=agent if kind == "agent" else None,
+        **kw,
+    )
     if m.status_updated_at is None:
         if direction == "incoming":
             m.status_updated_at = at + timedelta(seconds=rng.randint(1, 90))
@@ -496,22 +706,23 @@ def build_random_sessions(w: World, n: int) -> None:
     while made < n:
         day = rng.randint(2, 15)
         hour = rng.choices(range(24), LOCAL_HOUR_WEIGHTS)[0]
-        local = datetime(2026, 3, day, hour, rng.randint(0, 59), rng.randint(0, 59),
-                         tzinfo=LOCAL)
+        local = datetime(2026, 3, day, hour, rng.randint(0, 59), rng.randint(0, 59), tzinfo=LOCAL)
         started = local.astimezone(UTC)
         if not (FIRST_DAY <= started < CUTOFF_2 - timedelta(hours=1)):
             continue
         made += 1
         ch_id, _, ch_type = rng.choices(w.channels, ch_weights)[0]
         contact = rng.choice(w.contacts_by_channel[ch_id])
-        support_type = "comment" if ch_type in ("facebook", "instagram") and rng.random() < 0.25 \
-            else "message"
+        support_type = (
+            "comment" if ch_type in ("facebook", "instagram") and rng.random() < 0.25 else "message"
+        )
         on_shift = agents_on_shift(w, started)
         assigned = rng.choice(on_shift) if rng.random() < 0.85 else None
         category = rng.choice(cat_ids[:13]) if rng.random() < 0.7 else None
         note = rng.choice(NOTES) if rng.random() < 0.15 else None
-        s = new_session(w, f"s{made:04d}", ch_id, contact, started, assigned, category,
-                        support_type, note)
+        s = new_session(
+            w, f"s{made:04d}", ch_id, contact, started, assigned, category, support_type, note
+        )
         target = rng.randint(8, 15)
         t = started
         add_msg(w, s, "contact", t)
@@ -523,8 +734,15 @@ def build_random_sessions(w: World, n: int) -> None:
             supported = False
         if supported:
             r = rng.random()
-            wait = (rng.randint(15, 300) if r < 0.6 else rng.randint(300, 1800) if r < 0.85
-                    else rng.randint(1800, 7200) if r < 0.95 else rng.randint(7200, 20000))
+            wait = (
+                rng.randint(15, 300)
+                if r < 0.6
+                else rng.randint(300, 1800)
+                if r < 0.85
+                else rng.randint(1800, 7200)
+                if r < 0.95
+                else rng.randint(7200, 20000)
+            )
             t = t + timedelta(seconds=wait)
             helper = rng.choice(on_shift) if rng.random() < 0.07 else None
             add_msg(w, s, "agent", t, responder)
@@ -546,8 +764,13 @@ def build_random_sessions(w: World, n: int) -> None:
             if rng.random() < 0.35:
                 s.rating = rng.choices([1, 2, 3, 4, 5], [1, 1, 2, 5, 8])[0]
             if rng.random() < 0.06:  # customer says thanks after the session was closed
-                add_msg(w, s, "contact", s.done_at + timedelta(seconds=rng.randint(30, 600)),
-                        content="Cảm ơn shop nhiều nha")
+                add_msg(
+                    w,
+                    s,
+                    "contact",
+                    s.done_at + timedelta(seconds=rng.randint(30, 600)),
+                    content="Cảm ơn shop nhiều nha",
+                )
         # nothing happens after the second export: later messages are cut, session stays open
         s.messages = [m for m in s.messages if m.sent_at < CUTOFF_2 - timedelta(minutes=5)]
         for m in s.messages:
@@ -571,9 +794,18 @@ def build_random_sessions(w: World, n: int) -> None:
             add_tag_event(w, s, "t02", None, "added", started + timedelta(seconds=3))
 
 
-def add_tag_event(w: World, s: Session | None, tag: str, user: str | None, action: str,
-                  at: datetime, te_id: str | None = None, contact: str | None = None,
-                  channel: str | None = None, session_id: str | None = "") -> dict:
+def add_tag_event(
+    w: World,
+    s: Session | None,
+    tag: str,
+    user: str | None,
+    action: str,
+    at: datetime,
+    te_id: str | None = None,
+    contact: str | None = None,
+    channel: str | None = None,
+    session_id: str | None = "",
+) -> dict:
     ev = {
         "tag_event_id": te_id or w.next_tag_event_id(),
         "tag_id": tag,
@@ -590,12 +822,21 @@ def add_tag_event(w: World, s: Session | None, tag: str, user: str | None, actio
 
 # --------------------------------------------------------------------------- edge cases
 
+
 def build_edge_sessions(w: World) -> dict[str, str]:
     """Hand-made sessions, one awkward case each. Returns {session_id: case}."""
     cases: dict[str, str] = {}
 
-    def mk(sid: str, case: str, channel: str, contact: str, started: datetime,
-           assigned: str | None, category: str | None = None, **kw) -> Session:
+    def mk(
+        sid: str,
+        case: str,
+        channel: str,
+        contact: str,
+        started: datetime,
+        assigned: str | None,
+        category: str | None = None,
+        **kw,
+    ) -> Session:
         s = new_session(w, sid, channel, contact, started, assigned, category, **kw)
         s.case = case
         cases[sid] = case
@@ -604,17 +845,39 @@ def build_edge_sessions(w: World) -> dict[str, str]:
     def cid(channel: str, i: int = 0) -> str:
         return w.contacts_by_channel[channel][i]
 
-    def m(s: Session, n: int, kind: str, at: datetime, agent: str | None = None,
-          suffix: str = "", **kw) -> Msg:
+    def m(
+        s: Session,
+        n: int,
+        kind: str,
+        at: datetime,
+        agent: str | None = None,
+        suffix: str = "",
+        **kw,
+    ) -> Msg:
         return add_msg(w, s, kind, at, agent, mid=f"m{s.session_id}_{n:02d}{suffix}", **kw)
 
     # sx01: automatic page replies before the first agent answer; level-3 category
-    s = mk("sx01", "page auto-replies before first agent answer; category level 3 (cat03)",
-           "ch01", cid("ch01", 0), utc(3, 2, 0, 0), "u01", "cat03")
+    s = mk(
+        "sx01",
+        "page auto-replies before first agent answer; category level 3 (cat03)",
+        "ch01",
+        cid("ch01", 0),
+        utc(3, 2, 0, 0),
+        "u01",
+        "cat03",
+    )
     m(s, 1, "contact", utc(3, 2, 0, 0), content="Shop ơi cho mình hỏi giá sỉ")
     m(s, 2, "page", utc(3, 2, 0, 4), content=PAGE_TEXTS[0])
-    m(s, 3, "page", utc(3, 2, 0, 5), content_type="template", content=PAGE_TEXTS[1],
-      template_id="tpl_welcome_02", template_name="chao_mung")
+    m(
+        s,
+        3,
+        "page",
+        utc(3, 2, 0, 5),
+        content_type="template",
+        content=PAGE_TEXTS[1],
+        template_id="tpl_welcome_02",
+        template_name="chao_mung",
+    )
     m(s, 4, "agent", utc(3, 2, 3, 10), "u01", content=AGENT_TEXTS[0])
     m(s, 5, "contact", utc(3, 2, 5, 0), content="Giá sỉ cho 20 cái là bao nhiêu?")
     m(s, 6, "agent", utc(3, 2, 6, 0), "u01", content=AGENT_TEXTS[1])
@@ -623,11 +886,26 @@ def build_edge_sessions(w: World) -> dict[str, str]:
     s.is_done, s.done_at, s.rating = True, utc(3, 2, 20, 0), 4
 
     # sx02: proactive (business writes first); level-2 category
-    s = mk("sx02", "proactive: agent template first; category level 2 (cat02); rating 5",
-           "ch03", cid("ch03", 0), utc(3, 3, 0, 0), "u02", "cat02")
-    m(s, 1, "agent", utc(3, 3, 0, 0), "u02", content_type="template",
-      content="Bếp Nhà Mai gửi bạn ưu đãi tháng 3", template_id="tpl_promo_03",
-      template_name="uu_dai_thang_ba")
+    s = mk(
+        "sx02",
+        "proactive: agent template first; category level 2 (cat02); rating 5",
+        "ch03",
+        cid("ch03", 0),
+        utc(3, 3, 0, 0),
+        "u02",
+        "cat02",
+    )
+    m(
+        s,
+        1,
+        "agent",
+        utc(3, 3, 0, 0),
+        "u02",
+        content_type="template",
+        content="Bếp Nhà Mai gửi bạn ưu đãi tháng 3",
+        template_id="tpl_promo_03",
+        template_name="uu_dai_thang_ba",
+    )
     m(s, 2, "contact", utc(3, 3, 10, 0), content="Ưu đãi áp dụng cho nồi chiên không shop?")
     m(s, 3, "agent", utc(3, 3, 12, 0), "u02", content=AGENT_TEXTS[1])
     m(s, 4, "contact", utc(3, 3, 15, 0), content="ok")
@@ -636,8 +914,15 @@ def build_edge_sessions(w: World) -> dict[str, str]:
 
     # sx03: an agent who answers but is not the assignee (u04 first, assignee u03 later);
     # level-1 category
-    s = mk("sx03", "non-assignee u04 answers first, assignee u03 later; category level 1 (cat01)",
-           "ch01", cid("ch01", 1), utc(3, 4, 0, 0), "u03", "cat01")
+    s = mk(
+        "sx03",
+        "non-assignee u04 answers first, assignee u03 later; category level 1 (cat01)",
+        "ch01",
+        cid("ch01", 1),
+        utc(3, 4, 0, 0),
+        "u03",
+        "cat01",
+    )
     m(s, 1, "contact", utc(3, 4, 0, 0), content="Còn hàng màu xám không shop?")
     m(s, 2, "agent", utc(3, 4, 1, 30), "u04", content=AGENT_TEXTS[4])
     m(s, 3, "contact", utc(3, 4, 4, 0), content="Mình lấy 2 cái")
@@ -645,30 +930,57 @@ def build_edge_sessions(w: World) -> dict[str, str]:
     s.is_done, s.done_at = True, utc(3, 4, 15, 0)
 
     # sx04: an assignee who never wrote (u05 assigned, u06 answered); missing category
-    s = mk("sx04", "assignee u05 never wrote, u06 answered; category cat98 not loaded",
-           "ch03", cid("ch03", 1), utc(3, 5, 0, 0), "u05", "cat98")
+    s = mk(
+        "sx04",
+        "assignee u05 never wrote, u06 answered; category cat98 not loaded",
+        "ch03",
+        cid("ch03", 1),
+        utc(3, 5, 0, 0),
+        "u05",
+        "cat98",
+    )
     m(s, 1, "contact", utc(3, 5, 0, 0), content="Bảo hành bao lâu vậy shop")
     m(s, 2, "agent", utc(3, 5, 2, 0), "u06", content=AGENT_TEXTS[6])
     m(s, 3, "contact", utc(3, 5, 3, 0), content="Cảm ơn shop")
     s.is_done, s.done_at = True, utc(3, 5, 10, 0)
 
     # sx05: unassigned, supported by u07, done; category whose parent is not loaded
-    s = mk("sx05", "unassigned, answered by u07, done; category cat14 (parent cat99 not loaded)",
-           "ch07", cid("ch07", 0), utc(4, 2, 0, 0), None, "cat14")
+    s = mk(
+        "sx05",
+        "unassigned, answered by u07, done; category cat14 (parent cat99 not loaded)",
+        "ch07",
+        cid("ch07", 0),
+        utc(4, 2, 0, 0),
+        None,
+        "cat14",
+    )
     m(s, 1, "contact", utc(4, 2, 0, 0), content="Có chương trình khuyến mãi tháng 3 không?")
     m(s, 2, "agent", utc(4, 2, 0, 40), "u07", content=AGENT_TEXTS[1])
     m(s, 3, "contact", utc(4, 2, 2, 0), content="ok")
     s.is_done, s.done_at = True, utc(4, 2, 5, 0)
 
     # sx06: unassigned, never answered, open, started < 24 h before the newest message
-    s = mk("sx06", "unassigned, unanswered, open, recent (standard, not unanswered_24h)",
-           "ch07", cid("ch07", 1), utc(15, 20, 0, 0), None)
+    s = mk(
+        "sx06",
+        "unassigned, unanswered, open, recent (standard, not unanswered_24h)",
+        "ch07",
+        cid("ch07", 1),
+        utc(15, 20, 0, 0),
+        None,
+    )
     m(s, 1, "contact", utc(15, 20, 0, 0), content="Alo shop ơi")
     m(s, 2, "contact", utc(15, 20, 5, 0), content="Shop còn mở cửa không?")
 
     # sx07: messages after done_at (contact thanks, agent replies)
-    s = mk("sx07", "messages after done_at (contact and agent u08)",
-           "ch02", cid("ch02", 0), utc(4, 3, 0, 0), "u08", "cat06")
+    s = mk(
+        "sx07",
+        "messages after done_at (contact and agent u08)",
+        "ch02",
+        cid("ch02", 0),
+        utc(4, 3, 0, 0),
+        "u08",
+        "cat06",
+    )
     m(s, 1, "contact", utc(4, 3, 0, 0), content="Mình đặt đơn hôm qua mà chưa thấy giao")
     m(s, 2, "agent", utc(4, 3, 2, 0), "u08", content=AGENT_TEXTS[3])
     m(s, 3, "contact", utc(4, 3, 4, 0), content="Dạ vâng")
@@ -678,8 +990,14 @@ def build_edge_sessions(w: World) -> dict[str, str]:
     m(s, 6, "agent", utc(4, 3, 21, 0), "u08", content="Dạ không có gì ạ")
 
     # sx08: an agent (u09) who writes only after done_at
-    s = mk("sx08", "u09 writes only after done_at (participant, no support time)",
-           "ch04", cid("ch04", 0), utc(5, 3, 0, 0), "u08")
+    s = mk(
+        "sx08",
+        "u09 writes only after done_at (participant, no support time)",
+        "ch04",
+        cid("ch04", 0),
+        utc(5, 3, 0, 0),
+        "u08",
+    )
     m(s, 1, "contact", utc(5, 3, 0, 0), content="Sản phẩm bị lỗi, mình muốn đổi trả")
     m(s, 2, "agent", utc(5, 3, 1, 0), "u08", content=AGENT_TEXTS[7])
     m(s, 3, "contact", utc(5, 3, 3, 0), content="ok")
@@ -689,8 +1007,15 @@ def build_edge_sessions(w: World) -> dict[str, str]:
     m(s, 6, "agent", utc(5, 3, 35, 0), "u09", content=AGENT_TEXTS[7])
 
     # sx09: starts before local midnight (16:50 UTC = 23:50 local), ends after
-    s = mk("sx09", "starts 23:50 local on 03-05 (16:50 UTC), done 00:25 local on 03-06",
-           "ch07", cid("ch07", 2), utc(5, 16, 50, 0), "u18", "cat08")
+    s = mk(
+        "sx09",
+        "starts 23:50 local on 03-05 (16:50 UTC), done 00:25 local on 03-06",
+        "ch07",
+        cid("ch07", 2),
+        utc(5, 16, 50, 0),
+        "u18",
+        "cat08",
+    )
     m(s, 1, "contact", utc(5, 16, 50, 0), content=CONTACT_TEXTS[13])
     m(s, 2, "agent", utc(5, 16, 55, 0), "u18", content=AGENT_TEXTS[5])
     m(s, 3, "contact", utc(5, 17, 5, 0), content="Được rồi, cảm ơn bạn")
@@ -698,27 +1023,78 @@ def build_edge_sessions(w: World) -> dict[str, str]:
     s.is_done, s.done_at = True, utc(5, 17, 25, 0)
 
     # sx10: timestamps with +07:00, a space instead of T, fractional seconds, no seconds
-    s = mk("sx10", "timestamp spellings: +07:00 offset, space for T, fractions, HH:MM, spaces",
-           "ch05", cid("ch05", 0), utc(6, 8, 15, 0), "u13", "cat04")
+    s = mk(
+        "sx10",
+        "timestamp spellings: +07:00 offset, space for T, fractions, HH:MM, spaces",
+        "ch05",
+        cid("ch05", 0),
+        utc(6, 8, 15, 0),
+        "u13",
+        "cat04",
+    )
     s.started_style, s.done_style, s.updated_style = "offset", "space", "z"
-    m(s, 1, "contact", utc(6, 8, 15, 0), sent_style="offset", status_style="space",
-      content="Cho mình xin địa chỉ cửa hàng ở Quận 7")
-    m(s, 2, "agent", utc(6, 8, 16, 30, 250000), "u13", sent_style="z", status_style="offset",
-      content="Dạ cửa hàng ở 12 Nguyễn Thị Thập, Quận 7 ạ")
-    m(s, 3, "contact", utc(6, 8, 18, 0, 500000), sent_style="space", status_style="padded",
-      content="Mấy giờ đóng cửa ạ")
-    m(s, 4, "agent", utc(6, 8, 20, 0), "u13", sent_style="nosec", status_style="z",
-      content="Dạ 21h ạ")
+    m(
+        s,
+        1,
+        "contact",
+        utc(6, 8, 15, 0),
+        sent_style="offset",
+        status_style="space",
+        content="Cho mình xin địa chỉ cửa hàng ở Quận 7",
+    )
+    m(
+        s,
+        2,
+        "agent",
+        utc(6, 8, 16, 30, 250000),
+        "u13",
+        sent_style="z",
+        status_style="offset",
+        content="Dạ cửa hàng ở 12 Nguyễn Thị Thập, Quận 7 ạ",
+    )
+    m(
+        s,
+        3,
+        "contact",
+        utc(6, 8, 18, 0, 500000),
+        sent_style="space",
+        status_style="padded",
+        content="Mấy giờ đóng cửa ạ",
+    )
+    m(
+        s,
+        4,
+        "agent",
+        utc(6, 8, 20, 0),
+        "u13",
+        sent_style="nosec",
+        status_style="z",
+        content="Dạ 21h ạ",
+    )
     s.is_done, s.done_at = True, utc(6, 8, 30, 0, 123456)
 
     # sx11: reply walk (several contact messages in a row, page messages between)
-    s = mk("sx11", "reply walk: contact x3 (page between) -> u10; replies 120 s, 60 s, 60 s",
-           "ch01", cid("ch01", 2), utc(6, 2, 0, 0), "u10", "cat05")
+    s = mk(
+        "sx11",
+        "reply walk: contact x3 (page between) -> u10; replies 120 s, 60 s, 60 s",
+        "ch01",
+        cid("ch01", 2),
+        utc(6, 2, 0, 0),
+        "u10",
+        "cat05",
+    )
     m(s, 1, "contact", utc(6, 2, 0, 0), content="Sản phẩm bị lỗi, mình muốn đổi trả")
     m(s, 2, "page", utc(6, 2, 0, 3), content=PAGE_TEXTS[0])
     m(s, 3, "contact", utc(6, 2, 0, 30), content="Alo shop ơi")
-    m(s, 4, "contact", utc(6, 2, 1, 0), content_type="image", content=None,
-      media_url="https://cdn.example.vn/media/sx11_loi_nap.jpg")
+    m(
+        s,
+        4,
+        "contact",
+        utc(6, 2, 1, 0),
+        content_type="image",
+        content=None,
+        media_url="https://cdn.example.vn/media/sx11_loi_nap.jpg",
+    )
     m(s, 5, "agent", utc(6, 2, 2, 0), "u10", content=AGENT_TEXTS[7])
     m(s, 6, "contact", utc(6, 2, 3, 20), content="Bao giờ có người gọi?")
     m(s, 7, "page", utc(6, 2, 3, 25), content=PAGE_TEXTS[2])
@@ -730,8 +1106,15 @@ def build_edge_sessions(w: World) -> dict[str, str]:
 
     # sx12: two agents answer in the same second; message_id breaks the tie
     # (msx12_02b by u10 is written first in the file, msx12_02a by u11 sorts first -> u11)
-    s = mk("sx12", "u10 and u11 answer in the same second: first responder u11 (msx12_02a)",
-           "ch03", cid("ch03", 2), utc(7, 4, 0, 0), "u10", "cat09")
+    s = mk(
+        "sx12",
+        "u10 and u11 answer in the same second: first responder u11 (msx12_02a)",
+        "ch03",
+        cid("ch03", 2),
+        utc(7, 4, 0, 0),
+        "u10",
+        "cat09",
+    )
     m(s, 1, "contact", utc(7, 4, 0, 0), content="Bảo hành bao lâu vậy shop")
     m(s, 2, "agent", utc(7, 4, 0, 45), "u10", suffix="b", content=AGENT_TEXTS[6])
     m(s, 2, "agent", utc(7, 4, 0, 45), "u11", suffix="a", content=AGENT_TEXTS[0])
@@ -739,37 +1122,69 @@ def build_edge_sessions(w: World) -> dict[str, str]:
     s.is_done, s.done_at = True, utc(7, 4, 10, 0)
 
     # sx13: unanswered (page reply only), open, started > 24 h before the newest message
-    s = mk("sx13", "no agent message, open, started 03-12 (> 24 h before newest): unanswered_24h",
-           "ch01", cid("ch01", 3), utc(12, 3, 0, 0), "u02")
+    s = mk(
+        "sx13",
+        "no agent message, open, started 03-12 (> 24 h before newest): unanswered_24h",
+        "ch01",
+        cid("ch01", 3),
+        utc(12, 3, 0, 0),
+        "u02",
+    )
     m(s, 1, "contact", utc(12, 3, 0, 0), content="Ship về Đà Nẵng mất mấy ngày ạ?")
     m(s, 2, "page", utc(12, 3, 0, 4), content=PAGE_TEXTS[0])
     m(s, 3, "contact", utc(12, 3, 30, 0), content="Alo shop ơi")
 
     # sx14: unanswered and done
-    s = mk("sx14", "no agent message, done after 24 h: unanswered_24h, completed",
-           "ch03", cid("ch03", 3), utc(10, 2, 0, 0), "u06")
+    s = mk(
+        "sx14",
+        "no agent message, done after 24 h: unanswered_24h, completed",
+        "ch03",
+        cid("ch03", 3),
+        utc(10, 2, 0, 0),
+        "u06",
+    )
     m(s, 1, "contact", utc(10, 2, 0, 0), content="Cho mình xin địa chỉ cửa hàng ở Quận 7")
     m(s, 2, "contact", utc(10, 2, 10, 0), content="Alo shop ơi")
     s.is_done, s.done_at = True, utc(11, 2, 0, 0)
 
     # sx15: answered after more than 24 h (waiting 90000 s)
-    s = mk("sx15", "answered after 25 h (waiting_time_s 90000): unanswered_24h",
-           "ch05", cid("ch05", 1), utc(5, 9, 0, 0), "u14")
+    s = mk(
+        "sx15",
+        "answered after 25 h (waiting_time_s 90000): unanswered_24h",
+        "ch05",
+        cid("ch05", 1),
+        utc(5, 9, 0, 0),
+        "u14",
+    )
     m(s, 1, "contact", utc(5, 9, 0, 0), content="Còn hàng màu xám không shop?")
     m(s, 2, "agent", utc(6, 10, 0, 0), "u14", content=AGENT_TEXTS[4])
     m(s, 3, "contact", utc(6, 10, 5, 0), content="ok")
     s.is_done, s.done_at = True, utc(6, 10, 20, 0)
 
     # sx16: done without done_at (completed; null duration and support time)
-    s = mk("sx16", "status done, done_at empty", "ch08", cid("ch08", 0), utc(7, 6, 0, 0),
-           "u15", "cat13")
+    s = mk(
+        "sx16",
+        "status done, done_at empty",
+        "ch08",
+        cid("ch08", 0),
+        utc(7, 6, 0, 0),
+        "u15",
+        "cat13",
+    )
     m(s, 1, "contact", utc(7, 6, 0, 0), content="Alo shop ơi")
     m(s, 2, "agent", utc(7, 6, 1, 0), "u15", content=AGENT_TEXTS[0])
     s.is_done, s.done_at, s.rating = True, None, 3
 
     # sx17: tags added, removed and added again on one session; automation tag too
-    s = mk("sx17", "tag t06 added, removed, added again (current); t03 added then removed",
-           "ch02", cid("ch02", 1), utc(6, 4, 0, 0), "u12", "cat02")
+    s = mk(
+        "sx17",
+        "tag t06 added, removed, added again (current); t03 added then removed",
+        "ch02",
+        cid("ch02", 1),
+        utc(6, 4, 0, 0),
+        "u12",
+        "cat02",
+    )
     m(s, 1, "contact", utc(6, 4, 0, 0), content="Giá sỉ cho 20 cái là bao nhiêu?")
     m(s, 2, "agent", utc(6, 4, 1, 0), "u12", content=AGENT_TEXTS[1])
     m(s, 3, "contact", utc(6, 4, 5, 0), content="Gọi lại cho mình sau nhé")
@@ -781,115 +1196,254 @@ def build_edge_sessions(w: World) -> dict[str, str]:
     add_tag_event(w, s, "t06", "u12", "added", utc(6, 4, 10, 0), te_id="tex17_5")
 
     # sx18: a message whose agent_user_id (u90) is not in users
-    s = mk("sx18", "agent message by u90 (not in users) is the first response",
-           "ch06", cid("ch06", 0), utc(8, 5, 0, 0), "u16", "cat12")
+    s = mk(
+        "sx18",
+        "agent message by u90 (not in users) is the first response",
+        "ch06",
+        cid("ch06", 0),
+        utc(8, 5, 0, 0),
+        "u16",
+        "cat12",
+    )
     m(s, 1, "contact", utc(8, 5, 0, 0), content="Sản phẩm bị lỗi, mình muốn đổi trả")
     m(s, 2, "agent", utc(8, 5, 3, 0), "u90", content=AGENT_TEXTS[7])
     m(s, 3, "agent", utc(8, 5, 6, 0), "u16", content=AGENT_TEXTS[2])
     s.is_done, s.done_at = True, utc(8, 5, 30, 0)
 
     # sx19: open in batch 1, closed in batch 2 (crosses the first export)
-    s = mk("sx19", "open at batch 1 (updated 03-08 23:50:01), closed in batch 2 with done_at",
-           "ch01", cid("ch01", 4), utc(8, 23, 30, 0), "u18", "cat06")
+    s = mk(
+        "sx19",
+        "open at batch 1 (updated 03-08 23:50:01), closed in batch 2 with done_at",
+        "ch01",
+        cid("ch01", 4),
+        utc(8, 23, 30, 0),
+        "u18",
+        "cat06",
+    )
     m(s, 1, "contact", utc(8, 23, 30, 0), content="Mình đặt đơn hôm qua mà chưa thấy giao")
-    m(s, 2, "agent", utc(8, 23, 40, 0), "u18", content=AGENT_TEXTS[2],
-      status="read", status_updated_at=utc(9, 0, 10, 0))
+    m(
+        s,
+        2,
+        "agent",
+        utc(8, 23, 40, 0),
+        "u18",
+        content=AGENT_TEXTS[2],
+        status="read",
+        status_updated_at=utc(9, 0, 10, 0),
+    )
     m(s, 3, "contact", utc(8, 23, 50, 0), content="Dạ vâng")
     m(s, 4, "agent", utc(9, 0, 5, 0), "u18", content=AGENT_TEXTS[3])
     s.is_done, s.done_at, s.rating = True, utc(9, 0, 20, 0), 5
 
     # sx20: re-exported with an EQUAL updated_at: the later file wins (note added)
-    s = mk("sx20", "re-export with equal updated_at; batch 2 row (with note) wins",
-           "ch04", cid("ch04", 1), utc(8, 2, 0, 0), "u09", "cat13")
+    s = mk(
+        "sx20",
+        "re-export with equal updated_at; batch 2 row (with note) wins",
+        "ch04",
+        cid("ch04", 1),
+        utc(8, 2, 0, 0),
+        "u09",
+        "cat13",
+    )
     s.custom_export = True
     m(s, 1, "contact", utc(8, 2, 0, 0), content="Mình chuyển khoản rồi nhé")
     m(s, 2, "agent", utc(8, 2, 1, 0), "u09", content=AGENT_TEXTS[2])
     s.is_done, s.done_at = True, utc(8, 2, 10, 0)
 
     # sx21: a good session followed by a bad re-export (batch 2 status 'Closed')
-    s = mk("sx21", "bad re-export in batch 2 (status 'Closed'): batch 1 row survives",
-           "ch03", cid("ch03", 4), utc(7, 8, 0, 0), "u01", "cat04")
+    s = mk(
+        "sx21",
+        "bad re-export in batch 2 (status 'Closed'): batch 1 row survives",
+        "ch03",
+        cid("ch03", 4),
+        utc(7, 8, 0, 0),
+        "u01",
+        "cat04",
+    )
     s.custom_export = True
     m(s, 1, "contact", utc(7, 8, 0, 0), content="Mình đặt đơn hôm qua mà chưa thấy giao")
     m(s, 2, "agent", utc(7, 8, 2, 0), "u01", content=AGENT_TEXTS[3])
     s.is_done, s.done_at = True, utc(7, 8, 10, 0)
 
     # sx22: a stale re-export (batch 2 row has a LOWER updated_at): batch 1 row wins
-    s = mk("sx22", "stale re-export (lower updated_at) in batch 2: batch 1 row wins",
-           "ch05", cid("ch05", 2), utc(7, 9, 0, 0), "u13", "cat01")
+    s = mk(
+        "sx22",
+        "stale re-export (lower updated_at) in batch 2: batch 1 row wins",
+        "ch05",
+        cid("ch05", 2),
+        utc(7, 9, 0, 0),
+        "u13",
+        "cat01",
+    )
     s.custom_export = True
     m(s, 1, "contact", utc(7, 9, 0, 0), content="Còn hàng màu xám không shop?")
     m(s, 2, "agent", utc(7, 9, 2, 0), "u13", content=AGENT_TEXTS[4])
     s.is_done, s.done_at, s.rating = True, utc(7, 9, 10, 0), 2
 
     # sx23..sx25: sessions with a missing dimension (late, kept with null names)
-    s = mk("sx23", "contact c9999 not loaded (late dimension)", "ch07", "c9999",
-           utc(10, 3, 0, 0), "u03")
+    s = mk(
+        "sx23",
+        "contact c9999 not loaded (late dimension)",
+        "ch07",
+        "c9999",
+        utc(10, 3, 0, 0),
+        "u03",
+    )
     m(s, 1, "contact", utc(10, 3, 0, 0), content="Alo shop ơi")
     m(s, 2, "agent", utc(10, 3, 1, 0), "u03", content=AGENT_TEXTS[0])
     s.is_done, s.done_at = True, utc(10, 3, 5, 0)
-    s = mk("sx24", "assigned user u91 not loaded (late dimension)", "ch01", cid("ch01", 5),
-           utc(10, 4, 0, 0), "u91")
+    s = mk(
+        "sx24",
+        "assigned user u91 not loaded (late dimension)",
+        "ch01",
+        cid("ch01", 5),
+        utc(10, 4, 0, 0),
+        "u91",
+    )
     m(s, 1, "contact", utc(10, 4, 0, 0), content="Alo shop ơi")
     m(s, 2, "agent", utc(10, 4, 2, 0), "u91", content=AGENT_TEXTS[0])
     s.is_done, s.done_at = True, utc(10, 4, 6, 0)
-    w.contacts["c9998"] = {"contact_id": "c9998", "display_name": "Khách kênh cũ",
-                           "channel_id": "ch99", "external_id": "999000111",
-                           "first_seen": None}
-    s = mk("sx25", "channel ch99 not loaded (late dimension; messages on ch99 too)", "ch99",
-           "c9998", utc(10, 5, 0, 0), "u04")
+    w.contacts["c9998"] = {
+        "contact_id": "c9998",
+        "display_name": "Khách kênh cũ",
+        "channel_id": "ch99",
+        "external_id": "999000111",
+        "first_seen": None,
+    }
+    s = mk(
+        "sx25",
+        "channel ch99 not loaded (late dimension; messages on ch99 too)",
+        "ch99",
+        "c9998",
+        utc(10, 5, 0, 0),
+        "u04",
+    )
     m(s, 1, "contact", utc(10, 5, 0, 0), content="Alo shop ơi")
     m(s, 2, "agent", utc(10, 5, 1, 30), "u04", content=AGENT_TEXTS[0])
     s.is_done, s.done_at = True, utc(10, 5, 4, 0)
 
     # sx26: messages in batch 1, session row only in batch 2 (late session arrives)
-    s = mk("sx26", "messages in batch 1, session row only in batch 2 (late, then arrives)",
-           "ch02", cid("ch02", 2), utc(8, 22, 0, 0), "u19", "cat05")
+    s = mk(
+        "sx26",
+        "messages in batch 1, session row only in batch 2 (late, then arrives)",
+        "ch02",
+        cid("ch02", 2),
+        utc(8, 22, 0, 0),
+        "u19",
+        "cat05",
+    )
     s.custom_export = True
     m(s, 1, "contact", utc(8, 22, 0, 0), content="Sản phẩm bị lỗi, mình muốn đổi trả")
     m(s, 2, "agent", utc(8, 22, 4, 0), "u19", content=AGENT_TEXTS[7])
     s.is_done, s.done_at = True, utc(8, 22, 40, 0)
 
     # sx27: good session that carries bad messages (quarantined; must change nothing)
-    s = mk("sx27", "good session; bad messages mx27_b* (quarantined) must not count",
-           "ch01", cid("ch01", 6), utc(9, 3, 0, 0), "u05", "cat02")
+    s = mk(
+        "sx27",
+        "good session; bad messages mx27_b* (quarantined) must not count",
+        "ch01",
+        cid("ch01", 6),
+        utc(9, 3, 0, 0),
+        "u05",
+        "cat02",
+    )
     m(s, 1, "contact", utc(9, 3, 0, 0), content="Giá sỉ cho 20 cái là bao nhiêu?")
     m(s, 2, "agent", utc(9, 3, 10, 0), "u05", content=AGENT_TEXTS[1])
     s.is_done, s.done_at = True, utc(9, 3, 20, 0)
 
     # sx28: proactive and never answered by the contact, > 24 h old: stays proactive
-    s = mk("sx28", "proactive, contact never replies, open, old: proactive (not unanswered)",
-           "ch04", cid("ch04", 2), utc(11, 2, 0, 0), "u07")
-    m(s, 1, "agent", utc(11, 2, 0, 0), "u07", content_type="template",
-      content="Đơn hàng của bạn đã được giao", template_id="tpl_delivered_01",
-      template_name="don_hang_da_giao")
+    s = mk(
+        "sx28",
+        "proactive, contact never replies, open, old: proactive (not unanswered)",
+        "ch04",
+        cid("ch04", 2),
+        utc(11, 2, 0, 0),
+        "u07",
+    )
+    m(
+        s,
+        1,
+        "agent",
+        utc(11, 2, 0, 0),
+        "u07",
+        content_type="template",
+        content="Đơn hàng của bạn đã được giao",
+        template_id="tpl_delivered_01",
+        template_name="don_hang_da_giao",
+    )
 
     # sx29: comment session on a fan page, with a rating of 1
-    s = mk("sx29", "support_type comment; rating 1", "ch01", cid("ch01", 7),
-           utc(11, 7, 0, 0), "u04", "cat12", support_type="comment")
+    s = mk(
+        "sx29",
+        "support_type comment; rating 1",
+        "ch01",
+        cid("ch01", 7),
+        utc(11, 7, 0, 0),
+        "u04",
+        "cat12",
+        support_type="comment",
+    )
     m(s, 1, "contact", utc(11, 7, 0, 0), content="Hàng giao bị móp, thất vọng quá")
     m(s, 2, "agent", utc(11, 7, 8, 0), "u04", content="Dạ shop xin lỗi, em inbox mình ạ")
     s.is_done, s.done_at, s.rating = True, utc(11, 7, 30, 0), 1
 
     # sx30: a session whose messages are re-exported: m-sx30_02 delivered -> read,
     # m-sx30_03 stale re-export (lower status_updated_at), m-sx30_04 equal re-export
-    s = mk("sx30", "message re-exports: _02 delivered->read, _03 stale, _04 equal (later wins)",
-           "ch03", cid("ch03", 5), utc(8, 12, 0, 0), "u06", "cat04")
+    s = mk(
+        "sx30",
+        "message re-exports: _02 delivered->read, _03 stale, _04 equal (later wins)",
+        "ch03",
+        cid("ch03", 5),
+        utc(8, 12, 0, 0),
+        "u06",
+        "cat04",
+    )
     s.custom_export = True
     m(s, 1, "contact", utc(8, 12, 0, 0), content="Mình đặt đơn hôm qua mà chưa thấy giao")
-    m(s, 2, "agent", utc(8, 12, 1, 0), "u06", content=AGENT_TEXTS[3], status="read",
-      status_updated_at=utc(9, 1, 0, 0))
-    m(s, 3, "agent", utc(8, 12, 2, 0), "u06", content=AGENT_TEXTS[8], status="read",
-      status_updated_at=utc(8, 12, 30, 0))
-    m(s, 4, "agent", utc(8, 12, 3, 0), "u06", content_type="image", content=None,
-      media_url="https://cdn.example.vn/media/sx30_van_don.jpg", status="read",
-      status_updated_at=utc(8, 12, 40, 0))
+    m(
+        s,
+        2,
+        "agent",
+        utc(8, 12, 1, 0),
+        "u06",
+        content=AGENT_TEXTS[3],
+        status="read",
+        status_updated_at=utc(9, 1, 0, 0),
+    )
+    m(
+        s,
+        3,
+        "agent",
+        utc(8, 12, 2, 0),
+        "u06",
+        content=AGENT_TEXTS[8],
+        status="read",
+        status_updated_at=utc(8, 12, 30, 0),
+    )
+    m(
+        s,
+        4,
+        "agent",
+        utc(8, 12, 3, 0),
+        "u06",
+        content_type="image",
+        content=None,
+        media_url="https://cdn.example.vn/media/sx30_van_don.jpg",
+        status="read",
+        status_updated_at=utc(8, 12, 40, 0),
+    )
     s.is_done, s.done_at = True, utc(8, 12, 10, 0)
 
     # sx31: a session that arrives bad (done_at before started_at) and has messages:
     # the session is quarantined, its messages are late (rule 11)
-    s = mk("sx31", "BAD session (done_at before started_at); its messages are late",
-           "ch07", cid("ch07", 3), utc(9, 6, 0, 0), "u02")
+    s = mk(
+        "sx31",
+        "BAD session (done_at before started_at); its messages are late",
+        "ch07",
+        cid("ch07", 3),
+        utc(9, 6, 0, 0),
+        "u02",
+    )
     s.custom_export = True
     m(s, 1, "contact", utc(9, 6, 0, 0), content="Alo shop ơi")
     m(s, 2, "agent", utc(9, 6, 1, 0), "u02", content=AGENT_TEXTS[0])
@@ -906,8 +1460,7 @@ def build_status_events(w: World) -> None:
     def ev(uid: str, status: str, at: datetime, eid: str | None = None) -> None:
         nonlocal seq
         seq += 1
-        e = {"event_id": eid or f"ev{seq:05d}", "user_id": uid, "status": status,
-             "event_at": at}
+        e = {"event_id": eid or f"ev{seq:05d}", "user_id": uid, "status": status, "event_at": at}
         by_user.setdefault(uid, []).append(e)
         w.status_events.append(e)
 
@@ -929,7 +1482,7 @@ def build_status_events(w: World) -> None:
                 t += timedelta(minutes=rng.randint(5, 20))
             ev(uid, "online", t)
             n_pauses = rng.randint(1, 3)
-            for i in range(n_pauses):
+            for _i in range(n_pauses):
                 t += timedelta(minutes=rng.randint(60, 150))
                 if t >= end - timedelta(minutes=30):
                     break
@@ -969,18 +1522,26 @@ def build_status_events(w: World) -> None:
 
 # --------------------------------------------------------------------------- export
 
+
 def session_row(s: Session, snapshot_at: datetime | None = None) -> dict:
     """The session as exported; with snapshot_at, as the CRM knew it at that moment."""
-    done = s.is_done and (snapshot_at is None or (s.done_at is not None and s.done_at < snapshot_at))
+    done = s.is_done and (
+        snapshot_at is None or (s.done_at is not None and s.done_at < snapshot_at)
+    )
     if s.is_done and s.done_at is None and snapshot_at is not None:
         done = True
     updated = s.updated_at(snapshot_at)
     return {
-        "session_id": s.session_id, "conversation_id": s.conversation_id,
-        "channel_id": s.channel_id, "contact_id": s.contact_id,
-        "session_name": s.session_name, "support_type": s.support_type,
-        "assigned_user_id": s.assigned_user_id, "category_id": s.category_id,
-        "note": s.note, "status": "done" if done else "open",
+        "session_id": s.session_id,
+        "conversation_id": s.conversation_id,
+        "channel_id": s.channel_id,
+        "contact_id": s.contact_id,
+        "session_name": s.session_name,
+        "support_type": s.support_type,
+        "assigned_user_id": s.assigned_user_id,
+        "category_id": s.category_id,
+        "note": s.note,
+        "status": "done" if done else "open",
         "started_at": ts(s.started_at, s.started_style),
         "done_at": ts(s.done_at, s.done_style) if done and s.done_at else None,
         "rating": str(s.rating) if done and s.rating else None,
@@ -988,20 +1549,28 @@ def session_row(s: Session, snapshot_at: datetime | None = None) -> dict:
     }
 
 
-def message_row(s: Session, m: Msg, status: str | None = None,
-                status_at: datetime | None = None) -> dict:
+def message_row(
+    s: Session, m: Msg, status: str | None = None, status_at: datetime | None = None
+) -> dict:
     incoming = m.direction == "incoming"
     channel = m.channel_id or s.channel_id
     return {
-        "message_id": m.message_id, "conversation_id": s.conversation_id,
-        "session_id": s.session_id, "channel_id": channel,
-        "initiated_by": "user" if incoming else "business", "direction": m.direction,
+        "message_id": m.message_id,
+        "conversation_id": s.conversation_id,
+        "session_id": s.session_id,
+        "channel_id": channel,
+        "initiated_by": "user" if incoming else "business",
+        "direction": m.direction,
         "from_id": s.contact_external_id if incoming else channel,
         "to_id": channel if incoming else s.contact_external_id,
-        "agent_user_id": m.agent_user_id, "sent_at": ts(m.sent_at, m.sent_style),
-        "content_type": m.content_type, "content": m.content,
-        "template_id": m.template_id, "template_name": m.template_name,
-        "media_url": m.media_url, "status": status or m.status,
+        "agent_user_id": m.agent_user_id,
+        "sent_at": ts(m.sent_at, m.sent_style),
+        "content_type": m.content_type,
+        "content": m.content,
+        "template_id": m.template_id,
+        "template_name": m.template_name,
+        "media_url": m.media_url,
+        "status": status or m.status,
         "status_updated_at": ts(status_at or m.status_updated_at, m.status_style),
     }
 
@@ -1021,8 +1590,9 @@ def export_messages_auto(land: Landing, s: Session) -> None:
             if m.status_updated_at < CUTOFF_1:
                 land.add("messages", 0, message_row(s, m))
             else:  # delivered at batch 1, read later: re-exported in batch 2
-                land.add("messages", 0, message_row(s, m, "delivered",
-                                                   m.sent_at + timedelta(seconds=1)))
+                land.add(
+                    "messages", 0, message_row(s, m, "delivered", m.sent_at + timedelta(seconds=1))
+                )
                 land.add("messages", 1, message_row(s, m), case="delivered -> read")
         else:
             land.add("messages", 1, message_row(s, m))
@@ -1032,37 +1602,60 @@ def export(w: World, land: Landing) -> None:
     rng = w.rng
     # dimensions -------------------------------------------------------------
     for ch in w.channels:
-        land.add("channels", 0, dict(zip(COLUMNS["channels"], ch)))
+        land.add("channels", 0, dict(zip(COLUMNS["channels"], ch, strict=False)))
     for u in w.users:
         land.add("users", 0, {k: u[k] for k in COLUMNS["users"]})
-    land.add("users", 1, {"user_id": "u05", "full_name": "Hoàng Mai Anh",
-                          "email": "u05@bepnhamai.vn", "is_active": "true"},
-             case="u05 re-exported with a new name")
-    land.add("users", 1, {"user_id": "u21", "full_name": "Trịnh Gia Bảo",
-                          "email": "u21@bepnhamai.vn", "is_active": "true"},
-             case="new user in batch 2 (no activity)")
+    land.add(
+        "users",
+        1,
+        {
+            "user_id": "u05",
+            "full_name": "Hoàng Mai Anh",
+            "email": "u05@bepnhamai.vn",
+            "is_active": "true",
+        },
+        case="u05 re-exported with a new name",
+    )
+    land.add(
+        "users",
+        1,
+        {
+            "user_id": "u21",
+            "full_name": "Trịnh Gia Bảo",
+            "email": "u21@bepnhamai.vn",
+            "is_active": "true",
+        },
+        case="new user in batch 2 (no activity)",
+    )
     for g in w.groups:
-        land.add("groups", 0, dict(zip(COLUMNS["groups"], g)))
+        land.add("groups", 0, dict(zip(COLUMNS["groups"], g, strict=False)))
     land.add("groups", 1, {"group_id": "g6", "group_name": "Đào tạo"}, case="new group, no members")
     for ug in w.user_groups:
-        land.add("user_groups", 0, dict(zip(COLUMNS["user_groups"], ug)))
+        land.add("user_groups", 0, dict(zip(COLUMNS["user_groups"], ug, strict=False)))
     land.add("user_groups", 1, {"user_id": "u01", "group_id": "g1"}, case="pair re-exported")
     land.add("user_groups", 1, {"user_id": "u21", "group_id": "g1"}, case="new member")
     for cat in w.categories:
-        land.add("categories", 0, dict(zip(COLUMNS["categories"], cat)))
+        land.add("categories", 0, dict(zip(COLUMNS["categories"], cat, strict=False)))
     for tag in w.tags:
-        land.add("tags", 0, dict(zip(COLUMNS["tags"], tag)))
-    land.add("tags", 1, {"tag_id": "t11", "tag_name": "Khách sỉ", "color": "#1e88e5"},
-             case="new tag; file has an extra column 'color'")
+        land.add("tags", 0, dict(zip(COLUMNS["tags"], tag, strict=False)))
+    land.add(
+        "tags",
+        1,
+        {"tag_id": "t11", "tag_name": "Khách sỉ", "color": "#1e88e5"},
+        case="new tag; file has an extra column 'color'",
+    )
     for c in w.contacts.values():
         if c["contact_id"] in ("c9998",):
             continue  # never exported (late dimension of sx25)
         batch = 1 if c["first_seen"] is not None and c["first_seen"] >= CUTOFF_1 else 0
         land.add("contacts", batch, {k: c[k] for k in COLUMNS["contacts"]})
     c = w.contacts[w.contacts_by_channel["ch01"][0]]
-    land.add("contacts", 1, {**{k: c[k] for k in COLUMNS["contacts"]},
-                             "display_name": "Chị Lan (khách sỉ)"},
-             case="contact re-exported with a new display_name")
+    land.add(
+        "contacts",
+        1,
+        {**{k: c[k] for k in COLUMNS["contacts"]}, "display_name": "Chị Lan (khách sỉ)"},
+        case="contact re-exported with a new display_name",
+    )
 
     # sessions and messages ----------------------------------------------------
     by_id = {s.session_id: s for s in w.sessions}
@@ -1085,8 +1678,9 @@ def export(w: World, land: Landing) -> None:
     s = by_id["sx22"]
     land.add("sessions", 0, session_row(s), case=s.case)
     stale = session_row(s)
-    stale.update(status="open", done_at=None, rating=None,
-                 updated_at=ts(s.started_at + timedelta(minutes=3)))
+    stale.update(
+        status="open", done_at=None, rating=None, updated_at=ts(s.started_at + timedelta(minutes=3))
+    )
     land.add("sessions", 1, stale, case=s.case)
     # sx26: session row only in batch 2
     s = by_id["sx26"]
@@ -1100,35 +1694,90 @@ def export(w: World, land: Landing) -> None:
     land.add("messages", 0, message_row(s, m3))
     land.add("messages", 0, message_row(s, m4))
     land.add("messages", 1, message_row(s, m2), case="sx30_02 delivered -> read")
-    land.add("messages", 1, message_row(s, m3, "delivered", m3.sent_at + timedelta(seconds=2)),
-             case="sx30_03 stale re-export (lower status_updated_at): batch 1 wins")
-    land.add("messages", 1, {**message_row(s, m4),
-                             "media_url": "https://cdn.example.vn/media/sx30_van_don_v2.jpg"},
-             case="sx30_04 equal status_updated_at: batch 2 wins")
+    land.add(
+        "messages",
+        1,
+        message_row(s, m3, "delivered", m3.sent_at + timedelta(seconds=2)),
+        case="sx30_03 stale re-export (lower status_updated_at): batch 1 wins",
+    )
+    land.add(
+        "messages",
+        1,
+        {**message_row(s, m4), "media_url": "https://cdn.example.vn/media/sx30_van_don_v2.jpg"},
+        case="sx30_04 equal status_updated_at: batch 2 wins",
+    )
     # sx31: bad session (done_at before started_at), its messages exported normally above
     s = by_id["sx31"]
     land.add("sessions", 1, session_row(s), bad="done_at before started_at", case=s.case)
 
     # late rows ---------------------------------------------------------------
-    land.add("messages", 1, {
-        "message_id": "mlate_01", "conversation_id": "conv_c0042", "session_id": "sx90",
-        "channel_id": "ch01", "initiated_by": "user", "direction": "incoming",
-        "from_id": "1234567890123456", "to_id": "ch01", "agent_user_id": None,
-        "sent_at": ts(utc(14, 3, 0, 0)), "content_type": "text", "content": "Alo shop ơi",
-        "template_id": None, "template_name": None, "media_url": None, "status": "read",
-        "status_updated_at": ts(utc(14, 3, 0, 30))}, case="late: session sx90 in no file")
-    land.add("tag_events", 1, {
-        "tag_event_id": "telate_01", "tag_id": "t01", "session_id": "sx90",
-        "contact_id": "c0042", "channel_id": "ch01", "user_id": "u01", "action": "added",
-        "event_at": ts(utc(14, 3, 1, 0))}, case="late: session sx90 in no file")
+    land.add(
+        "messages",
+        1,
+        {
+            "message_id": "mlate_01",
+            "conversation_id": "conv_c0042",
+            "session_id": "sx90",
+            "channel_id": "ch01",
+            "initiated_by": "user",
+            "direction": "incoming",
+            "from_id": "1234567890123456",
+            "to_id": "ch01",
+            "agent_user_id": None,
+            "sent_at": ts(utc(14, 3, 0, 0)),
+            "content_type": "text",
+            "content": "Alo shop ơi",
+            "template_id": None,
+            "template_name": None,
+            "media_url": None,
+            "status": "read",
+            "status_updated_at": ts(utc(14, 3, 0, 30)),
+        },
+        case="late: session sx90 in no file",
+    )
+    land.add(
+        "tag_events",
+        1,
+        {
+            "tag_event_id": "telate_01",
+            "tag_id": "t01",
+            "session_id": "sx90",
+            "contact_id": "c0042",
+            "channel_id": "ch01",
+            "user_id": "u01",
+            "action": "added",
+            "event_at": ts(utc(14, 3, 1, 0)),
+        },
+        case="late: session sx90 in no file",
+    )
 
     # tag events and status events --------------------------------------------
     # a contact-level tag (no session) and an automation tag
     c = w.contacts_by_channel["ch03"][0]
-    add_tag_event(w, None, "t01", "u02", "added", utc(3, 3, 40, 0), te_id="tex_contact_1",
-                  contact=c, channel="ch03", session_id=None)
-    add_tag_event(w, None, "t07", None, "added", utc(12, 9, 0, 0), te_id="tex_contact_2",
-                  contact=w.contacts_by_channel["ch07"][4], channel="ch07", session_id=None)
+    add_tag_event(
+        w,
+        None,
+        "t01",
+        "u02",
+        "added",
+        utc(3, 3, 40, 0),
+        te_id="tex_contact_1",
+        contact=c,
+        channel="ch03",
+        session_id=None,
+    )
+    add_tag_event(
+        w,
+        None,
+        "t07",
+        None,
+        "added",
+        utc(12, 9, 0, 0),
+        te_id="tex_contact_2",
+        contact=w.contacts_by_channel["ch07"][4],
+        channel="ch07",
+        session_id=None,
+    )
     add_tag_event(w, by_id["sx13"], "t10", None, "added", utc(12, 3, 0, 5), te_id="tex13_1")
     for e in sorted(w.tag_events, key=lambda e: e["event_at"]):
         batch = 0 if e["event_at"] < CUTOFF_1 else 1
@@ -1137,115 +1786,261 @@ def export(w: World, land: Landing) -> None:
         batch = 0 if e["event_at"] < CUTOFF_1 else 1
         land.add("agent_status_events", batch, {**e, "event_at": ts(e["event_at"])})
     dup = next(r for r in land.rows[("agent_status_events", 0)] if r.values["user_id"] == "u01")
-    land.add("agent_status_events", 1, dict(dup.values),
-             case=f"{dup.values['event_id']} re-exported identically")
+    land.add(
+        "agent_status_events",
+        1,
+        dict(dup.values),
+        case=f"{dup.values['event_id']} re-exported identically",
+    )
     add_bad_rows(land, rng)
 
 
 def add_bad_rows(land: Landing, rng: random.Random) -> None:
     """A few rows of every kind of bad input (CONTRACT.md section 4, section 6 items 3-6)."""
     B = land.insert_bad
-    B(rng, "channels", 1, {"channel_id": "ch09", "channel_name": "TikTok Shop",
-                           "channel_type": "tiktok"}, "unknown channel_type 'tiktok'")
-    B(rng, "channels", 0, {"channel_id": None, "channel_name": "Kênh không mã",
-                           "channel_type": "facebook"}, "missing channel_id")
-    B(rng, "users", 0, {"user_id": "u31", "full_name": "Mai Thực Tập", "email": None,
-                        "is_active": "maybe"}, "bad is_active 'maybe'")
-    B(rng, "users", 1, {"user_id": "", "full_name": "Không Mã", "email": "x@bepnhamai.vn",
-                        "is_active": "true"}, "missing user_id")
+    B(
+        rng,
+        "channels",
+        1,
+        {"channel_id": "ch09", "channel_name": "TikTok Shop", "channel_type": "tiktok"},
+        "unknown channel_type 'tiktok'",
+    )
+    B(
+        rng,
+        "channels",
+        0,
+        {"channel_id": None, "channel_name": "Kênh không mã", "channel_type": "facebook"},
+        "missing channel_id",
+    )
+    B(
+        rng,
+        "users",
+        0,
+        {"user_id": "u31", "full_name": "Mai Thực Tập", "email": None, "is_active": "maybe"},
+        "bad is_active 'maybe'",
+    )
+    B(
+        rng,
+        "users",
+        1,
+        {"user_id": "", "full_name": "Không Mã", "email": "x@bepnhamai.vn", "is_active": "true"},
+        "missing user_id",
+    )
     B(rng, "groups", 0, {"group_id": None, "group_name": "Nhóm lỗi"}, "missing group_id")
     B(rng, "user_groups", 0, {"user_id": "u02", "group_id": None}, "missing group_id")
     B(rng, "user_groups", 1, {"user_id": None, "group_id": "g2"}, "missing user_id")
-    B(rng, "contacts", 0, {"contact_id": "c9001", "display_name": "Khách không ID",
-                           "channel_id": "ch01", "external_id": None}, "missing external_id")
-    B(rng, "contacts", 1, {"contact_id": None, "display_name": "Khách lỗi",
-                           "channel_id": "ch03", "external_id": "100200300400500600"},
-      "missing contact_id")
-    B(rng, "categories", 0, {"category_id": None, "category_name": "Danh mục lỗi",
-                             "parent_id": "cat01"}, "missing category_id")
+    B(
+        rng,
+        "contacts",
+        0,
+        {
+            "contact_id": "c9001",
+            "display_name": "Khách không ID",
+            "channel_id": "ch01",
+            "external_id": None,
+        },
+        "missing external_id",
+    )
+    B(
+        rng,
+        "contacts",
+        1,
+        {
+            "contact_id": None,
+            "display_name": "Khách lỗi",
+            "channel_id": "ch03",
+            "external_id": "100200300400500600",
+        },
+        "missing contact_id",
+    )
+    B(
+        rng,
+        "categories",
+        0,
+        {"category_id": None, "category_name": "Danh mục lỗi", "parent_id": "cat01"},
+        "missing category_id",
+    )
     B(rng, "tags", 0, {"tag_id": None, "tag_name": "Tag lỗi"}, "missing tag_id")
 
     def sess(sid: str | None, **kw) -> dict:
-        base = {"session_id": sid, "conversation_id": f"conv_bad_{sid}", "channel_id": "ch01",
-                "contact_id": "c0001", "session_name": "Phiên lỗi", "support_type": "message",
-                "assigned_user_id": "u01", "category_id": None, "note": None,
-                "status": "done", "started_at": "2026-03-05T02:00:00Z",
-                "done_at": "2026-03-05T02:30:00Z", "rating": None,
-                "updated_at": "2026-03-05T02:30:01Z"}
+        base = {
+            "session_id": sid,
+            "conversation_id": f"conv_bad_{sid}",
+            "channel_id": "ch01",
+            "contact_id": "c0001",
+            "session_name": "Phiên lỗi",
+            "support_type": "message",
+            "assigned_user_id": "u01",
+            "category_id": None,
+            "note": None,
+            "status": "done",
+            "started_at": "2026-03-05T02:00:00Z",
+            "done_at": "2026-03-05T02:30:00Z",
+            "rating": None,
+            "updated_at": "2026-03-05T02:30:01Z",
+        }
         base.update(kw)
         return base
 
     B(rng, "sessions", 0, sess(None, conversation_id="conv_bad_noid"), "missing session_id")
     B(rng, "sessions", 0, sess("sb02", status="Done"), "unknown status 'Done'")
     B(rng, "sessions", 0, sess("sb03", support_type="Comment"), "unknown support_type 'Comment'")
-    B(rng, "sessions", 0, sess("sb04", started_at="31/03/2026 10:00"),
-      "unparseable started_at '31/03/2026 10:00'")
-    B(rng, "sessions", 1, sess("sb05", updated_at="2026-03-01"),
-      "unparseable updated_at '2026-03-01'")
-    B(rng, "sessions", 1, sess("sb06", done_at="2026-02-30 10:00"),
-      "unparseable done_at '2026-02-30 10:00'")
-    B(rng, "sessions", 1, sess("sb07", started_at="2026-03-01T10:00+0700"),
-      "unparseable started_at '2026-03-01T10:00+0700'")
+    B(
+        rng,
+        "sessions",
+        0,
+        sess("sb04", started_at="31/03/2026 10:00"),
+        "unparseable started_at '31/03/2026 10:00'",
+    )
+    B(
+        rng,
+        "sessions",
+        1,
+        sess("sb05", updated_at="2026-03-01"),
+        "unparseable updated_at '2026-03-01'",
+    )
+    B(
+        rng,
+        "sessions",
+        1,
+        sess("sb06", done_at="2026-02-30 10:00"),
+        "unparseable done_at '2026-02-30 10:00'",
+    )
+    B(
+        rng,
+        "sessions",
+        1,
+        sess("sb07", started_at="2026-03-01T10:00+0700"),
+        "unparseable started_at '2026-03-01T10:00+0700'",
+    )
     B(rng, "sessions", 0, sess("sb08", rating="6"), "bad rating '6'")
-    B(rng, "sessions", 1, sess("sb09", status="open", rating=None),
-      "done_at set on an open session")
+    B(
+        rng,
+        "sessions",
+        1,
+        sess("sb09", status="open", rating=None),
+        "done_at set on an open session",
+    )
     B(rng, "sessions", 1, sess("sb10", updated_at=None), "missing updated_at")
 
     def msg(mid: str | None, **kw) -> dict:
-        base = {"message_id": mid, "conversation_id": "conv_c0000", "session_id": "sx27",
-                "channel_id": "ch01", "initiated_by": "business", "direction": "outgoing",
-                "from_id": "ch01", "to_id": "ext", "agent_user_id": "u05",
-                "sent_at": "2026-03-09T03:00:30Z", "content_type": "text",
-                "content": "Tin nhắn lỗi", "template_id": None, "template_name": None,
-                "media_url": None, "status": "read", "status_updated_at": "2026-03-09T03:01:00Z"}
+        base = {
+            "message_id": mid,
+            "conversation_id": "conv_c0000",
+            "session_id": "sx27",
+            "channel_id": "ch01",
+            "initiated_by": "business",
+            "direction": "outgoing",
+            "from_id": "ch01",
+            "to_id": "ext",
+            "agent_user_id": "u05",
+            "sent_at": "2026-03-09T03:00:30Z",
+            "content_type": "text",
+            "content": "Tin nhắn lỗi",
+            "template_id": None,
+            "template_name": None,
+            "media_url": None,
+            "status": "read",
+            "status_updated_at": "2026-03-09T03:01:00Z",
+        }
         base.update(kw)
         return base
 
     B(rng, "messages", 1, msg(None), "missing message_id")
     B(rng, "messages", 1, msg("mx27_b2", direction="Outgoing"), "unknown direction 'Outgoing'")
-    B(rng, "messages", 1, msg("mx27_b3", direction="incoming", initiated_by="user",
-                              from_id="ext", to_id="ch01"),
-      "agent_user_id on an incoming message")
+    B(
+        rng,
+        "messages",
+        1,
+        msg("mx27_b3", direction="incoming", initiated_by="user", from_id="ext", to_id="ch01"),
+        "agent_user_id on an incoming message",
+    )
     B(rng, "messages", 1, msg("mx27_b4", session_id=""), "missing session_id")
-    B(rng, "messages", 1, msg("mx27_b5", sent_at="2026-03-01T10:00+0700"),
-      "unparseable sent_at '2026-03-01T10:00+0700'")
-    B(rng, "messages", 1, msg("mx27_b6", status_updated_at="31/03/2026 10:00"),
-      "unparseable status_updated_at '31/03/2026 10:00'")
+    B(
+        rng,
+        "messages",
+        1,
+        msg("mx27_b5", sent_at="2026-03-01T10:00+0700"),
+        "unparseable sent_at '2026-03-01T10:00+0700'",
+    )
+    B(
+        rng,
+        "messages",
+        1,
+        msg("mx27_b6", status_updated_at="31/03/2026 10:00"),
+        "unparseable status_updated_at '31/03/2026 10:00'",
+    )
     B(rng, "messages", 1, msg("mx27_b7", content_type="emoji"), "unknown content_type 'emoji'")
     B(rng, "messages", 1, msg("mx27_b8", status="Read"), "unknown status 'Read'")
-    B(rng, "messages", 0, msg("mx27_b9", sent_at="2026-02-30 10:00", session_id="sx01"),
-      "unparseable sent_at '2026-02-30 10:00'")
+    B(
+        rng,
+        "messages",
+        0,
+        msg("mx27_b9", sent_at="2026-02-30 10:00", session_id="sx01"),
+        "unparseable sent_at '2026-02-30 10:00'",
+    )
 
     def tev(teid: str | None, **kw) -> dict:
-        base = {"tag_event_id": teid, "tag_id": "t01", "session_id": "sx27",
-                "contact_id": "c0001", "channel_id": "ch01", "user_id": "u05",
-                "action": "added", "event_at": "2026-03-09T03:05:00Z"}
+        base = {
+            "tag_event_id": teid,
+            "tag_id": "t01",
+            "session_id": "sx27",
+            "contact_id": "c0001",
+            "channel_id": "ch01",
+            "user_id": "u05",
+            "action": "added",
+            "event_at": "2026-03-09T03:05:00Z",
+        }
         base.update(kw)
         return base
 
     B(rng, "tag_events", 1, tev("teb_1", action="Added"), "unknown action 'Added'")
-    B(rng, "tag_events", 1, tev("teb_2", event_at="2026-03-01"),
-      "unparseable event_at '2026-03-01'")
+    B(
+        rng,
+        "tag_events",
+        1,
+        tev("teb_2", event_at="2026-03-01"),
+        "unparseable event_at '2026-03-01'",
+    )
     B(rng, "tag_events", 1, tev(None), "missing tag_event_id")
-    B(rng, "tag_events", 0, tev("teb_4", tag_id=None, session_id="sx01",
-                                event_at="2026-03-03T02:04:00Z"), "missing tag_id")
+    B(
+        rng,
+        "tag_events",
+        0,
+        tev("teb_4", tag_id=None, session_id="sx01", event_at="2026-03-03T02:04:00Z"),
+        "missing tag_id",
+    )
 
     def sev(eid: str | None, **kw) -> dict:
-        base = {"event_id": eid, "user_id": "u02", "status": "paused",
-                "event_at": "2026-03-10T04:00:00Z"}
+        base = {
+            "event_id": eid,
+            "user_id": "u02",
+            "status": "paused",
+            "event_at": "2026-03-10T04:00:00Z",
+        }
         base.update(kw)
         return base
 
     B(rng, "agent_status_events", 1, sev("evb_1", status="busy"), "unknown status 'busy'")
-    B(rng, "agent_status_events", 1, sev("evb_2", event_at="2026-02-30 10:00"),
-      "unparseable event_at '2026-02-30 10:00'")
-    B(rng, "agent_status_events", 0, sev(None, event_at="2026-03-03T02:00:00Z"),
-      "missing event_id")
-    B(rng, "agent_status_events", 0, sev("evb_4", user_id=None,
-                                         event_at="2026-03-03T02:00:00Z"), "missing user_id")
+    B(
+        rng,
+        "agent_status_events",
+        1,
+        sev("evb_2", event_at="2026-02-30 10:00"),
+        "unparseable event_at '2026-02-30 10:00'",
+    )
+    B(rng, "agent_status_events", 0, sev(None, event_at="2026-03-03T02:00:00Z"), "missing event_id")
+    B(
+        rng,
+        "agent_status_events",
+        0,
+        sev("evb_4", user_id=None, event_at="2026-03-03T02:00:00Z"),
+        "missing user_id",
+    )
 
 
 # --------------------------------------------------------------------------- write
+
 
 def write_files(land: Landing, out_dir: Path) -> list[Path]:
     landing = out_dir / "landing"
@@ -1260,8 +2055,9 @@ def write_files(land: Landing, out_dir: Path) -> list[Path]:
             writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
             writer.writerow(header)
             for row in rows:
-                writer.writerow(["" if row.values.get(c) is None else row.values[c]
-                                 for c in header])
+                writer.writerow(
+                    ["" if row.values.get(c) is None else row.values[c] for c in header]
+                )
         written.append(path)
     return written
 
@@ -1269,7 +2065,8 @@ def write_files(land: Landing, out_dir: Path) -> list[Path]:
 def write_expectations(land: Landing, counts: dict, out_dir: Path) -> None:
     totals = {k: sum(c[k] for c in counts.values()) for k in ("raw", "bad", "superseded", "staged")}
     (out_dir / "expected_counts.json").write_text(
-        json.dumps({"tables": counts, "total": totals}, indent=2) + "\n", encoding="utf-8")
+        json.dumps({"tables": counts, "total": totals}, indent=2) + "\n", encoding="utf-8"
+    )
     with (out_dir / "expected_quarantine.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["table", "source_file", "row_number", "id", "reason"])
@@ -1278,14 +2075,17 @@ def write_expectations(land: Landing, counts: dict, out_dir: Path) -> None:
                 for pos, row in enumerate(land.rows[(table, batch)], start=1):
                     if row.bad:
                         key = "/".join(str(row.values.get(k) or "") for k in KEYS[table])
-                        writer.writerow([table, f"{table}/{BATCH_FILES[batch]}", pos, key,
-                                         row.bad])
+                        writer.writerow([table, f"{table}/{BATCH_FILES[batch]}", pos, key, row.bad])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent,
-                        help="where landing/ and the expectation files go (default: seeds/)")
+    parser.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path(__file__).resolve().parent,
+        help="where landing/ and the expectation files go (default: seeds/)",
+    )
     args = parser.parse_args(argv)
     rng = random.Random(SEED)
     w = World(rng)
@@ -1299,8 +2099,10 @@ def main(argv: list[str] | None = None) -> int:
     files = write_files(land, args.out_dir)
     write_expectations(land, counts, args.out_dir)
     for table, c in counts.items():
-        print(f"{table:20s} raw {c['raw']:5d}  bad {c['bad']:3d}  "
-              f"superseded {c['superseded']:3d}  staged {c['staged']:5d}")
+        print(
+            f"{table:20s} raw {c['raw']:5d}  bad {c['bad']:3d}  "
+            f"superseded {c['superseded']:3d}  staged {c['staged']:5d}"
+        )
     print(f"wrote {len(files)} files under {args.out_dir / 'landing'}")
     return 0
 

@@ -64,7 +64,16 @@ TYPE_OF_DUCKDB: dict[str, dict[str, str]] = {
 
 # `omnireport generate` arguments of the edge-case data set both cross-engine tests build.
 GENERATED_ARGS: tuple[str, ...] = (
-    "--sessions", "300", "--seed", "3", "--bad-rate", "0.02", "--dup-rate", "0.05", "--batches", "2",
+    "--sessions",
+    "300",
+    "--seed",
+    "3",
+    "--bad-rate",
+    "0.02",
+    "--dup-rate",
+    "0.05",
+    "--batches",
+    "2",
 )
 
 
@@ -115,7 +124,9 @@ def duckdb_marts(warehouse: Path, marts: list[str] | None = None) -> dict[str, M
         for mart in marts or list(ALL_MART_KEYS):
             cursor = con.execute(f"select * from marts.{mart}")
             found[mart] = MartRows(
-                [d[0] for d in cursor.description], [str(d[1]) for d in cursor.description], cursor.fetchall()
+                [d[0] for d in cursor.description],
+                [str(d[1]) for d in cursor.description],
+                cursor.fetchall(),
             )
         return found
     finally:
@@ -152,10 +163,14 @@ def spark_marts(session: Any, marts: list[str] | None = None) -> dict[str, MartR
     for mart in marts or list(ALL_MART_KEYS):
         frame = session.table(f"marts.{mart}")
         types = [kind for _, kind in frame.dtypes]
-        frame = frame.selectExpr(*[
-            f"cast(`{name}` as timestamp_ntz) as `{name}`" if kind == "timestamp" else f"`{name}`"
-            for name, kind in frame.dtypes
-        ])
+        frame = frame.selectExpr(
+            *[
+                f"cast(`{name}` as timestamp_ntz) as `{name}`"
+                if kind == "timestamp"
+                else f"`{name}`"
+                for name, kind in frame.dtypes
+            ]
+        )
         found[mart] = MartRows(list(frame.columns), types, [tuple(row) for row in frame.collect()])
     return found
 
@@ -180,8 +195,11 @@ def same(column: str, reference: Any, other: Any) -> bool:
         return math.isclose(reference, other, rel_tol=RELATIVE_TOLERANCE, abs_tol=0.0)
     if isinstance(reference, dt.datetime) or isinstance(other, dt.datetime):
         return (
-            isinstance(reference, dt.datetime) and isinstance(other, dt.datetime)
-            and reference.tzinfo is None and other.tzinfo is None and reference == other
+            isinstance(reference, dt.datetime)
+            and isinstance(other, dt.datetime)
+            and reference.tzinfo is None
+            and other.tzinfo is None
+            and reference == other
         )
     return type(reference) is type(other) and reference == other
 
@@ -232,11 +250,16 @@ def generated_landing(out: Path) -> Path:
     from omnireport.generate import GenerateConfig, generate
 
     values = dict(zip(GENERATED_ARGS[::2], GENERATED_ARGS[1::2], strict=True))
-    generate(GenerateConfig(
-        out=out, sessions=int(values["--sessions"]), seed=int(values["--seed"]),
-        bad_rate=float(values["--bad-rate"]), dup_rate=float(values["--dup-rate"]),
-        batches=int(values["--batches"]),
-    ))
+    generate(
+        GenerateConfig(
+            out=out,
+            sessions=int(values["--sessions"]),
+            seed=int(values["--seed"]),
+            bad_rate=float(values["--bad-rate"]),
+            dup_rate=float(values["--dup-rate"]),
+            batches=int(values["--batches"]),
+        )
+    )
     return out
 
 
@@ -244,7 +267,9 @@ def omnireport_executable() -> str:
     """The `omnireport` script of this Python's environment."""
     candidate = Path(sys.executable).parent / "omnireport"
     if not candidate.exists():
-        raise AssertionError(f"no omnireport executable next to {sys.executable}: install the project")
+        raise AssertionError(
+            f"no omnireport executable next to {sys.executable}: install the project"
+        )
     return str(candidate)
 
 
@@ -287,7 +312,17 @@ def start_duckdb_build(landing: Path, work_dir: Path) -> DuckdbBuild:
     log_path = folder / "omnireport-run.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [omnireport_executable(), "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-            cwd=REPO, env=clean_env(), stdout=log, stderr=subprocess.STDOUT,
+            [
+                omnireport_executable(),
+                "run",
+                "--landing",
+                str(landing),
+                "--warehouse",
+                str(warehouse),
+            ],
+            cwd=REPO,
+            env=clean_env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     return DuckdbBuild(process, warehouse, log_path)

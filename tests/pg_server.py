@@ -27,6 +27,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
 
 SERVER_OS_USER = "omnireport_pg"
 SUPERUSER = "omnireport"
@@ -73,8 +77,17 @@ def _ensure_os_user() -> str | None:
     known = subprocess.run(["id", "-u", SERVER_OS_USER], capture_output=True, check=False)
     if known.returncode != 0:
         subprocess.run(
-            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_OS_USER],
-            capture_output=True, text=True, check=True,
+            [
+                "useradd",
+                "--system",
+                "--no-create-home",
+                "--shell",
+                "/usr/sbin/nologin",
+                SERVER_OS_USER,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
     return SERVER_OS_USER
 
@@ -100,7 +113,9 @@ class PostgresServer:
     def socket_dir(self) -> Path:
         return self.base_dir / "socket"
 
-    def conninfo(self, *, user: str | None = None, password: str | None = None, dbname: str | None = None) -> str:
+    def conninfo(
+        self, *, user: str | None = None, password: str | None = None, dbname: str | None = None
+    ) -> str:
         """A libpq connection string over TCP (the superuser unless told otherwise)."""
         return (
             f"host={self.host} port={self.port} dbname={dbname or self.dbname} "
@@ -135,12 +150,18 @@ class PostgresServer:
             return
         self._stopped = True
         try:
-            _run_as(self.os_user, [_binary("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"], check=False)
+            _run_as(
+                self.os_user,
+                [_binary("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"],
+                check=False,
+            )
         finally:
             shutil.rmtree(self.base_dir, ignore_errors=True)
 
 
-def _run_as(os_user: str | None, command: list[str], *, check: bool = True) -> subprocess.CompletedProcess:
+def _run_as(
+    os_user: str | None, command: list[str], *, check: bool = True
+) -> subprocess.CompletedProcess:
     full = ["runuser", "-u", os_user, "--", *command] if os_user else command
     result = subprocess.run(full, capture_output=True, text=True, check=False, timeout=120)
     if check and result.returncode != 0:
@@ -164,11 +185,23 @@ def start_postgres_server(*, attempts: int = 3) -> PostgresServer:
         if os_user:
             for path in (base_dir, base_dir / "socket", pwfile):
                 shutil.chown(path, user=os_user, group=os_user)
-        _run_as(os_user, [
-            _binary("initdb"), "-D", str(base_dir / "data"), "-U", SUPERUSER,
-            f"--pwfile={pwfile}", "--auth-host=scram-sha-256", "--auth-local=trust",
-            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
-        ])
+        _run_as(
+            os_user,
+            [
+                _binary("initdb"),
+                "-D",
+                str(base_dir / "data"),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256",
+                "--auth-local=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ],
+        )
         pwfile.unlink()
         last_error = ""
         for _ in range(attempts):
@@ -178,19 +211,38 @@ def start_postgres_server(*, attempts: int = 3) -> PostgresServer:
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                 "-c max_connections=40 -c shared_buffers=64MB"
             )
-            started = _run_as(os_user, [
-                _binary("pg_ctl"), "-D", str(base_dir / "data"), "-o", options,
-                "-l", str(base_dir / "server.log"), "-w", "-t", "60", "start",
-            ], check=False)
+            started = _run_as(
+                os_user,
+                [
+                    _binary("pg_ctl"),
+                    "-D",
+                    str(base_dir / "data"),
+                    "-o",
+                    options,
+                    "-l",
+                    str(base_dir / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
+                check=False,
+            )
             if started.returncode == 0:
                 server = PostgresServer(base_dir, port, password, os_user)
                 _wait_until_ready(server)
                 server.create_database(DBNAME)
                 return server
             last_error = started.stdout + started.stderr + _tail(base_dir / "server.log")
-        raise PostgresServerError(f"the server did not start after {attempts} attempts:\n{last_error}")
+        raise PostgresServerError(
+            f"the server did not start after {attempts} attempts:\n{last_error}"
+        )
     except BaseException:
-        _run_as(os_user, [_binary("pg_ctl"), "-D", str(base_dir / "data"), "-m", "immediate", "stop"], check=False)
+        _run_as(
+            os_user,
+            [_binary("pg_ctl"), "-D", str(base_dir / "data"), "-m", "immediate", "stop"],
+            check=False,
+        )
         shutil.rmtree(base_dir, ignore_errors=True)
         raise
 
@@ -212,16 +264,14 @@ def _wait_until_ready(server: PostgresServer, timeout_s: float = 30.0) -> None:
             return
         except psycopg2.OperationalError as exc:
             if time.monotonic() > deadline:
-                raise PostgresServerError(f"the server on port {server.port} does not accept connections: {exc}") from exc
+                raise PostgresServerError(
+                    f"the server on port {server.port} does not accept connections: {exc}"
+                ) from exc
             time.sleep(0.2)
 
 
-# --- pytest fixtures shared by tests/integration/test_postgres_*.py -----------------------
-# Each module does `from tests.pg_server import postgres_server, postgres_warehouse`.
-# The objects live in module globals here, so however many modules import the fixtures,
-# the session has one server and one build; stop() is idempotent.
-
-import pytest  # noqa: E402  (kept beside the fixtures that need it)
+# --- the session's server and sample build (fixtures in tests/conftest.py) -----------------
+# One server and one build per test session; stop() is idempotent.
 
 REPO = Path(__file__).resolve().parents[1]
 # The dbt project the PostgreSQL tests build (another copy only to try a change out).
@@ -243,56 +293,33 @@ def dbt_env(server: PostgresServer, *, dbname: str | None = None) -> dict[str, s
     }
 
 
-def run_dbt(server: PostgresServer, work_dir: Path, *args: str, dbname: str | None = None) -> subprocess.CompletedProcess:
+def run_dbt(
+    server: PostgresServer, work_dir: Path, *args: str, dbname: str | None = None
+) -> subprocess.CompletedProcess:
     """`dbt <args> --target postgres` from dbt_project/, target and logs under work_dir."""
     import sys
 
     dbt = Path(sys.executable).parent / "dbt"
     return subprocess.run(
         [
-            str(dbt), *args, "--target", "postgres", "--profiles-dir", ".",
-            "--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs"),
+            str(dbt),
+            *args,
+            "--target",
+            "postgres",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(work_dir / "target"),
+            "--log-path",
+            str(work_dir / "logs"),
         ],
-        cwd=DBT_PROJECT_DIR, env=dbt_env(server, dbname=dbname),
-        capture_output=True, text=True, timeout=900, check=False,
+        cwd=DBT_PROJECT_DIR,
+        env=dbt_env(server, dbname=dbname),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> PostgresServer:
-    """One throwaway server for the test session, stopped at its end."""
-    if not postgres_available():
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
-    if "server" not in _SESSION:
-        _SESSION["server"] = start_postgres_server()
-    server = _SESSION["server"]
-    assert isinstance(server, PostgresServer)
-    yield server
-    server.stop()
-    entry = _SESSION.get("duckdb_process")
-    if entry and entry[0].poll() is None:  # type: ignore[index]
-        entry[0].kill()  # type: ignore[index]
-
-
-@pytest.fixture(scope="session")
-def postgres_warehouse(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """seeds/landing loaded with COPY and one `dbt build` on database `omnireport`: every
-    model, data test and unit test (dbt runs each unit test once its model's parents
-    exist). Returns dbt's work dir (target/ and logs/ of the session's dbt runs)."""
-    if "warehouse" not in _SESSION:
-        from omnireport.warehouse.postgres import load_landing_postgres
-
-        work_dir = tmp_path_factory.mktemp("pg_dbt")
-        _start_duckdb_reference(tmp_path_factory)  # runs beside the PostgreSQL build
-        loaded = load_landing_postgres(SAMPLE_LANDING, postgres_server.conninfo())
-        assert loaded.ok, [outcome.error for outcome in loaded.failed]
-        result = run_dbt(postgres_server, work_dir, "build")
-        _SESSION["build_output"] = result.stdout + result.stderr
-        assert result.returncode == 0, (result.stdout + result.stderr)[-8000:]
-        _SESSION["warehouse"] = work_dir
-    work_dir = _SESSION["warehouse"]
-    assert isinstance(work_dir, Path)
-    return work_dir
 
 
 def build_output() -> str:
@@ -311,23 +338,17 @@ def _start_duckdb_reference(tmp_path_factory: pytest.TempPathFactory) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
     log = (folder / "omnireport-run.log").open("w")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "omnireport"), "run", "--landing", str(SAMPLE_LANDING),
-         "--warehouse", str(warehouse)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        [
+            str(Path(sys.executable).parent / "omnireport"),
+            "run",
+            "--landing",
+            str(SAMPLE_LANDING),
+            "--warehouse",
+            str(warehouse),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     _SESSION["duckdb_process"] = (process, warehouse, folder / "omnireport-run.log", log)
-
-
-@pytest.fixture(scope="session")
-def duckdb_reference_warehouse(postgres_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """seeds/landing built on DuckDB by `omnireport run` (started beside the PostgreSQL build)."""
-    _start_duckdb_reference(tmp_path_factory)
-    process, warehouse, log_path, log = _SESSION["duckdb_process"]  # type: ignore[misc]
-    try:
-        returncode = process.wait(timeout=900)
-    finally:
-        log.close()
-    output = Path(log_path).read_text(errors="replace")
-    assert returncode == 0, f"omnireport run on DuckDB failed:\n{output[-6000:]}"
-    return Path(warehouse)
-

@@ -274,7 +274,9 @@ def _dbt_config(args: argparse.Namespace) -> DbtBuildConfig:
 def _report_failures(outcome: RunOutcome, settings: Settings) -> None:
     err = sys.stderr
     if outcome.failed_files:
-        print("\nFAILED landing files (nothing was loaded from them; the other files were):", file=err)
+        print(
+            "\nFAILED landing files (nothing was loaded from them; the other files were):", file=err
+        )
         for line in outcome.failed_files:
             print(f"  - {line}", file=err)
         print(
@@ -362,7 +364,9 @@ def _execute_locked(
             "ok": outcome.ok,
             "seconds": round(elapsed, 1),
             "problems": (
-                outcome.failed_files + outcome.failed_dbt_nodes + outcome.failed_checks
+                outcome.failed_files
+                + outcome.failed_dbt_nodes
+                + outcome.failed_checks
                 + outcome.step_errors
             )[:20],
         },
@@ -457,13 +461,18 @@ def _run_on_other_target(args: argparse.Namespace) -> int:
         from omnireport.warehouse.postgres_run import run_on_postgres
 
         ok = run_on_postgres(
-            settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars,
-            full_refresh=args.full_refresh, say=_say,
+            settings.landing_dir,
+            settings.dbt_project_dir,
+            dbt_vars=dbt_vars,
+            full_refresh=args.full_refresh,
+            say=_say,
         )
     else:
         from omnireport.warehouse.spark_run import run_on_spark
 
-        ok = run_on_spark(settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars, say=_say)
+        ok = run_on_spark(
+            settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars, say=_say
+        )
     _say(f"\n{'OK' if ok else 'FAILED'}: omnireport run --target {args.target}")
     return EXIT_OK if ok else EXIT_FAILED
 

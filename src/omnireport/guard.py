@@ -52,8 +52,7 @@ def read_holder(warehouse: Path) -> str:
     if not info:
         return UNKNOWN_HOLDER
     return (
-        f"pid {info.get('pid')} ({info.get('command', '?')}, "
-        f"since {info.get('started_at', '?')})"
+        f"pid {info.get('pid')} ({info.get('command', '?')}, since {info.get('started_at', '?')})"
     )
 
 

@@ -75,7 +75,8 @@ def _marts_meta(manifest: Path, key: str) -> dict[str, list[tuple[str, str, str]
     left out."""
     nodes = json.loads(Path(manifest).read_text(encoding="utf-8")).get("nodes", {})
     models = {
-        node["name"]: node for node in nodes.values()
+        node["name"]: node
+        for node in nodes.values()
         if node.get("resource_type") == "model" and node.get("package_name") == "omnireport"
     }
     found: dict[str, list[tuple[str, str, str]]] = {}
@@ -164,7 +165,9 @@ def _published_build(target: Path) -> str | None:
     return str(row[0]) if row and row[0] is not None else None
 
 
-def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> list[tuple[str, str]]:
+def _columns(
+    con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str
+) -> list[tuple[str, str]]:
     return con.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
@@ -179,7 +182,9 @@ def _scope_predicate(conditions: Sequence[ScopeCondition]) -> str:
     )
 
 
-def _update_names(con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[NameColumn]) -> None:
+def _update_names(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[NameColumn]
+) -> None:
     """Set each name column of ``snap.<relation>`` to its dimension's current value (from
     ``src``) where it differs: the build's incremental_update_model_names, on the snapshot."""
     for column, dimension, key in columns:
@@ -209,11 +214,15 @@ def _copy_schema(
         con.execute(f"drop table snap.{_quote(schema)}.{_quote(stale)}")
     for name in names:
         relation = f"{_quote(schema)}.{_quote(name)}"
-        same_columns = name in existing and _columns(con, "src", schema, name) == _columns(con, "snap", schema, name)
+        same_columns = name in existing and _columns(con, "src", schema, name) == _columns(
+            con, "snap", schema, name
+        )
         if incremental and name in scopes and same_columns:
             predicate = _scope_predicate(scopes[name])
             con.execute(f"delete from snap.{relation} where {predicate}")
-            con.execute(f"insert into snap.{relation} select * from src.{relation} where {predicate}")
+            con.execute(
+                f"insert into snap.{relation} select * from src.{relation} where {predicate}"
+            )
             _update_names(con, relation, (name_columns or {}).get(name, ()))
         else:
             con.execute(f"drop table if exists snap.{relation}")
@@ -262,9 +271,15 @@ def publish(
         elif previous_built_at is None:
             mode, reason = "full", "the last build was a full build"
         elif published_build != previous_built_at:
-            mode, reason = "full", "the snapshot was not published from the build this one continued"
+            mode, reason = (
+                "full",
+                "the snapshot was not published from the build this one continued",
+            )
         else:
-            mode, reason = "incremental", f"only the rows of this build's scope (it continued the build of {previous_built_at})"
+            mode, reason = (
+                "incremental",
+                f"only the rows of this build's scope (it continued the build of {previous_built_at})",
+            )
         if mode == "incremental":
             shutil.copyfile(target, staging)
             con.execute(f"attach {_literal(staging)} as snap")
@@ -277,13 +292,22 @@ def publish(
                     f"warehouse {warehouse} has no relation in schema {schema}: build the "
                     "marts (omnireport run) before publishing; the old snapshot is kept"
                 )
-            tables.update(_copy_schema(con, schema, relations, scopes or {}, mode == "incremental", names))
+            tables.update(
+                _copy_schema(con, schema, relations, scopes or {}, mode == "incremental", names)
+            )
         con.execute(f"drop table if exists snap.main.{PUBLISH_INFO_TABLE}")
         con.execute(
             f"create table snap.main.{PUBLISH_INFO_TABLE} as select "
             "cast(? as timestamptz) as published_at, ? as warehouse, ? as run_id, ? as tables_json, "
             "cast(? as varchar) as state_built_at, ? as publish_mode",
-            [published_at, str(warehouse), run_id, json.dumps(tables, sort_keys=True), built_at, mode],
+            [
+                published_at,
+                str(warehouse),
+                run_id,
+                json.dumps(tables, sort_keys=True),
+                built_at,
+                mode,
+            ],
         )
         con.execute("checkpoint snap")
         con.execute("detach snap")
@@ -295,7 +319,9 @@ def publish(
     con.close()
     if staging.with_name(staging.name + ".wal").exists():
         _remove(staging)
-        raise RuntimeError(f"snapshot {staging} kept a write-ahead log after CHECKPOINT; not published")
+        raise RuntimeError(
+            f"snapshot {staging} kept a write-ahead log after CHECKPOINT; not published"
+        )
     with staging.open("rb") as stream:
         os.fsync(stream.fileno())
     os.replace(staging, target)

@@ -116,8 +116,15 @@ def duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
 # the configured limit: the validation gets a third of it, at most 1 GiB, the loader the rest.
 VALIDATION_MEMORY_LIMIT_BYTES = 1024**3
 _SIZE_UNITS = {
-    "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
-    "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4,
+    "b": 1,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+    "tb": 1000**4,
+    "kib": 1024,
+    "mib": 1024**2,
+    "gib": 1024**3,
+    "tib": 1024**4,
 }
 
 

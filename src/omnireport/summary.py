@@ -69,7 +69,10 @@ def _reconciliation(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int,
         "select table_name, staged_rows, quarantined_rows, superseded_rows "
         "from audit.row_reconciliation"
     ).fetchall()
-    return {str(name): (staged, quarantined, superseded) for name, staged, quarantined, superseded in rows}
+    return {
+        str(name): (staged, quarantined, superseded)
+        for name, staged, quarantined, superseded in rows
+    }
 
 
 def _channels(con: duckdb.DuckDBPyConnection) -> list[ChannelOverview]:
@@ -107,12 +110,18 @@ def collect_summary(warehouse: Path, rows_loaded_this_run: Mapping[str, int]) ->
     try:
         reconciliation = _reconciliation(con)
         if reconciliation is None:
-            summary.notes.append("audit.row_reconciliation is not built: staged/quarantined unknown")
+            summary.notes.append(
+                "audit.row_reconciliation is not built: staged/quarantined unknown"
+            )
         for table in RAW_TABLES:
             total = None
             if _relation_exists(con, RAW_SCHEMA, table.name):
-                total = con.execute(f'select count(*) from {RAW_SCHEMA}."{table.name}"').fetchone()[0]
-            staged, quarantined, superseded = (reconciliation or {}).get(table.name, (None, None, None))
+                total = con.execute(f'select count(*) from {RAW_SCHEMA}."{table.name}"').fetchone()[
+                    0
+                ]
+            staged, quarantined, superseded = (reconciliation or {}).get(
+                table.name, (None, None, None)
+            )
             summary.tables.append(
                 TableRows(
                     table=table.name,
@@ -149,7 +158,9 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
 
     def line(row: Sequence[str]) -> str:
         first, *rest = row
-        parts = [first.ljust(widths[0])] + [c.rjust(w) for c, w in zip(rest, widths[1:], strict=True)]
+        parts = [first.ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(rest, widths[1:], strict=True)
+        ]
         return "  ".join(parts).rstrip()
 
     rule = "  ".join("-" * width for width in widths)
@@ -165,14 +176,28 @@ def format_summary(summary: RunSummary) -> str:
             + format_table(
                 ["table", "loaded now", "loaded total", "staged", "quarantined", "superseded"],
                 [
-                    [t.table, t.loaded_this_run, t.loaded_total, t.staged, t.quarantined, t.superseded]
+                    [
+                        t.table,
+                        t.loaded_this_run,
+                        t.loaded_total,
+                        t.staged,
+                        t.quarantined,
+                        t.superseded,
+                    ]
                     for t in summary.tables
                 ],
             )
         )
     if summary.channels is not None:
         rows: list[list[Cell]] = [
-            [c.channel_type, c.sessions, c.done, c.supported, c.avg_waiting_time_s, c.avg_support_time_s]
+            [
+                c.channel_type,
+                c.sessions,
+                c.done,
+                c.supported,
+                c.avg_waiting_time_s,
+                c.avg_support_time_s,
+            ]
             for c in summary.channels
         ]
         blocks.append(

@@ -37,8 +37,12 @@ ARTIFACT = ARTIFACTS / "dagster-asset-graph.png"
 MODULE = "omnireport.orchestration.definitions"
 RUN_TIMEOUT_S = 300
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 # seeds/README.md: both batches, 21 files, 5962 raw rows; 330 sessions staged
 SEED_FILES, SEED_RAW_ROWS, SEED_SESSIONS = 21, 5962, 330
@@ -92,8 +96,9 @@ class DagsterDev:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise AssertionError(f"dagster dev exited ({self.process.returncode}):\n"
-                                     + self.log_tail())
+                raise AssertionError(
+                    f"dagster dev exited ({self.process.returncode}):\n" + self.log_tail()
+                )
             try:
                 value = predicate()
             except OSError:
@@ -118,16 +123,20 @@ class DagsterDev:
 
         def done():
             mine = [r for r in self.runs() if r["tags"].get(tag) == name]
-            return next((r for r in mine if r["status"] in ("SUCCESS", "FAILURE", "CANCELED")),
-                        None)
+            return next(
+                (r for r in mine if r["status"] in ("SUCCESS", "FAILURE", "CANCELED")), None
+            )
 
         run = self.wait_until(f"a run started by {name} that finished", done, RUN_TIMEOUT_S)
         assert run["status"] == "SUCCESS", f"{run}\n{self.log_tail()}"
         return run
 
     def selector(self, kind: str, name: str) -> dict:
-        return {"repositoryLocationName": self.location, "repositoryName": self.repository,
-                f"{kind}Name": name}
+        return {
+            "repositoryLocationName": self.location,
+            "repositoryName": self.repository,
+            f"{kind}Name": name,
+        }
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -153,26 +162,50 @@ def dagster_dev(tmp_path_factory):
     (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
     (root / "landing").mkdir()
     # a private copy of the dbt project: others may edit the original meanwhile
-    shutil.copytree(ROOT / "dbt_project", root / "dbt_project",
-                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"))
+    shutil.copytree(
+        ROOT / "dbt_project",
+        root / "dbt_project",
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMNIREPORT_", "DAGSTER_"))}
-    env.update({
-        "DAGSTER_HOME": str(home),
-        "OMNIREPORT_LANDING_DIR": str(root / "landing"),
-        "OMNIREPORT_WAREHOUSE": str(root / "wh.duckdb"),
-        "OMNIREPORT_DBT_PROJECT_DIR": str(root / "dbt_project"),
-        "OMNIREPORT_INCREMENTAL_CRON": "* * * * *",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    })
-    prepared = subprocess.run([str(BIN / "omnireport"), "prepare"], env=env, cwd=root,
-                              capture_output=True, text=True, timeout=600, check=False)
+    env.update(
+        {
+            "DAGSTER_HOME": str(home),
+            "OMNIREPORT_LANDING_DIR": str(root / "landing"),
+            "OMNIREPORT_WAREHOUSE": str(root / "wh.duckdb"),
+            "OMNIREPORT_DBT_PROJECT_DIR": str(root / "dbt_project"),
+            "OMNIREPORT_INCREMENTAL_CRON": "* * * * *",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    prepared = subprocess.run(
+        [str(BIN / "omnireport"), "prepare"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert prepared.returncode == 0, prepared.stdout + prepared.stderr
     server = DagsterDev(root, _free_port(), env)
     with server.log.open("w") as log:
         server.process = subprocess.Popen(
-            [str(BIN / "dagster"), "dev", "-m", MODULE, "-h", "127.0.0.1",
-             "-p", server.url.rsplit(":", 1)[1]],
-            env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                str(BIN / "dagster"),
+                "dev",
+                "-m",
+                MODULE,
+                "-h",
+                "127.0.0.1",
+                "-p",
+                server.url.rsplit(":", 1)[1],
+            ],
+            env=env,
+            cwd=root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         repositories = server.wait_until(
@@ -216,13 +249,16 @@ def test_a_sensor_run_validates_loads_and_rebuilds(dagster_dev, sensor_run):
     assert sensor_run["jobName"] == "omnireport_incremental"
     assert sensor_run["tags"]["omnireport/new-files"] == str(SEED_FILES)
     # no run writes now: the schedule is still off, the sensor saw nothing new since
-    loaded = _query(dagster_dev.warehouse,
-                    "select count(*), sum(rows_loaded) from raw._load_log where status = 'loaded'")
+    loaded = _query(
+        dagster_dev.warehouse,
+        "select count(*), sum(rows_loaded) from raw._load_log where status = 'loaded'",
+    )
     assert loaded == [(SEED_FILES, SEED_RAW_ROWS)]
     snapshot = dagster_dev.warehouse.with_name("wh.published.duckdb")
     assert _query(snapshot, "select count(*) from marts.fct_sessions") == [(SEED_SESSIONS,)]
-    validations = list((dagster_dev.root / ".omnireport" / "wh" / "validations").glob(
-        "*_landing_sessions.json"))
+    validations = list(
+        (dagster_dev.root / ".omnireport" / "wh" / "validations").glob("*_landing_sessions.json")
+    )
     assert len(validations) == 1  # GX's results of the landing files, kept as JSON
 
 
@@ -231,8 +267,9 @@ def browser(dagster_dev):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("no chromium on PATH: `apt-get install -y chromium` (the CI image has it)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed in the venv")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed in the venv"
+    )
     with sync_api.sync_playwright() as p:
         launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
@@ -260,10 +297,12 @@ def test_asset_graph_shows_the_layers_and_is_saved_as_a_screenshot(dagster_dev, 
     text = page.inner_text("body")
     # an asset of each layer has its page, with its lineage
     shown = {}
-    for group, asset in (("raw", "sessions"), ("staging", "stg_crm__sessions"),
-                         ("marts", "fct_sessions")):
-        page.goto(f"{url}/assets/{group}/{asset}", wait_until="domcontentloaded",
-                  timeout=120_000)
+    for group, asset in (
+        ("raw", "sessions"),
+        ("staging", "stg_crm__sessions"),
+        ("marts", "fct_sessions"),
+    ):
+        page.goto(f"{url}/assets/{group}/{asset}", wait_until="domcontentloaded", timeout=120_000)
         page.get_by_text(asset).first.wait_for(timeout=120_000)
         shown[group] = page.inner_text("body")
     page.wait_for_timeout(5000)  # let the asset's details load before the picture
@@ -277,8 +316,11 @@ def test_asset_graph_shows_the_layers_and_is_saved_as_a_screenshot(dagster_dev, 
 def _check_metadata(page, url: str, asset: str, check: str) -> str:
     """The text of the metadata of ``check``'s latest evaluation, as the check's page shows it
     (Execution history, then the metadata button of the newest evaluation that has some)."""
-    page.goto(f"{url}/assets/{asset}?view=checks&checkDetail={check}",
-              wait_until="domcontentloaded", timeout=120_000)
+    page.goto(
+        f"{url}/assets/{asset}?view=checks&checkDetail={check}",
+        wait_until="domcontentloaded",
+        timeout=120_000,
+    )
     _skip_dialogs(page)
     page.get_by_text("Execution history").first.click()
     evaluated = page.locator("tr").filter(has=page.get_by_role("img", name="metadata")).first
@@ -292,12 +334,16 @@ def _check_metadata(page, url: str, asset: str, check: str) -> str:
 def test_checks_are_shown_with_their_numbers(dagster_dev, sensor_run, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     # the reconciliation check: seeds/README.md's totals and the sessions row of its table
-    shown = _check_metadata(page, dagster_dev.url, "audit/row_reconciliation",
-                            "raw_rows_reconciled")
+    shown = _check_metadata(
+        page, dagster_dev.url, "audit/row_reconciliation", "raw_rows_reconciled"
+    )
     page.screenshot(path=str(ARTIFACTS / "dagster-check-raw-rows-reconciled.png"), full_page=True)
     lines = shown.splitlines()
-    for name, value in (("total_raw_rows", SEED_RAW_ROWS), ("total_quarantined_rows", 40),
-                        ("total_superseded_rows", 11)):
+    for name, value in (
+        ("total_raw_rows", SEED_RAW_ROWS),
+        ("total_quarantined_rows", 40),
+        ("total_superseded_rows", 11),
+    ):
         assert lines[lines.index(name) + 1] == str(value), (name, shown)
     # sessions: raw 345, staged 330, quarantined 12, superseded 3, difference 0
     assert "sessions\t345\t330\t12\t3\t0" in lines, shown

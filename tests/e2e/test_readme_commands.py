@@ -36,13 +36,21 @@ def test_make_demo_on_a_clean_clone(tmp_path: Path) -> None:
     clone = tmp_path / "omnireport"
     subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMNIREPORT_", "VIRTUAL_ENV"))}
-    first = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=1800)
+    first = subprocess.run(
+        ["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=1800
+    )
     assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-3000:]
     assert "Rows per raw table" in first.stdout
-    assert re.search(r"^sessions\s+345\s+345\s+330\s+12\s+3\s*$", first.stdout, re.M), first.stdout[-3000:]
+    assert re.search(r"^sessions\s+345\s+345\s+330\s+12\s+3\s*$", first.stdout, re.M), first.stdout[
+        -3000:
+    ]
     assert (clone / "data" / "warehouse.duckdb").exists()
 
     # Running it again loads nothing new and builds the same marts.
-    second = subprocess.run(["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=1800)
+    second = subprocess.run(
+        ["make", "demo"], cwd=clone, env=env, capture_output=True, text=True, timeout=1800
+    )
     assert second.returncode == 0, second.stdout[-5000:] + second.stderr[-3000:]
-    assert re.search(r"^sessions\s+0\s+345\s+330\s+12\s+3\s*$", second.stdout, re.M), second.stdout[-3000:]
+    assert re.search(r"^sessions\s+0\s+345\s+330\s+12\s+3\s*$", second.stdout, re.M), second.stdout[
+        -3000:
+    ]

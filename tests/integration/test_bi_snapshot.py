@@ -22,7 +22,13 @@ OMNIREPORT = Path(sys.executable).parent / "omnireport"
 
 def run(*args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
-    return subprocess.Popen([str(OMNIREPORT), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [str(OMNIREPORT), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_sqlalchemy_reads_every_mart_of_the_snapshot_while_a_build_runs(tmp_path: Path) -> None:
@@ -36,12 +42,21 @@ def test_sqlalchemy_reads_every_mart_of_the_snapshot_while_a_build_runs(tmp_path
     engine = sa.create_engine(f"duckdb:///{snapshot}", connect_args={"read_only": True})
     with engine.connect() as connection:
         # a second full build and publish runs while the BI connection stays open and reads
-        second = run("run", "--landing", str(REPO / "seeds" / "landing"), "--warehouse", str(warehouse), "--full-refresh")
+        second = run(
+            "run",
+            "--landing",
+            str(REPO / "seeds" / "landing"),
+            "--warehouse",
+            str(warehouse),
+            "--full-refresh",
+        )
         reads = 0
         while second.poll() is None or reads == 0:
             for mart in MART_KEYS:
                 connection.execute(sa.text(f"select count(*) from marts.{mart}")).scalar_one()
-            sessions = connection.execute(sa.text("select count(*) from marts.fct_sessions")).scalar_one()
+            sessions = connection.execute(
+                sa.text("select count(*) from marts.fct_sessions")
+            ).scalar_one()
             assert sessions == 330
             reads += 1
         output, _ = second.communicate(timeout=1200)
@@ -50,5 +65,8 @@ def test_sqlalchemy_reads_every_mart_of_the_snapshot_while_a_build_runs(tmp_path
 
     fresh = sa.create_engine(f"duckdb:///{snapshot}", connect_args={"read_only": True})
     with fresh.connect() as connection:
-        assert connection.execute(sa.text("select count(*) from marts.rpt_daily_stats")).scalar_one() > 0
+        assert (
+            connection.execute(sa.text("select count(*) from marts.rpt_daily_stats")).scalar_one()
+            > 0
+        )
     fresh.dispose()

@@ -72,8 +72,11 @@ def landing(tmp_path):
     """users (batch 2 without its email column), sessions (with a re-export file) and one
     wholly good groups file."""
     folder = tmp_path / "landing"
-    write_csv(folder / "groups" / "g.csv", ["group_id", "group_name"],
-              [{"group_id": "g9", "group_name": "Kho"}, {"group_id": "g10", "group_name": "CSKH"}])
+    write_csv(
+        folder / "groups" / "g.csv",
+        ["group_id", "group_name"],
+        [{"group_id": "g9", "group_name": "Kho"}, {"group_id": "g10", "group_name": "CSKH"}],
+    )
     shutil.copytree(SEEDS / "users", folder / "users")
     shutil.copytree(SEEDS / "sessions", folder / "sessions")
     users_2 = records(SEEDS / USERS_2)
@@ -81,8 +84,11 @@ def landing(tmp_path):
     # a re-export within one file (the same row twice: allowed) and a row with an unknown
     # status (quarantined by dbt, loaded all the same)
     good = records(SEEDS / "sessions" / "2026-03-09_batch1.csv")[0]
-    write_csv(folder / REEXPORT, list(good),
-              [good, good, {**good, "session_id": "sx_new", "status": "Closed"}])
+    write_csv(
+        folder / REEXPORT,
+        list(good),
+        [good, good, {**good, "session_id": "sx_new", "status": "Closed"}],
+    )
     return folder
 
 
@@ -107,7 +113,8 @@ def test_a_file_missing_a_column_is_refused_and_the_rest_loads(landing, tmp_path
     assert checks["groups"].passed, checks["groups"].description
     assert meta(checks["groups"], "rows") == 2
     assert query(warehouse, "select group_id from raw.groups order by _row_number") == [
-        ("g9",), ("g10",)
+        ("g9",),
+        ("g10",),
     ]
 
     users = checks["users"]

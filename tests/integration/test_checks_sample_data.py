@@ -37,8 +37,15 @@ BIN = Path(sys.executable).parent
 # Tables whose bad sample rows each break exactly one rule that the landing suite checks
 # (no cross-column rule), so its failing rows equal dbt's quarantined rows.
 ONE_FAULT_TABLES = (
-    "channels", "users", "groups", "user_groups", "contacts", "categories", "tags",
-    "tag_events", "agent_status_events",
+    "channels",
+    "users",
+    "groups",
+    "user_groups",
+    "contacts",
+    "categories",
+    "tags",
+    "tag_events",
+    "agent_status_events",
 )
 
 
@@ -57,7 +64,12 @@ def built(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OMNIREPORT_", "DAGSTER_"))}
     completed = subprocess.run(
         [str(BIN / "omnireport"), "run", "--landing", str(SEEDS), "--warehouse", str(warehouse)],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=1200, check=False,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
     assert warehouse.is_file(), completed.stdout + completed.stderr
     return warehouse
@@ -174,7 +186,14 @@ def test_landing_enumerations_match_the_seed_files(evaluations):
         ("messages", "direction"): {"incoming", "outgoing"},
         ("messages", "status"): {"sent", "delivered", "read", "failed"},
         ("messages", "content_type"): {
-            "text", "image", "audio", "video", "file", "sticker", "template", "other"
+            "text",
+            "image",
+            "audio",
+            "video",
+            "file",
+            "sticker",
+            "template",
+            "other",
         },
     }
     for (table, column), allowed in contract.items():
@@ -207,8 +226,9 @@ def test_report_marts_pass_on_the_sample(evaluations, built):
         assert found.passed, found.description
         assert found.severity == dg.AssetCheckSeverity.ERROR
         assert meta(found, "failing_rows") == {}
-    results = Path(meta(evaluations[("marts/rpt_daily_stats", REPORT_CHECK_NAME)],
-                        "validation_results"))
+    results = Path(
+        meta(evaluations[("marts/rpt_daily_stats", REPORT_CHECK_NAME)], "validation_results")
+    )
     assert results.parent == built.parent / ".omnireport" / "wh" / "validations"
     assert results.name.endswith("_report_marts.json")
     assert json.loads(results.read_text(encoding="utf-8"))["passed"] is True
@@ -236,9 +256,7 @@ def test_freshness_warns_on_old_data_and_passes_with_a_wide_window(built, monkey
     # the newest sent_at in the seed files (none later in tag or status events, sessions)
     assert meta(wide, "newest_event_at") == "2026-03-15T20:05:00Z"
     monkeypatch.setenv("OMNIREPORT_FRESHNESS_HOURS", "1")
-    narrow = run_checks(built, selection=selection)[
-        ("staging/stg_crm__messages", "data_freshness")
-    ]
+    narrow = run_checks(built, selection=selection)[("staging/stg_crm__messages", "data_freshness")]
     assert not narrow.passed
     assert narrow.severity == dg.AssetCheckSeverity.WARN
     assert meta(narrow, "age_hours") > 1
@@ -265,13 +283,12 @@ def build_then_publish(warehouse):
         assets=[rpt_daily_stats, publish, *others],
         asset_checks=build_asset_checks(),
         jobs=[
-            dg.define_asset_job(
-                "build", selection=dg.AssetSelection.assets(rpt_daily, "publish")
-            )
+            dg.define_asset_job("build", selection=dg.AssetSelection.assets(rpt_daily, "publish"))
         ],
         resources={
             "warehouse": WarehouseResource(
-                landing_dir=str(SEEDS), warehouse=str(warehouse),
+                landing_dir=str(SEEDS),
+                warehouse=str(warehouse),
                 dbt_project_dir=str(ROOT / "dbt_project"),
             )
         },
@@ -319,7 +336,9 @@ def run_reconciliation_check(warehouse):
     selection = dg.AssetSelection.checks(
         dg.AssetCheckKey(dg.AssetKey(["audit", "row_reconciliation"]), "raw_rows_reconciled")
     )
-    return run_checks(warehouse, selection=selection)[("audit/row_reconciliation", "raw_rows_reconciled")]
+    return run_checks(warehouse, selection=selection)[
+        ("audit/row_reconciliation", "raw_rows_reconciled")
+    ]
 
 
 def test_a_reconciliation_gap_fails(built, tmp_path):
@@ -348,11 +367,16 @@ def test_a_file_that_does_not_reconcile_is_named(built, tmp_path):
         (load_id, path) = con.execute(
             "select counts._load_id, log.file_path from audit.row_reconciliation_by_load as counts "
             "join raw._load_log as log on log.load_id = counts._load_id "
-            "where counts.table_name = 'messages' order by counts._load_id limit 1").fetchone()
+            "where counts.table_name = 'messages' order by counts._load_id limit 1"
+        ).fetchone()
         # A staged row lost in that file: its counts, and its table's sum, no longer add up.
-        con.execute("update audit.row_reconciliation_by_load set staged_rows = staged_rows - 1 where _load_id = ?",
-                    [load_id])
-        con.execute("update audit.row_reconciliation set staged_rows = staged_rows - 1 where table_name = 'messages'")
+        con.execute(
+            "update audit.row_reconciliation_by_load set staged_rows = staged_rows - 1 where _load_id = ?",
+            [load_id],
+        )
+        con.execute(
+            "update audit.row_reconciliation set staged_rows = staged_rows - 1 where table_name = 'messages'"
+        )
     finally:
         con.close()
     found = run_reconciliation_check(warehouse)

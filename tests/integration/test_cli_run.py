@@ -77,8 +77,15 @@ def good_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("good")
     landing, warehouse = _landing(root, SESSIONS), root / "wh.duckdb"
     completed = _omnireport(
-        "run", "--landing", str(landing), "--warehouse", str(warehouse),
-        "--timezone", "UTC", "--sla", "1,5",
+        "run",
+        "--landing",
+        str(landing),
+        "--warehouse",
+        str(warehouse),
+        "--timezone",
+        "UTC",
+        "--sla",
+        "1,5",
     )
     return landing, warehouse, completed
 

@@ -29,7 +29,11 @@ def prepared(tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("dagster") / "wh.duckdb"
     completed = subprocess.run(
         [str(BIN / "omnireport"), "prepare", "--warehouse", str(warehouse)],
-        env=_env(warehouse), capture_output=True, text=True, timeout=600, check=False,
+        env=_env(warehouse),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return warehouse
@@ -43,7 +47,11 @@ def test_prepare_writes_the_manifest_beside_the_warehouse(prepared):
 def test_dagster_definitions_validate(prepared):
     completed = subprocess.run(
         [str(BIN / "dagster"), "definitions", "validate", "-m", MODULE],
-        env=_env(prepared), cwd=prepared.parent, capture_output=True, text=True, timeout=600,
+        env=_env(prepared),
+        cwd=prepared.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
         check=False,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
@@ -53,8 +61,12 @@ def test_dagster_definitions_validate(prepared):
 def test_missing_manifest_says_how_to_make_it(tmp_path):
     completed = subprocess.run(
         [str(BIN / "dagster"), "definitions", "validate", "-m", MODULE],
-        env=_env(tmp_path / "never.duckdb"), cwd=tmp_path, capture_output=True, text=True,
-        timeout=600, check=False,
+        env=_env(tmp_path / "never.duckdb"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert completed.returncode != 0
     assert "omnireport prepare" in completed.stdout + completed.stderr
@@ -69,8 +81,17 @@ def test_assets_are_grouped_by_layer_and_sources_are_raw(prepared):
     assert raw == {
         AssetKey(["raw", name])
         for name in (
-            "channels", "users", "groups", "user_groups", "contacts", "categories", "tags",
-            "sessions", "messages", "tag_events", "agent_status_events",
+            "channels",
+            "users",
+            "groups",
+            "user_groups",
+            "contacts",
+            "categories",
+            "tags",
+            "sessions",
+            "messages",
+            "tag_events",
+            "agent_status_events",
         )
     }
     # no dangling source keys: every dbt source maps onto a landing output
@@ -84,5 +105,8 @@ def test_assets_are_grouped_by_layer_and_sources_are_raw(prepared):
         ancestors |= set(graph.get(key).parent_keys)
     assert AssetKey(["raw", "sessions"]) in ancestors
     assert {job.name for job in defs.jobs} == {
-        "omnireport_full_build", "omnireport_incremental", "omnireport_load", "omnireport_dbt_build",
+        "omnireport_full_build",
+        "omnireport_incremental",
+        "omnireport_load",
+        "omnireport_dbt_build",
     }

@@ -35,8 +35,22 @@ def empty_project(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def dbt(project: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(DBT), *args, "--profiles-dir", ".", "--target-path", str(project["target"]), "--log-path", str(project["logs"])],
-        cwd=REPO / "dbt_project", env=project["env"], capture_output=True, text=True, timeout=1200, check=False,
+        [
+            str(DBT),
+            *args,
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(project["target"]),
+            "--log-path",
+            str(project["logs"]),
+        ],
+        cwd=REPO / "dbt_project",
+        env=project["env"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
 
 
@@ -60,5 +74,9 @@ def test_every_model_and_column_is_described_and_docs_generate(empty_project: di
             continue
         if not node.get("description"):
             undescribed.append(node["name"])
-        undescribed += [f"{node['name']}.{c}" for c, col in node["columns"].items() if not col.get("description")]
+        undescribed += [
+            f"{node['name']}.{c}"
+            for c, col in node["columns"].items()
+            if not col.get("description")
+        ]
     assert not undescribed, undescribed

@@ -42,23 +42,47 @@ def dbt_target(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(("seed", "sessions", "fmt", "bad_rate", "dup_rate", "command"), CASES)
 def test_marts_match_the_reference(
-    tmp_path: Path, dbt_target: Path, seed: int, sessions: int, fmt: str, bad_rate: float,
-    dup_rate: float, command: str,
+    tmp_path: Path,
+    dbt_target: Path,
+    seed: int,
+    sessions: int,
+    fmt: str,
+    bad_rate: float,
+    dup_rate: float,
+    command: str,
 ) -> None:
     landing = tmp_path / "landing"
     warehouse = tmp_path / "warehouse.duckdb"
-    generate(GenerateConfig(out=landing, sessions=sessions, seed=seed, batches=3, days=10,
-                            bad_rate=bad_rate, dup_rate=dup_rate, format=fmt))
+    generate(
+        GenerateConfig(
+            out=landing,
+            sessions=sessions,
+            seed=seed,
+            batches=3,
+            days=10,
+            bad_rate=bad_rate,
+            dup_rate=dup_rate,
+            format=fmt,
+        )
+    )
     loaded = load_landing(landing, warehouse)
     assert loaded.ok, [(f.path, f.error) for f in loaded.failed]
 
     arguments = [str(DBT), command]
     if command == "build":
         arguments += ["--exclude-resource-type", "unit_test"]
-    arguments += ["--profiles-dir", ".", "--target-path", str(dbt_target / "target"),
-                  "--log-path", str(tmp_path / "logs")]
+    arguments += [
+        "--profiles-dir",
+        ".",
+        "--target-path",
+        str(dbt_target / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
     env = {**os.environ, "OMNIREPORT_WAREHOUSE": str(warehouse)}
-    result = subprocess.run(arguments, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        arguments, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, f"dbt {command} failed for seed {seed}:\n{result.stdout[-4000:]}"
 
     reference = compute_marts(landing)
@@ -66,4 +90,6 @@ def test_marts_match_the_reference(
     if differences:
         print(f"seed {seed}: {len(differences)} differences, the first 50:")
         print("\n".join(differences[:50]))
-    assert differences == [], f"seed {seed}: {len(differences)} differences (first: {differences[0]})"
+    assert differences == [], (
+        f"seed {seed}: {len(differences)} differences (first: {differences[0]})"
+    )

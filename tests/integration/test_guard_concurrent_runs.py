@@ -61,7 +61,10 @@ def test_two_runs_started_together_one_builds_the_other_stops(tmp_path):
     racers = [
         subprocess.Popen(
             [sys.executable, "-c", RACER, str(barrier), *args],
-            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]
@@ -70,12 +73,10 @@ def test_two_runs_started_together_one_builds_the_other_stops(tmp_path):
     results = [(racer, *racer.communicate(timeout=1200)) for racer in racers]
     codes = sorted(racer.returncode for racer, _, _ in results)
     assert codes == [0, 1], [(r.returncode, out[-2000:], err[-2000:]) for r, out, err in results]
-    (winner, win_out, _), = [r for r in results if r[0].returncode == 0]
-    (loser, lose_out, lose_err), = [r for r in results if r[0].returncode == 1]
+    ((winner, win_out, _),) = [r for r in results if r[0].returncode == 0]
+    ((loser, lose_out, lose_err),) = [r for r in results if r[0].returncode == 1]
     assert "OK: omnireport run finished" in win_out
-    assert (
-        f"warehouse {warehouse} is being written by pid {winner.pid} (omnireport run" in lose_err
-    )
+    assert f"warehouse {warehouse} is being written by pid {winner.pid} (omnireport run" in lose_err
     assert "--wait SECONDS" in lose_err
     # the loser gave up at once, long before the winner finished its build
     won, lost = _times(win_out), _times(lose_out)
@@ -87,7 +88,8 @@ def test_two_runs_started_together_one_builds_the_other_stops(tmp_path):
 def _hold(warehouse: Path, seconds: float) -> subprocess.Popen:
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(warehouse), str(seconds)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "held"
     return holder
@@ -116,8 +118,10 @@ def test_dagster_run_stops_when_the_command_line_holds_the_lock(tmp_path):
         with DagsterInstance.ephemeral() as instance:
             result = job.execute_in_process(instance=instance, raise_on_error=False)
         assert not result.success
-        messages = [_error_text(getattr(event.event_specific_data, "error", None))
-                    for event in result.all_events]
+        messages = [
+            _error_text(getattr(event.event_specific_data, "error", None))
+            for event in result.all_events
+        ]
         assert any(
             f"is being written by pid {holder.pid} (omnireport run (test holder)" in m
             for m in messages
@@ -136,9 +140,16 @@ def test_dagster_run_with_wait_seconds_queues_behind_the_holder(tmp_path):
         with DagsterInstance.ephemeral() as instance:
             result = job.execute_in_process(
                 instance=instance,
-                run_config={"resources": {"writer_lock": {"config": {
-                    "warehouse": str(settings.warehouse), "wait_seconds": 60,
-                }}}},
+                run_config={
+                    "resources": {
+                        "writer_lock": {
+                            "config": {
+                                "warehouse": str(settings.warehouse),
+                                "wait_seconds": 60,
+                            }
+                        }
+                    }
+                },
             )
         assert result.success
         assert holder.poll() is not None  # the holder had finished before the load could write

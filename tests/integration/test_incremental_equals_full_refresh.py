@@ -37,7 +37,12 @@ import pytest
 from omnireport.contract import RAW_TABLES_BY_NAME
 from omnireport.generate import GenerateConfig, generate
 from omnireport.landing.loader import load_landing
-from omnireport.publish import mart_names_from_manifest, mart_scopes_from_manifest, publish, snapshot_path
+from omnireport.publish import (
+    mart_names_from_manifest,
+    mart_scopes_from_manifest,
+    publish,
+    snapshot_path,
+)
 from tests.reference.compare import _same
 from tests.reference.contract_reference import MART_KEYS
 
@@ -47,7 +52,11 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 WAREHOUSE_NAME = "warehouse.duckdb"
 BATCHES = 4
 # The grain of every mart: the contract's (MART_KEYS) and the extra marts'.
-GRAINS = {**MART_KEYS, "dim_tags": ["tag_id"], "fct_agent_participations": ["session_id", "user_id"]}
+GRAINS = {
+    **MART_KEYS,
+    "dim_tags": ["tag_id"],
+    "fct_agent_participations": ["session_id", "user_id"],
+}
 # (seed, sessions, bad rate, dup rate): re-exports and bad rows in every batch.
 SEEDS = ((101, 200, 0.03, 0.08), (202, 180, 0.02, 0.10), (303, 220, 0.04, 0.06))
 
@@ -65,13 +74,25 @@ class DbtInProcess:
         result = self._invoke(dbtRunner(), parse_warehouse, ["parse"])
         self.manifest = result.result
 
-    def _invoke(self, runner: Any, warehouse: Path, arguments: list[str], check: bool = True) -> Any:
+    def _invoke(
+        self, runner: Any, warehouse: Path, arguments: list[str], check: bool = True
+    ) -> Any:
         previous = os.environ.get("OMNIREPORT_WAREHOUSE")
         os.environ["OMNIREPORT_WAREHOUSE"] = str(warehouse)
         try:
             result = runner.invoke(
-                [*arguments, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                 "--target-path", str(self.target), "--log-path", str(self.logs), "--quiet"]
+                [
+                    *arguments,
+                    "--project-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--profiles-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--target-path",
+                    str(self.target),
+                    "--log-path",
+                    str(self.logs),
+                    "--quiet",
+                ]
             )
         finally:
             _close_dbt_duckdb()
@@ -79,7 +100,9 @@ class DbtInProcess:
                 os.environ.pop("OMNIREPORT_WAREHOUSE", None)
             else:
                 os.environ["OMNIREPORT_WAREHOUSE"] = previous
-        assert result.success or not check, f"dbt {' '.join(arguments)} on {warehouse} failed: {result.exception or result.result}"
+        assert result.success or not check, (
+            f"dbt {' '.join(arguments)} on {warehouse} failed: {result.exception or result.result}"
+        )
         return result
 
     def __call__(self, warehouse: Path, *arguments: str) -> None:
@@ -91,7 +114,12 @@ class DbtInProcess:
         """Run one data test on ``warehouse``; the rows it found."""
         from dbt.cli.main import dbtRunner
 
-        result = self._invoke(dbtRunner(manifest=self.manifest), warehouse, ["test", "--select", test_name], check=False)
+        result = self._invoke(
+            dbtRunner(manifest=self.manifest),
+            warehouse,
+            ["test", "--select", test_name],
+            check=False,
+        )
         assert result.exception is None, result.exception
         (outcome,) = result.result.results
         return int(outcome.failures)
@@ -133,7 +161,7 @@ def read_marts(warehouse: Path) -> dict[str, list[dict[str, Any]]]:
         for (mart,) in names:
             cursor = con.execute(f"select * from marts.{mart}")
             names = [d[0] for d in cursor.description]
-            marts[mart] = [dict(zip(names, row)) for row in cursor.fetchall()]
+            marts[mart] = [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
         return marts
     finally:
         con.close()
@@ -157,7 +185,9 @@ def differences(expected: dict[str, list[dict]], actual: dict[str, list[dict]]) 
             by_key.append(keyed)
         want, got = by_key
         if not want:
-            problems.append(f"{mart}: empty in the full refresh, the comparison would prove nothing")
+            problems.append(
+                f"{mart}: empty in the full refresh, the comparison would prove nothing"
+            )
         for key in sorted(set(want) - set(got), key=str):
             problems.append(f"{mart}: row {key} missing from the incremental build")
         for key in sorted(set(got) - set(want), key=str):
@@ -168,7 +198,9 @@ def differences(expected: dict[str, list[dict]], actual: dict[str, list[dict]]) 
                 break
             for column, value in want[key].items():
                 if not _same(value, got[key][column], column):
-                    problems.append(f"{mart}: row {key} {column}: full {value!r}, incremental {got[key][column]!r}")
+                    problems.append(
+                        f"{mart}: row {key} {column}: full {value!r}, incremental {got[key][column]!r}"
+                    )
     return problems
 
 
@@ -178,13 +210,25 @@ def dbt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtInProcess]:
 
 
 @pytest.fixture(scope="module", params=SEEDS, ids=lambda case: f"seed{case[0]}")
-def built(request: pytest.FixtureRequest, dbt: DbtInProcess, tmp_path_factory: pytest.TempPathFactory) -> dict:
+def built(
+    request: pytest.FixtureRequest, dbt: DbtInProcess, tmp_path_factory: pytest.TempPathFactory
+) -> dict:
     """One seed: the batch-by-batch incremental warehouse and the full-refresh one."""
     seed, sessions, bad_rate, dup_rate = request.param
     work = tmp_path_factory.mktemp(f"seed{seed}")
     generated = work / "generated"
-    generate(GenerateConfig(out=generated, sessions=sessions, seed=seed, batches=BATCHES, days=10,
-                            bad_rate=bad_rate, dup_rate=dup_rate, format="mixed"))
+    generate(
+        GenerateConfig(
+            out=generated,
+            sessions=sessions,
+            seed=seed,
+            batches=BATCHES,
+            days=10,
+            bad_rate=bad_rate,
+            dup_rate=dup_rate,
+            format="mixed",
+        )
+    )
 
     landing = work / "landing"
     incremental = work / "incremental" / WAREHOUSE_NAME
@@ -206,8 +250,17 @@ def built(request: pytest.FixtureRequest, dbt: DbtInProcess, tmp_path_factory: p
     full.parent.mkdir()
     load(generated, full)
     dbt(full, "run", "--full-refresh")
-    return {"generated": generated, "landing": landing, "incremental": incremental, "full": full,
-            "work": work, "seed": seed, "publish_modes": publish_modes, "scopes": scopes, "names": names}
+    return {
+        "generated": generated,
+        "landing": landing,
+        "incremental": incremental,
+        "full": full,
+        "work": work,
+        "seed": seed,
+        "publish_modes": publish_modes,
+        "scopes": scopes,
+        "names": names,
+    }
 
 
 def test_incremental_runs_equal_one_full_refresh(built: dict) -> None:
@@ -215,7 +268,10 @@ def test_incremental_runs_equal_one_full_refresh(built: dict) -> None:
     assert len(full["fct_sessions"]) > 100
     assert differences(full, read_marts(built["incremental"])) == []
     # The reconciliation too: per raw table, and per landing file (load ids differ).
-    full_counts, incremental_counts = read_reconciliation(built["full"]), read_reconciliation(built["incremental"])
+    full_counts, incremental_counts = (
+        read_reconciliation(built["full"]),
+        read_reconciliation(built["incremental"]),
+    )
     assert any(row[-1] > 0 for row in full_counts["by_table"])  # re-exports were superseded
     assert full_counts == incremental_counts
 
@@ -224,12 +280,15 @@ def read_reconciliation(warehouse: Path) -> dict[str, list[tuple]]:
     """audit.row_reconciliation, and row_reconciliation_by_load by file path."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return {
-            "by_table": con.execute("select * from audit.row_reconciliation order by table_name").fetchall(),
+            "by_table": con.execute(
+                "select * from audit.row_reconciliation order by table_name"
+            ).fetchall(),
             "by_file": con.execute(
                 "select counts.table_name, log.file_path, counts.raw_rows, counts.staged_rows, "
                 "counts.quarantined_rows, counts.superseded_rows "
                 "from audit.row_reconciliation_by_load as counts "
-                "join raw._load_log as log on counts._load_id = log.load_id order by all").fetchall(),
+                "join raw._load_log as log on counts._load_id = log.load_id order by all"
+            ).fetchall(),
         }
 
 
@@ -253,12 +312,16 @@ def _compiled(dbt: DbtInProcess, path: str) -> str:
     return (dbt.target / "compiled" / "omnireport" / "models" / path).read_text(encoding="utf-8")
 
 
-def test_an_incremental_build_tests_the_staging_rows_it_wrote(built: dict, dbt: DbtInProcess) -> None:
+def test_an_incremental_build_tests_the_staging_rows_it_wrote(
+    built: dict, dbt: DbtInProcess
+) -> None:
     if built["seed"] != SEEDS[0][0]:
         pytest.skip("checked on the first seed")
     # The last batch of this seed ran `dbt build` incrementally: staging tests check only the
     # rows loaded since the previous build (batch 4's); mart tests check every row.
-    staging_test = _compiled(dbt, "staging/crm/_crm__models.yml/unique_stg_crm__messages_message_id.sql")
+    staging_test = _compiled(
+        dbt, "staging/crm/_crm__models.yml/unique_stg_crm__messages_message_id.sql"
+    )
     mart_test = _compiled(dbt, "marts/_marts__models.yml/unique_fct_messages_message_id.sql")
     assert "_load_id" not in mart_test
     watermark = re.search(r"_load_id > (-?\d+)", staging_test)
@@ -273,7 +336,8 @@ def test_an_incremental_build_tests_the_staging_rows_it_wrote(built: dict, dbt: 
 
 
 def test_a_unique_test_of_an_incremental_model_checks_the_keys_the_run_wrote(
-        built: dict, dbt: DbtInProcess, tmp_path: Path) -> None:
+    built: dict, dbt: DbtInProcess, tmp_path: Path
+) -> None:
     if built["seed"] != SEEDS[0][0]:
         pytest.skip("checked on the first seed")
     # A copy of the incremental warehouse whose last run (by its scope) wrote the messages
@@ -281,22 +345,37 @@ def test_a_unique_test_of_an_incremental_model_checks_the_keys_the_run_wrote(
     warehouse = tmp_path / WAREHOUSE_NAME
     shutil.copy(built["incremental"], warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        (written, older) = [row[0] for row in con.execute(
-            "select session_id from marts.fct_messages group by 1 order by 1 limit 2").fetchall()]
+        (written, older) = [
+            row[0]
+            for row in con.execute(
+                "select session_id from marts.fct_messages group by 1 order by 1 limit 2"
+            ).fetchall()
+        ]
         con.execute("delete from intermediate.int_incremental_changed_sessions")
-        con.execute("insert into intermediate.int_incremental_changed_sessions values (?)", [written])
+        con.execute(
+            "insert into intermediate.int_incremental_changed_sessions values (?)", [written]
+        )
         # A row of another session with the key of a written row: found, though that row
         # is outside the scope.
-        con.execute("insert into marts.fct_messages select * replace (cast(? as varchar) as session_id) "
-                    "from marts.fct_messages where session_id = ? order by message_id limit 1", [older, written])
+        con.execute(
+            "insert into marts.fct_messages select * replace (cast(? as varchar) as session_id) "
+            "from marts.fct_messages where session_id = ? order by message_id limit 1",
+            [older, written],
+        )
     assert dbt.test_failures(warehouse, "unique_fct_messages_message_id") == 1
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("delete from marts.fct_messages where session_id = ? and message_id in "
-                    "(select message_id from marts.fct_messages where session_id = ?)", [older, written])
+        con.execute(
+            "delete from marts.fct_messages where session_id = ? and message_id in "
+            "(select message_id from marts.fct_messages where session_id = ?)",
+            [older, written],
+        )
         # Two rows this run did not write are not looked at again: the build that wrote
         # them tested them, and a full build tests every key.
-        con.execute("insert into marts.fct_messages select * from marts.fct_messages "
-                    "where session_id = ? order by message_id limit 1", [older])
+        con.execute(
+            "insert into marts.fct_messages select * from marts.fct_messages "
+            "where session_id = ? order by message_id limit 1",
+            [older],
+        )
     assert dbt.test_failures(warehouse, "unique_fct_messages_message_id") == 0
 
 
@@ -331,70 +410,131 @@ def _edits(warehouse: Path) -> dict[str, Any]:
 
     def latest(table: str, where: str = "true", order: str = "1") -> dict[str, Any]:
         key_row = f"select _load_id, _row_number from staging.stg_crm__{table} where {where} order by {order} limit 1"
-        cursor = con.execute(f"select r.* from raw.{table} r join ({key_row}) k using (_load_id, _row_number)")
+        cursor = con.execute(
+            f"select r.* from raw.{table} r join ({key_row}) k using (_load_id, _row_number)"
+        )
         found = cursor.fetchone()
         assert found is not None, f"no {table} row where {where}"
-        row = dict(zip([d[0] for d in cursor.description], found))
+        row = dict(zip([d[0] for d in cursor.description], found, strict=False))
         return {c: row[c] for c in RAW_TABLES_BY_NAME[table].columns}
 
     try:
         (moved, moved_date) = con.execute(
             "select session_id, started_date from marts.fct_sessions where is_completed and is_supported "
-            "and done_at is not null order by session_id limit 1").fetchone()
+            "and done_at is not null order by session_id limit 1"
+        ).fetchone()
         # The other sessions start on other days, so only the move itself brings the old day
         # into the scope of the run.
-        source, target = [r[0] for r in con.execute(
-            "select session_id from marts.fct_sessions where is_supported and started_date not between ? and ? "
-            "order by session_id limit 2", [moved_date - dt.timedelta(days=3), moved_date]).fetchall()]
+        source, target = [
+            r[0]
+            for r in con.execute(
+                "select session_id from marts.fct_sessions where is_supported and started_date not between ? and ? "
+                "order by session_id limit 2",
+                [moved_date - dt.timedelta(days=3), moved_date],
+            ).fetchall()
+        ]
         session = latest("sessions", f"session_id = '{moved}'")
         started_at, updated_at = con.execute(
-            f"select started_at, updated_at from staging.stg_crm__sessions where session_id = '{moved}'").fetchone()
-        session.update(started_at=_stamp(started_at - dt.timedelta(hours=49)),
-                       updated_at=_stamp(updated_at + dt.timedelta(days=1)))
-        message = latest("messages", f"session_id = '{source}' and agent_user_id is not null", "message_id")
+            f"select started_at, updated_at from staging.stg_crm__sessions where session_id = '{moved}'"
+        ).fetchone()
+        session.update(
+            started_at=_stamp(started_at - dt.timedelta(hours=49)),
+            updated_at=_stamp(updated_at + dt.timedelta(days=1)),
+        )
+        message = latest(
+            "messages", f"session_id = '{source}' and agent_user_id is not null", "message_id"
+        )
         (status_updated_at,) = con.execute(
-            f"select status_updated_at from staging.stg_crm__messages where message_id = '{message['message_id']}'").fetchone()
-        message.update(session_id=target, status_updated_at=_stamp(status_updated_at + dt.timedelta(days=1)))
-        tag_event = latest("tag_events", "session_id in (select session_id from marts.fct_sessions where started_date "
-                           f"not between date '{moved_date - dt.timedelta(days=3)}' and date '{moved_date}')", "tag_event_id")
+            f"select status_updated_at from staging.stg_crm__messages where message_id = '{message['message_id']}'"
+        ).fetchone()
+        message.update(
+            session_id=target, status_updated_at=_stamp(status_updated_at + dt.timedelta(days=1))
+        )
+        tag_event = latest(
+            "tag_events",
+            "session_id in (select session_id from marts.fct_sessions where started_date "
+            f"not between date '{moved_date - dt.timedelta(days=3)}' and date '{moved_date}')",
+            "tag_event_id",
+        )
         (event_at,) = con.execute(
-            f"select event_at from staging.stg_crm__tag_events where tag_event_id = '{tag_event['tag_event_id']}'").fetchone()
+            f"select event_at from staging.stg_crm__tag_events where tag_event_id = '{tag_event['tag_event_id']}'"
+        ).fetchone()
         tag_event.update(session_id=target, event_at=_stamp(event_at - dt.timedelta(days=3)))
         tag = latest("tags", "tag_id in (select tag_id from marts.bridge_session_tags)", "tag_id")
         tag.update(tag_name="zz renamed tag")
-        contact = latest("contacts", "contact_id in (select contact_id from marts.fct_sessions)", "contact_id")
+        contact = latest(
+            "contacts", "contact_id in (select contact_id from marts.fct_sessions)", "contact_id"
+        )
         contact.update(display_name="Renamed Contact")
-        user = latest("users", "user_id in (select assigned_user_id from marts.fct_sessions)", "user_id")
+        user = latest(
+            "users", "user_id in (select assigned_user_id from marts.fct_sessions)", "user_id"
+        )
         user.update(full_name="Renamed Agent")
-        category = latest("categories", "category_id in (select parent_id from staging.stg_crm__categories)", "category_id")
+        category = latest(
+            "categories",
+            "category_id in (select parent_id from staging.stg_crm__categories)",
+            "category_id",
+        )
         category.update(category_name="Renamed Category")
         # A channel only some messages use (not the first of the sessions): only names change.
-        channel = latest("channels", "channel_id in (select channel_id from marts.fct_messages)", "channel_id desc")
+        channel = latest(
+            "channels",
+            "channel_id in (select channel_id from marts.fct_messages)",
+            "channel_id desc",
+        )
         channel.update(channel_name="Renamed Channel")
         status_event = latest("agent_status_events", "status = 'paused'", "event_id")
         (other_user,) = con.execute(
-            f"select min(user_id) from staging.stg_crm__users where user_id <> '{status_event['user_id']}'").fetchone()
+            f"select min(user_id) from staging.stg_crm__users where user_id <> '{status_event['user_id']}'"
+        ).fetchone()
         status_event.update(user_id=other_user)
     finally:
         con.close()
-    moves = {"sessions": session, "messages": message, "tag_events": tag_event, "agent_status_events": status_event}
-    renames = {"tags": tag, "contacts": contact, "users": user, "categories": category, "channels": channel}
-    return {"moves": moves, "renames": renames,"moved": moved, "started_at": started_at - dt.timedelta(hours=49), "target": target,
-            "message": message["message_id"], "tag": tag["tag_id"], "channel": channel["channel_id"]}
+    moves = {
+        "sessions": session,
+        "messages": message,
+        "tag_events": tag_event,
+        "agent_status_events": status_event,
+    }
+    renames = {
+        "tags": tag,
+        "contacts": contact,
+        "users": user,
+        "categories": category,
+        "channels": channel,
+    }
+    return {
+        "moves": moves,
+        "renames": renames,
+        "moved": moved,
+        "started_at": started_at - dt.timedelta(hours=49),
+        "target": target,
+        "message": message["message_id"],
+        "tag": tag["tag_id"],
+        "channel": channel["channel_id"],
+    }
 
 
 def test_reexports_that_move_rows_and_rename_dimensions(built: dict, dbt: DbtInProcess) -> None:
     if built["seed"] != SEEDS[2][0]:
         pytest.skip("checked on the third seed")
     ids = _edits(built["incremental"])
-    publish(built["incremental"])  # a snapshot of this very build, for the incremental publishes below
+    publish(
+        built["incremental"]
+    )  # a snapshot of this very build, for the incremental publishes below
     # Each step is compared on its own: a later, wider run could repair an earlier miss.
-    for name, rows in (("batch_9998_moves.csv", ids["moves"]), ("batch_9999_renames.csv", ids["renames"])):
+    for name, rows in (
+        ("batch_9998_moves.csv", ids["moves"]),
+        ("batch_9999_renames.csv", ids["renames"]),
+    ):
         _write_csv(built["landing"], name, rows)
         load(built["landing"], built["incremental"])
         dbt(built["incremental"], "run")
         # The snapshot follows, renames included (fct_messages sets channel_name in place).
-        assert publish(built["incremental"], scopes=built["scopes"], names=built["names"]).mode == "incremental"
+        assert (
+            publish(built["incremental"], scopes=built["scopes"], names=built["names"]).mode
+            == "incremental"
+        )
         snapshot = read_marts(snapshot_path(built["incremental"], env={}))
         assert differences(read_marts(built["incremental"]), snapshot) == [], name
         full = built["work"] / f"full_{name[:-4]}" / WAREHOUSE_NAME
@@ -406,13 +546,19 @@ def test_reexports_that_move_rows_and_rename_dimensions(built: dict, dbt: DbtInP
     # The edits took effect (so the comparison above covers them).
     messages = {row["message_id"]: row for row in incremental_marts["fct_messages"]}
     assert messages[ids["message"]]["session_id"] == ids["target"]
-    assert {row["tag_name"] for row in incremental_marts["bridge_session_tags"] if row["tag_id"] == ids["tag"]} == {
-        "zz renamed tag"}
+    assert {
+        row["tag_name"]
+        for row in incremental_marts["bridge_session_tags"]
+        if row["tag_id"] == ids["tag"]
+    } == {"zz renamed tag"}
     sessions = {row["session_id"]: row for row in incremental_marts["fct_sessions"]}
     assert sessions[ids["moved"]]["started_at"] == ids["started_at"]
     assert any(row["staff_name"] == "Renamed Agent" for row in incremental_marts["fct_sessions"])
-    assert {row["channel_name"] for row in incremental_marts["fct_messages"] if row["channel_id"] == ids["channel"]} == {
-        "Renamed Channel"}
+    assert {
+        row["channel_name"]
+        for row in incremental_marts["fct_messages"]
+        if row["channel_id"] == ids["channel"]
+    } == {"Renamed Channel"}
 
 
 def test_another_time_zone_rebuilds_in_full(built: dict, dbt: DbtInProcess) -> None:
@@ -427,7 +573,9 @@ def test_another_time_zone_rebuilds_in_full(built: dict, dbt: DbtInProcess) -> N
     assert "where _load_id > (select coalesce(max(_load_id), -1) from" in base
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        state = con.execute("select report_timezone from intermediate.int_incremental_build_state").fetchall()
+        state = con.execute(
+            "select report_timezone from intermediate.int_incremental_build_state"
+        ).fetchall()
         # Every session's date is now its UTC date (Asia/Ho_Chi_Minh moves 7 hours' worth).
         wrong_dates = con.execute(
             "select count(*) from marts.fct_sessions where started_date <> cast(started_at as date)"

@@ -10,11 +10,9 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
-from tests.pg_server import (  # noqa: F401  (fixtures)
+from tests.pg_server import (
     PostgresServer,
     build_output,
-    postgres_server,
-    postgres_warehouse,
 )
 
 pytestmark = pytest.mark.integration
@@ -45,21 +43,39 @@ def query(server: PostgresServer, sql: str, *params) -> list[tuple]:
         con.close()
 
 
-def test_build_passes_every_model_and_data_test(postgres_server: PostgresServer, postgres_warehouse: Path) -> None:
+def test_build_passes_every_model_and_data_test(
+    postgres_server: PostgresServer, postgres_warehouse: Path
+) -> None:
     summary = [line for line in build_output().splitlines() if "Done. PASS=" in line]
     assert summary and "ERROR=0" in summary[-1] and "SKIP=0" in summary[-1], summary
 
 
-def test_schemas_are_exactly_the_project_schemas(postgres_server: PostgresServer, postgres_warehouse: Path) -> None:
-    schemas = {row[0] for row in query(
-        postgres_server,
-        "select nspname from pg_namespace where nspname not like 'pg_%' and nspname <> 'information_schema'",
-    )}
-    assert schemas - {"public"} == {"raw", "staging", "quarantine", "intermediate", "marts", "audit"}
-    assert query(postgres_server, "select count(*) from pg_tables where schemaname = 'public'") == [(0,)]
+def test_schemas_are_exactly_the_project_schemas(
+    postgres_server: PostgresServer, postgres_warehouse: Path
+) -> None:
+    schemas = {
+        row[0]
+        for row in query(
+            postgres_server,
+            "select nspname from pg_namespace where nspname not like 'pg_%' and nspname <> 'information_schema'",
+        )
+    }
+    assert schemas - {"public"} == {
+        "raw",
+        "staging",
+        "quarantine",
+        "intermediate",
+        "marts",
+        "audit",
+    }
+    assert query(postgres_server, "select count(*) from pg_tables where schemaname = 'public'") == [
+        (0,)
+    ]
 
 
-def test_counts_reconcile_per_raw_table(postgres_server: PostgresServer, postgres_warehouse: Path) -> None:
+def test_counts_reconcile_per_raw_table(
+    postgres_server: PostgresServer, postgres_warehouse: Path
+) -> None:
     rows = query(
         postgres_server,
         "select table_name, raw_rows, staged_rows, quarantined_rows, superseded_rows from audit.row_reconciliation",
@@ -67,30 +83,46 @@ def test_counts_reconcile_per_raw_table(postgres_server: PostgresServer, postgre
     assert {row[0]: tuple(row[1:]) for row in rows} == EXPECTED_COUNTS
 
 
-def test_quarantine_reasons_and_timestamp_parsing(postgres_server: PostgresServer, postgres_warehouse: Path) -> None:
-    reasons = dict(query(postgres_server, "select session_id, reason from quarantine.sessions where session_id is not null"))
+def test_quarantine_reasons_and_timestamp_parsing(
+    postgres_server: PostgresServer, postgres_warehouse: Path
+) -> None:
+    reasons = dict(
+        query(
+            postgres_server,
+            "select session_id, reason from quarantine.sessions where session_id is not null",
+        )
+    )
     assert reasons["sb04"] == "unparseable started_at '31/03/2026 10:00'"
     assert reasons["sb07"] == "unparseable started_at '2026-03-01T10:00+0700'"
     assert reasons["sb06"] == "unparseable done_at '2026-02-30 10:00'"
     assert reasons["sb08"] == "invalid rating '6'"
     assert reasons["sx31"] == "done_at before started_at"
     # sx10 carries offsets and fractions: 90.25 s of waiting (seeds/README.md).
-    assert query(postgres_server, "select waiting_time_s from marts.fct_sessions where session_id = 'sx10'") == [(90.25,)]
+    assert query(
+        postgres_server, "select waiting_time_s from marts.fct_sessions where session_id = 'sx10'"
+    ) == [(90.25,)]
     # sx01's replies are 190, 60 and 90 seconds.
-    (average,) = query(postgres_server, "select avg_response_time_s from marts.fct_sessions where session_id = 'sx01'")[0]
+    (average,) = query(
+        postgres_server,
+        "select avg_response_time_s from marts.fct_sessions where session_id = 'sx01'",
+    )[0]
     assert average == pytest.approx(340 / 3, rel=1e-12)
     # sx17's tag keeps its Vietnamese name through COPY.
-    assert query(postgres_server, "select tag_names from marts.fct_sessions where session_id = 'sx17'") == [("Cần gọi lại",)]
+    assert query(
+        postgres_server, "select tag_names from marts.fct_sessions where session_id = 'sx17'"
+    ) == [("Cần gọi lại",)]
 
 
 def test_contract_types_are_translated_and_sla_columns_generated(
     postgres_server: PostgresServer, postgres_warehouse: Path
 ) -> None:
-    types = dict(query(
-        postgres_server,
-        "select column_name, data_type from information_schema.columns "
-        "where table_schema = 'marts' and table_name = 'fct_sessions'",
-    ))
+    types = dict(
+        query(
+            postgres_server,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'fct_sessions'",
+        )
+    )
     assert types["waiting_time_s"] == "double precision"  # `double` in the YAML
     assert types["started_at"] == "timestamp without time zone"
     assert types["started_date"] == "date"
@@ -105,17 +137,23 @@ def test_contract_types_are_translated_and_sla_columns_generated(
     assert [row[0] for row in sla] == ["sla_1m", "sla_5m", "sla_15m", "sla_30m"]
 
 
-def test_dbt_unit_tests_pass_on_postgres(postgres_server: PostgresServer, postgres_warehouse: Path) -> None:
+def test_dbt_unit_tests_pass_on_postgres(
+    postgres_server: PostgresServer, postgres_warehouse: Path
+) -> None:
     # Run inside the session's `dbt build` (a separate `dbt test --select test_type:unit`
     # costs another minute of dbt start-up). Every one of the 62 must pass.
     lines = build_output().splitlines()
     unit_passes = [line for line in lines if " PASS " in line and "::" in line]
-    unit_failures = [line for line in lines if (" FAIL " in line or " ERROR " in line) and "::" in line]
+    unit_failures = [
+        line for line in lines if (" FAIL " in line or " ERROR " in line) and "::" in line
+    ]
     assert not unit_failures, unit_failures
     assert len(unit_passes) >= 60, [line for line in lines if "Done. PASS=" in line]
 
 
-def test_duckdb_style_queries_run_through_connect_qmark(postgres_server: PostgresServer, postgres_warehouse: Path) -> None:
+def test_duckdb_style_queries_run_through_connect_qmark(
+    postgres_server: PostgresServer, postgres_warehouse: Path
+) -> None:
     from omnireport.warehouse.postgres import connect_qmark
 
     con = connect_qmark(postgres_server.conninfo())

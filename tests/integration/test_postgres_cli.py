@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from tests.pg_server import PostgresServer, postgres_server  # noqa: F401
+from tests.pg_server import PostgresServer
 
 pytestmark = pytest.mark.integration
 
@@ -23,9 +23,19 @@ def test_run_target_postgres_builds_the_sample_data(postgres_server: PostgresSer
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
     env.update(postgres_server.dbt_env(dbname="omnireport_cli"))
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "omnireport"), "run", "--target", "postgres",
-         "--landing", str(REPO / "seeds" / "landing")],
-        env=env, capture_output=True, text=True, timeout=1200, check=False,
+        [
+            str(Path(sys.executable).parent / "omnireport"),
+            "run",
+            "--target",
+            "postgres",
+            "--landing",
+            str(REPO / "seeds" / "landing"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
     con = psycopg2.connect(postgres_server.conninfo(dbname="omnireport_cli"))
@@ -33,9 +43,13 @@ def test_run_target_postgres_builds_the_sample_data(postgres_server: PostgresSer
         with con.cursor() as cursor:
             cursor.execute("select count(*) from marts.fct_sessions")
             assert cursor.fetchone()[0] == 330
-            cursor.execute("select staged_rows, quarantined_rows, superseded_rows from audit.row_reconciliation where table_name = 'messages'")
+            cursor.execute(
+                "select staged_rows, quarantined_rows, superseded_rows from audit.row_reconciliation where table_name = 'messages'"
+            )
             assert cursor.fetchone() == (3612, 9, 4)
-            cursor.execute("select has_table_privilege('omnireport_reader', 'marts.fct_sessions', 'select')")
+            cursor.execute(
+                "select has_table_privilege('omnireport_reader', 'marts.fct_sessions', 'select')"
+            )
             assert cursor.fetchone()[0] is True
     finally:
         con.close()

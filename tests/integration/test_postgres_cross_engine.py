@@ -18,9 +18,9 @@ import pytest
 
 from tests.engine_compare import (
     ALL_MART_KEYS,
+    RECONCILIATION_SQL,
     MartRows,
     assert_mart_equal,
-    RECONCILIATION_SQL,
     clean_env,
     duckdb_marts,
     duckdb_rows,
@@ -31,11 +31,8 @@ from tests.engine_compare import (
     same,
     start_duckdb_build,
 )
-from tests.pg_server import (  # noqa: F401  (fixtures)
+from tests.pg_server import (
     PostgresServer,
-    duckdb_reference_warehouse,
-    postgres_server,
-    postgres_warehouse,
 )
 
 pytestmark = pytest.mark.integration
@@ -54,13 +51,17 @@ def test_the_tolerance_rules_themselves() -> None:
     assert not same("is_completed", True, 1)
     assert not same("total_messages", 3, decimal.Decimal(3))
     assert not same("total_messages", 3, 3.0)
-    assert not same("started_at", dt.datetime(2026, 3, 9, 1, 5), dt.datetime(2026, 3, 9, 1, 5, tzinfo=dt.UTC))
+    assert not same(
+        "started_at", dt.datetime(2026, 3, 9, 1, 5), dt.datetime(2026, 3, 9, 1, 5, tzinfo=dt.UTC)
+    )
     assert not same("started_date", dt.datetime(2026, 3, 9), dt.date(2026, 3, 9))
     assert same("note", None, None) and not same("note", "", None)
 
 
 @pytest.fixture(scope="module")
-def generated_pg(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def generated_pg(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """The generated data set on DuckDB and, beside it, on PostgreSQL through the CLI."""
     import subprocess
 
@@ -72,9 +73,12 @@ def generated_pg(postgres_server: PostgresServer, tmp_path_factory: pytest.TempP
         result = subprocess.run(
             [omnireport_executable(), "run", "--target", "postgres", "--landing", str(landing)],
             env=clean_env(**postgres_server.dbt_env(dbname=GENERATED_DATABASE)),
-            capture_output=True, text=True, timeout=1800, check=False,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
         )
-        assert result.returncode == 0, (result.stdout[-6000:] + result.stderr[-3000:])
+        assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
         warehouse = duck.wait()
     finally:
         duck.kill()
@@ -105,11 +109,17 @@ def test_mart_is_equal_on_duckdb_and_postgres_sample(mart: str, sample_pg: dict[
 
 
 @pytest.mark.parametrize("mart", list(ALL_MART_KEYS))
-def test_mart_is_equal_on_duckdb_and_postgres_generated(mart: str, generated_pg: dict[str, Any]) -> None:
-    assert_mart_equal(mart, generated_pg["duckdb"][mart], generated_pg["postgres"][mart], "postgres")
+def test_mart_is_equal_on_duckdb_and_postgres_generated(
+    mart: str, generated_pg: dict[str, Any]
+) -> None:
+    assert_mart_equal(
+        mart, generated_pg["duckdb"][mart], generated_pg["postgres"][mart], "postgres"
+    )
 
 
-def test_generated_data_set_reconciles_the_same_with_its_edge_cases(generated_pg: dict[str, Any]) -> None:
+def test_generated_data_set_reconciles_the_same_with_its_edge_cases(
+    generated_pg: dict[str, Any],
+) -> None:
     """Both engines staged, quarantined and superseded the same rows, and the data set
     has bad rows and re-exports in the tables that carry the metrics."""
     on_duckdb, on_postgres = generated_pg["reconciliation"]

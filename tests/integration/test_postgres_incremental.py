@@ -12,8 +12,12 @@ import psycopg2
 import pytest
 
 from omnireport.warehouse.postgres import load_landing_postgres
-from tests.pg_server import SAMPLE_LANDING, PostgresServer, postgres_server, postgres_warehouse, run_dbt  # noqa: F401
 from tests.integration.test_postgres_cross_engine import same
+from tests.pg_server import (
+    SAMPLE_LANDING,
+    PostgresServer,
+    run_dbt,
+)
 from tests.reference.contract_reference import MART_KEYS
 
 pytestmark = pytest.mark.integration
@@ -30,7 +34,7 @@ def marts(server: PostgresServer, dbname: str) -> dict[str, dict[tuple, dict]]:
             for mart, keys in MART_KEYS.items():
                 cursor.execute(f"select * from marts.{mart}")
                 names = [d[0] for d in cursor.description]
-                rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+                rows = [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
                 result[mart] = {tuple(row[k] for k in keys): row for row in rows}
             return result
     finally:

@@ -10,7 +10,7 @@ import psycopg2.errors
 import pytest
 
 from omnireport.warehouse.postgres import grant_reader_role
-from tests.pg_server import PostgresServer, postgres_server, postgres_warehouse, run_dbt  # noqa: F401
+from tests.pg_server import PostgresServer, run_dbt
 from tests.reference.contract_reference import MART_KEYS
 
 pytestmark = pytest.mark.integration
@@ -48,13 +48,17 @@ def reader(server: PostgresServer):
     return con
 
 
-def test_rebuild_created_every_mart_anew(postgres_server: PostgresServer, rebuilt_twice: dict[str, int]) -> None:
+def test_rebuild_created_every_mart_anew(
+    postgres_server: PostgresServer, rebuilt_twice: dict[str, int]
+) -> None:
     after = mart_oids(postgres_server)
     assert set(MART_KEYS) <= set(after)
     assert all(after[name] != rebuilt_twice[name] for name in MART_KEYS)
 
 
-def test_reader_reads_every_mart(postgres_server: PostgresServer, rebuilt_twice: dict[str, int]) -> None:
+def test_reader_reads_every_mart(
+    postgres_server: PostgresServer, rebuilt_twice: dict[str, int]
+) -> None:
     con = reader(postgres_server)
     try:
         with con.cursor() as cursor:
@@ -69,8 +73,14 @@ def test_reader_reads_every_mart(postgres_server: PostgresServer, rebuilt_twice:
 
 @pytest.mark.parametrize(
     "relation",
-    ["raw.sessions", "raw._load_log", "quarantine.sessions", "staging.stg_crm__sessions",
-     "intermediate.int_session_metrics", "audit.row_reconciliation"],
+    [
+        "raw.sessions",
+        "raw._load_log",
+        "quarantine.sessions",
+        "staging.stg_crm__sessions",
+        "intermediate.int_session_metrics",
+        "audit.row_reconciliation",
+    ],
 )
 def test_reader_reads_nothing_outside_marts(
     postgres_server: PostgresServer, rebuilt_twice: dict[str, int], relation: str

@@ -18,22 +18,31 @@ PROFILES = Path(__file__).resolve().parents[2] / "dbt_project" / "profiles.yml"
 
 def test_defaults_match_the_dbt_profile() -> None:
     text = PROFILES.read_text()
-    postgres_output = text[text.index("    postgres:"):]
+    postgres_output = text[text.index("    postgres:") :]
     found = dict(re.findall(r"env_var\('(OMNIREPORT_PG_[A-Z]+)', '([^']*)'\)", postgres_output))
     assert found == PG_DEFAULTS
     assert "password: \"{{ env_var('OMNIREPORT_PG_PASSWORD', '') }}\"" in postgres_output
 
 
 def test_from_env_and_conninfo() -> None:
-    target = PostgresTarget.from_env({
-        "OMNIREPORT_PG_HOST": "db.internal", "OMNIREPORT_PG_PORT": "6543",
-        "OMNIREPORT_PG_USER": "builder", "OMNIREPORT_PG_PASSWORD": "it's s3cret",
-        "OMNIREPORT_PG_DBNAME": "analytics",
-    })
+    target = PostgresTarget.from_env(
+        {
+            "OMNIREPORT_PG_HOST": "db.internal",
+            "OMNIREPORT_PG_PORT": "6543",
+            "OMNIREPORT_PG_USER": "builder",
+            "OMNIREPORT_PG_PASSWORD": "it's s3cret",
+            "OMNIREPORT_PG_DBNAME": "analytics",
+        }
+    )
     assert target == PostgresTarget("db.internal", 6543, "builder", "it's s3cret", "analytics")
     parsed = psycopg2.extensions.parse_dsn(target.conninfo())
-    assert parsed == {"host": "db.internal", "port": "6543", "user": "builder",
-                      "password": "it's s3cret", "dbname": "analytics"}
+    assert parsed == {
+        "host": "db.internal",
+        "port": "6543",
+        "user": "builder",
+        "password": "it's s3cret",
+        "dbname": "analytics",
+    }
     assert "s3cret" not in target.describe()
     assert target.describe() == "postgresql://builder@db.internal:6543/analytics"
 

@@ -55,7 +55,8 @@ def _private_dbt_project(root: Path) -> Path:
     """A copy of the dbt project for this module: others may edit the original meanwhile."""
     project = root / "dbt_project"
     shutil.copytree(
-        Path(__file__).resolve().parents[2] / "dbt_project", project,
+        Path(__file__).resolve().parents[2] / "dbt_project",
+        project,
         ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
     )
     return project
@@ -63,8 +64,14 @@ def _private_dbt_project(root: Path) -> Path:
 
 def _run_args(root: Path) -> list[str]:
     return [
-        str(BIN / "omnireport"), "run", "--landing", str(root / "landing"),
-        "--warehouse", str(root / "wh.duckdb"), "--timezone", "UTC",
+        str(BIN / "omnireport"),
+        "run",
+        "--landing",
+        str(root / "landing"),
+        "--warehouse",
+        str(root / "wh.duckdb"),
+        "--timezone",
+        "UTC",
     ]
 
 
@@ -84,7 +91,9 @@ def _count_elsewhere(path: Path, relation: str) -> int:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("published")
-    DBT_PROJECT["OMNIREPORT_DBT_PROJECT_DIR"] = str(_private_dbt_project(tmp_path_factory.mktemp("dbt")))
+    DBT_PROJECT["OMNIREPORT_DBT_PROJECT_DIR"] = str(
+        _private_dbt_project(tmp_path_factory.mktemp("dbt"))
+    )
     for table, text in (("channels", CHANNELS), ("sessions", SESSIONS), ("messages", MESSAGES)):
         (root / "landing" / table).mkdir(parents=True)
         (root / "landing" / table / f"{table}_1.csv").write_text(text, encoding="utf-8")
@@ -108,12 +117,14 @@ def test_run_publishes_every_mart_and_nothing_else(built):
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
         schemas = {
-            row[0] for row in con.execute(
+            row[0]
+            for row in con.execute(
                 "select distinct table_schema from information_schema.tables"
             ).fetchall()
         }
         names = {
-            row[0] for row in con.execute(
+            row[0]
+            for row in con.execute(
                 "select table_name from information_schema.tables where table_schema = 'marts'"
             ).fetchall()
         }
@@ -128,11 +139,27 @@ def test_run_publishes_every_mart_and_nothing_else(built):
 def test_snapshot_opens_in_duckdb_1_1(built, tmp_path):
     uv = shutil.which("uv") or str(Path(sys.executable).parents[2] / ".tools" / "bin" / "uv")
     target = tmp_path / "duckdb11"
-    installed = subprocess.run(
-        [uv, "pip", "install", "--quiet", "duckdb==1.1.3", "--target", str(target),
-         "--python", sys.executable],
-        capture_output=True, text=True, timeout=300, check=False,
-    ) if Path(uv).exists() else None
+    installed = (
+        subprocess.run(
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "duckdb==1.1.3",
+                "--target",
+                str(target),
+                "--python",
+                sys.executable,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if Path(uv).exists()
+        else None
+    )
     if installed is None or installed.returncode != 0:
         pytest.skip("could not install the duckdb 1.1.3 wheel (needs uv and the package index)")
     code = (
@@ -141,7 +168,10 @@ def test_snapshot_opens_in_duckdb_1_1(built, tmp_path):
     )
     out = subprocess.run(
         [sys.executable, "-c", code, str(built / "wh.published.duckdb")],
-        env={**_env(), "PYTHONPATH": str(target)}, capture_output=True, text=True, check=False,
+        env={**_env(), "PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["1.1.3", "3"]
@@ -196,7 +226,11 @@ def test_status_after_the_run_shows_publish_freshness_and_quarantine(built):
     env = _env()
     completed = subprocess.run(
         [str(BIN / "omnireport"), "status", "--warehouse", str(built / "wh.duckdb")],
-        env=env, capture_output=True, text=True, timeout=300, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     out = completed.stdout
@@ -204,6 +238,9 @@ def test_status_after_the_run_shows_publish_freshness_and_quarantine(built):
     assert f"-> {built / 'wh.published.duckdb'}" in out
     # the newest message of the data is m3, sent 2026-03-01 08:20 UTC
     assert "Freshness: newest message in the data 2026-03-01T08:20:00 UTC" in out
-    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()
-            if line.split() and line.split()[0] in {"channels", "sessions", "messages"}}
+    rows = {
+        line.split()[0]: line.split()[1:]
+        for line in out.splitlines()
+        if line.split() and line.split()[0] in {"channels", "sessions", "messages"}
+    }
     assert rows == {"channels": ["0", "-"], "sessions": ["0", "-"], "messages": ["0", "-"]}

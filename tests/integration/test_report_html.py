@@ -27,7 +27,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def write(warehouse: Path, out: Path, *filters: str) -> str:
     parser = argparse.ArgumentParser(prog="omnireport")
     add_report_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["report", "html", "--out", str(out), "--warehouse", str(warehouse), *filters])
+    args = parser.parse_args(
+        ["report", "html", "--out", str(out), "--warehouse", str(warehouse), *filters]
+    )
     assert args.func(args) == 0
     return out.read_text(encoding="utf-8")
 
@@ -56,11 +58,14 @@ def test_html_is_offline_and_equals_the_marts(warehouse, tmp_path):
     try:
         sessions, done, waiting, n_waiting = con.execute(
             "select sum(sessions), sum(done_sessions), sum(total_waiting_time_s), sum(sessions_with_waiting_time) "
-            "from marts.rpt_overview_daily").fetchone()
-        hour8 = con.execute("select sum(supported_within_1m) from marts.rpt_hourly_stats where started_hour = 8"
-                            ).fetchone()[0]
-        pauses = con.execute("select sum(total_pause_s) from marts.rpt_agent_working_time where user_id = 'u1'"
-                             ).fetchone()[0]
+            "from marts.rpt_overview_daily"
+        ).fetchone()
+        hour8 = con.execute(
+            "select sum(supported_within_1m) from marts.rpt_hourly_stats where started_hour = 8"
+        ).fetchone()[0]
+        pauses = con.execute(
+            "select sum(total_pause_s) from marts.rpt_agent_working_time where user_id = 'u1'"
+        ).fetchone()[0]
     finally:
         con.close()
     assert figure(page, "sessions") == str(sessions) == "4"
@@ -73,10 +78,19 @@ def test_html_is_offline_and_equals_the_marts(warehouse, tmp_path):
     assert cell(page, "tags-chart", "t2", "tags_removed") == "1"
     assert cell(page, "tags-staff", "u3", "tags_added") == "1"
     # first response: s1 30 s (<1m) and s2 600 s (5-15m) on ch1; s4 300 s (5-15m) on ch2
-    assert (cell(page, "frt", "ch1", "frt_<1m"), cell(page, "frt", "ch1", "frt_5-15m")) == ("1", "1")
-    assert (cell(page, "frt", "ch2", "frt_1-5m"), cell(page, "frt", "ch2", "frt_5-15m")) == ("0", "1")
+    assert (cell(page, "frt", "ch1", "frt_<1m"), cell(page, "frt", "ch1", "frt_5-15m")) == (
+        "1",
+        "1",
+    )
+    assert (cell(page, "frt", "ch2", "frt_1-5m"), cell(page, "frt", "ch2", "frt_5-15m")) == (
+        "0",
+        "1",
+    )
     # local weekday x hour: s1 Sun 8h, s2 Sun 10h, s3 Mon 9h, s4 Tue 3h
-    assert (cell(page, "heatmap", "Sun", "h08"), cell(page, "heatmap", "Sun", "sessions")) == ("1", "2")
+    assert (cell(page, "heatmap", "Sun", "h08"), cell(page, "heatmap", "Sun", "sessions")) == (
+        "1",
+        "2",
+    )
     assert (cell(page, "heatmap", "Mon", "h09"), cell(page, "heatmap", "Tue", "h03")) == ("1", "1")
     snapshot = warehouse.with_name(f"{warehouse.stem}.published.duckdb")
     assert f"published snapshot {snapshot} (build time " in page and "Filters: none" in page
@@ -84,11 +98,15 @@ def test_html_is_offline_and_equals_the_marts(warehouse, tmp_path):
 
 
 def test_html_filters_and_previous_period(warehouse, tmp_path):
-    page = write(warehouse, tmp_path / "r.html", "--from", "2026-03-02", "--to", "2026-03-03", "--tag", "VIP")
+    page = write(
+        warehouse, tmp_path / "r.html", "--from", "2026-03-02", "--to", "2026-03-03", "--tag", "VIP"
+    )
     # this period: s4 only (VIP, local 03-03); previous 2 days (02-28..03-01): s1
     assert figure(page, "sessions") == "1"
     assert "2026-03-02 to 2026-03-03 (2 days) against 2026-02-28 to 2026-03-01" in page
-    assert re.search(r'data-figure="avg_waiting_time_s".*?previous period: 0:00:30', page, flags=re.S)
+    assert re.search(
+        r'data-figure="avg_waiting_time_s".*?previous period: 0:00:30', page, flags=re.S
+    )
     assert "Filters: date 2026-03-02 to 2026-03-03; tag VIP" in page
     # working time counts pauses: the page says which filters it could not apply
     assert "Not filtered by --tag: this view counts agent pauses" in page

@@ -31,7 +31,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from omnireport.report.cli import add_report_parser, run_report
+from omnireport.report.cli import add_report_parser
 
 pytestmark = pytest.mark.integration
 
@@ -104,7 +104,11 @@ def tiny_warehouse(factory: pytest.TempPathFactory) -> Path:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
         result = subprocess.run(
             [str(OMNIREPORT), "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-            env=env, capture_output=True, text=True, timeout=900, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
         )
         if result.returncode != 0:
             failed.write_text(result.stdout[-3000:] + result.stderr[-3000:])
@@ -145,11 +149,18 @@ def by(key: str, records: list[dict]) -> dict:
 def test_overview_unfiltered_hand_computed(capsys, warehouse):
     (row,), _ = rows(capsys, warehouse, "overview")
     assert row == {
-        "sessions": 4, "contacts": 3, "assigned_sessions": 3, "unassigned_sessions": 1,
-        "done_sessions": 3, "pending_sessions": 1,
-        "total_waiting_time_s": 930.0, "sessions_with_waiting_time": 3,
-        "total_support_time_s": 3270.0, "sessions_with_support_time": 2,
-        "avg_waiting_time_s": 310.0, "avg_support_time_s": 1635.0,
+        "sessions": 4,
+        "contacts": 3,
+        "assigned_sessions": 3,
+        "unassigned_sessions": 1,
+        "done_sessions": 3,
+        "pending_sessions": 1,
+        "total_waiting_time_s": 930.0,
+        "sessions_with_waiting_time": 3,
+        "total_support_time_s": 3270.0,
+        "sessions_with_support_time": 2,
+        "avg_waiting_time_s": 310.0,
+        "avg_support_time_s": 1635.0,
     }
 
 
@@ -172,10 +183,15 @@ def test_overview_unfiltered_hand_computed(capsys, warehouse):
         (["--tag", "VIP", "--page", "ch1"], 1, 1, 1, 30.0),
     ],
 )
-def test_overview_filters_hand_computed(capsys, warehouse, argv, sessions, contacts, done, avg_wait):
+def test_overview_filters_hand_computed(
+    capsys, warehouse, argv, sessions, contacts, done, avg_wait
+):
     (row,), _ = rows(capsys, warehouse, "overview", *argv)
     assert (row["sessions"], row["contacts"], row["done_sessions"], row["avg_waiting_time_s"]) == (
-        sessions, contacts, done, avg_wait,
+        sessions,
+        contacts,
+        done,
+        avg_wait,
     )
 
 
@@ -185,17 +201,23 @@ def test_overview_filters_hand_computed(capsys, warehouse, argv, sessions, conta
 def test_sessions_filtered_sorted_and_limited(capsys, warehouse):
     records, _ = rows(capsys, warehouse, "sessions", "--tag", "VIP", "--sort", "waiting_time_s")
     assert [(r["session_id"], r["waiting_time_s"], r["tag_names"]) for r in records] == [
-        ("s1", 30.0, "VIP"), ("s4", 300.0, "VIP"),
+        ("s1", 30.0, "VIP"),
+        ("s4", 300.0, "VIP"),
     ]
     records, _ = rows(capsys, warehouse, "sessions", "--limit", "2")  # newest first by default
     assert [r["session_id"] for r in records] == ["s4", "s3"]
     records, _ = rows(capsys, warehouse, "sessions", "--category", "Orders", "--completed", "yes")
-    assert [(r["session_id"], r["sub_category"], r["support_time_s"]) for r in records] == [("s1", "Refund", 1170.0)]
+    assert [(r["session_id"], r["sub_category"], r["support_time_s"]) for r in records] == [
+        ("s1", "Refund", 1170.0)
+    ]
 
 
 def test_messages_own_date_and_session_filters(capsys, warehouse):
     records, _ = rows(capsys, warehouse, "messages", "--supported", "no", "--sort", "sent_at")
-    assert [(r["message_id"], r["sender_kind"]) for r in records] == [("m31", "contact"), ("m32", "page")]
+    assert [(r["message_id"], r["sender_kind"]) for r in records] == [
+        ("m31", "contact"),
+        ("m32", "page"),
+    ]
     records, _ = rows(capsys, warehouse, "messages", "--from", "2026-03-03", "--sort", "message_id")
     assert [r["message_id"] for r in records] == ["m41", "m42", "m43"]
     records, _ = rows(capsys, warehouse, "messages")
@@ -214,7 +236,10 @@ def test_users_unfiltered_hand_computed(capsys, warehouse):
     assert (u1["sla_1m"], u1["sla_5m"], u1["sla_15m"], u1["sla_30m"]) == (1, 1, 1, 1)
     assert (u1["total_waiting_time_s"], u1["sessions_with_waiting_time"]) == (30.0, 1)
     assert (u1["total_support_time_s"], u1["sessions_with_support_time"]) == (0.0, 2)
-    assert (u2["assigned_not_completed_supported"], u2["not_assigned_completed_supported"]) == (1, 1)
+    assert (u2["assigned_not_completed_supported"], u2["not_assigned_completed_supported"]) == (
+        1,
+        1,
+    )
     assert (u2["sla_1m"], u2["sla_5m"], u2["sla_15m"], u2["sla_30m"]) == (0, 0, 1, 1)
     assert u2["avg_waiting_time_s"] == 600.0
     assert (u3["assigned_completed_supported"], u3["sla_5m"], u3["sla_15m"]) == (1, 0, 1)
@@ -224,13 +249,17 @@ def test_users_unfiltered_hand_computed(capsys, warehouse):
 
 def test_users_filters(capsys, warehouse):
     records, _ = rows(capsys, warehouse, "users", "--completed", "no")
-    assert [(r["user_id"], r["assigned_not_completed_supported"], r["total_waiting_time_s"]) for r in records] == [
-        ("u2", 1, 600.0)
-    ]
+    assert [
+        (r["user_id"], r["assigned_not_completed_supported"], r["total_waiting_time_s"])
+        for r in records
+    ] == [("u2", 1, 600.0)]
     records, _ = rows(capsys, warehouse, "users", "--group", "Sales")
     assert sorted(r["user_id"] for r in records) == ["u1", "u3"]
     records, _ = rows(capsys, warehouse, "users", "--page", "Beta Zalo")
-    assert {r["user_id"]: r["not_assigned_completed_supported"] for r in records} == {"u1": 1, "u3": 0}
+    assert {r["user_id"]: r["not_assigned_completed_supported"] for r in records} == {
+        "u1": 1,
+        "u3": 0,
+    }
 
 
 # ------------------------------------------------------------------ hourly, daily, channels
@@ -239,7 +268,10 @@ def test_users_filters(capsys, warehouse):
 def test_hourly_local_hours(capsys, warehouse):
     records, totals = rows(capsys, warehouse, "hourly")
     assert [(r["started_hour"], r["sessions"], r["supported_within_1m"]) for r in records] == [
-        (3, 1, 0), (8, 1, 1), (9, 1, 0), (10, 1, 0),
+        (3, 1, 0),
+        (8, 1, 1),
+        (9, 1, 0),
+        (10, 1, 0),
     ]
     assert (totals["sessions"], totals["supported_sessions"], totals["done_sessions"]) == (4, 3, 3)
     records, _ = rows(capsys, warehouse, "hourly", "--group", "Sales")
@@ -249,18 +281,28 @@ def test_hourly_local_hours(capsys, warehouse):
 def test_daily_chat_and_comment_side_by_side(capsys, warehouse):
     records, totals = rows(capsys, warehouse, "daily")
     days = by("started_date", records)
-    assert (days["2026-03-01"]["message_done_supported"], days["2026-03-01"]["comment_not_done_supported"]) == (1, 1)
+    assert (
+        days["2026-03-01"]["message_done_supported"],
+        days["2026-03-01"]["comment_not_done_supported"],
+    ) == (1, 1)
     assert days["2026-03-01"]["sessions"] == 2
     assert days["2026-03-02"]["message_done_not_supported"] == 1
     assert days["2026-03-02"]["message_pct_support"] == 0.0
     assert days["2026-03-03"]["message_done_supported"] == 1
     assert days["2026-03-01"]["comment_pct_complete"] == 0.0
-    assert (totals["message_sessions"], totals["message_pct_complete"], totals["message_pct_support"]) == (
-        3, 100.0, 66.67,
+    assert (
+        totals["message_sessions"],
+        totals["message_pct_complete"],
+        totals["message_pct_support"],
+    ) == (
+        3,
+        100.0,
+        66.67,
     )
     records, _ = rows(capsys, warehouse, "daily", "--tag", "VIP")
     assert [(r["started_date"], r["message_done_supported"]) for r in records] == [
-        ("2026-03-01", 1), ("2026-03-03", 1),
+        ("2026-03-01", 1),
+        ("2026-03-03", 1),
     ]
 
 
@@ -268,14 +310,28 @@ def test_channels_with_times(capsys, warehouse):
     records, totals = rows(capsys, warehouse, "channels")
     channels = by("channel_id", records)
     ch1, ch2 = channels["ch1"], channels["ch2"]
-    assert (ch1["channel_name"], ch1["message_done_supported"], ch1["comment_not_done_supported"]) == (
-        "Alpha Page", 1, 1,
+    assert (
+        ch1["channel_name"],
+        ch1["message_done_supported"],
+        ch1["comment_not_done_supported"],
+    ) == (
+        "Alpha Page",
+        1,
+        1,
     )
-    assert (ch1["total_waiting_time_s"], ch1["sessions_with_waiting_time"], ch1["avg_waiting_time_s"]) == (
-        630.0, 2, 315.0,
+    assert (
+        ch1["total_waiting_time_s"],
+        ch1["sessions_with_waiting_time"],
+        ch1["avg_waiting_time_s"],
+    ) == (
+        630.0,
+        2,
+        315.0,
     )
     assert (ch2["message_pct_complete"], ch2["message_pct_support"], ch2["avg_support_time_s"]) == (
-        100.0, 50.0, 2100.0,
+        100.0,
+        50.0,
+        2100.0,
     )
     assert totals["sessions"] == 4
     records, _ = rows(capsys, warehouse, "channels", "--supported", "yes")
@@ -287,8 +343,11 @@ def test_channels_with_times(capsys, warehouse):
 
 def test_working_time(capsys, warehouse):
     records, totals = rows(capsys, warehouse, "working-time")
-    assert [(r["user_id"], r["pause_count"], r["total_pause_s"], r["open_pause_count"]) for r in records] == [
-        ("u1", 1, 1800.0, 0), ("u2", 1, 0.0, 1),
+    assert [
+        (r["user_id"], r["pause_count"], r["total_pause_s"], r["open_pause_count"]) for r in records
+    ] == [
+        ("u1", 1, 1800.0, 0),
+        ("u2", 1, 0.0, 1),
     ]
     records, _ = rows(capsys, warehouse, "working-time", "--from", "2026-03-02")
     assert [r["user_id"] for r in records] == ["u2"]
@@ -296,10 +355,15 @@ def test_working_time(capsys, warehouse):
 
 def test_tags_by_chart_page_staff(capsys, warehouse):
     records, totals = rows(capsys, warehouse, "tags")
-    assert [(r["tag_name"], r["tags_added"], r["tags_removed"]) for r in records] == [("VIP", 2, 0), ("Spam", 1, 1)]
+    assert [(r["tag_name"], r["tags_added"], r["tags_removed"]) for r in records] == [
+        ("VIP", 2, 0),
+        ("Spam", 1, 1),
+    ]
     records, _ = rows(capsys, warehouse, "tags", "--by", "staff")
     assert {(r["tagged_by_user_id"], r["tag_id"]): r["tags_added"] for r in records} == {
-        ("u1", "t1"): 1, ("u2", "t2"): 1, ("u3", "t1"): 1,
+        ("u1", "t1"): 1,
+        ("u2", "t2"): 1,
+        ("u3", "t1"): 1,
     }
     records, _ = rows(capsys, warehouse, "tags", "--by", "page", "--tag", "Spam")
     assert [(r["channel_name"], r["tags_removed"]) for r in records] == [("Alpha Page", 1)]
@@ -320,33 +384,61 @@ def _query(warehouse: Path, sql: str) -> list[tuple]:
 
 def test_unfiltered_views_equal_report_tables(capsys, warehouse):
     (overview,), _ = rows(capsys, warehouse, "overview")
-    (expected,) = _query(warehouse, "select sum(sessions), sum(done_sessions), sum(total_waiting_time_s) "
-                         "from marts.rpt_overview_daily")
-    assert (overview["sessions"], overview["done_sessions"], overview["total_waiting_time_s"]) == expected
+    (expected,) = _query(
+        warehouse,
+        "select sum(sessions), sum(done_sessions), sum(total_waiting_time_s) "
+        "from marts.rpt_overview_daily",
+    )
+    assert (
+        overview["sessions"],
+        overview["done_sessions"],
+        overview["total_waiting_time_s"],
+    ) == expected
 
     hourly, _ = rows(capsys, warehouse, "hourly")
     assert [tuple(r.values()) for r in hourly] == _query(
-        warehouse, "select started_hour, sum(sessions), sum(supported_sessions), sum(supported_within_1m), "
-        "sum(done_sessions) from marts.rpt_hourly_stats group by 1 order by 1")
+        warehouse,
+        "select started_hour, sum(sessions), sum(supported_sessions), sum(supported_within_1m), "
+        "sum(done_sessions) from marts.rpt_hourly_stats group by 1 order by 1",
+    )
 
     daily, _ = rows(capsys, warehouse, "daily")
-    mart = _query(warehouse, "select cast(started_date as varchar), support_type, done_supported, sessions, "
-                  "pct_complete, pct_support from marts.rpt_daily_stats")
-    mine = {(r["started_date"], t): (r[f"{t}_done_supported"], r[f"{t}_sessions"], r[f"{t}_pct_complete"],
-                                     r[f"{t}_pct_support"]) for r in daily for t in ("message", "comment")
-            if r[f"{t}_sessions"]}
+    mart = _query(
+        warehouse,
+        "select cast(started_date as varchar), support_type, done_supported, sessions, "
+        "pct_complete, pct_support from marts.rpt_daily_stats",
+    )
+    mine = {
+        (r["started_date"], t): (
+            r[f"{t}_done_supported"],
+            r[f"{t}_sessions"],
+            r[f"{t}_pct_complete"],
+            r[f"{t}_pct_support"],
+        )
+        for r in daily
+        for t in ("message", "comment")
+        if r[f"{t}_sessions"]
+    }
     assert mine == {(d, t): tuple(v) for d, t, *v in mart}
 
     channels, _ = rows(capsys, warehouse, "channels")
     assert {r["channel_id"]: (r["sessions"], r["total_support_time_s"]) for r in channels} == {
-        c: (n, s) for c, n, s in _query(warehouse, "select channel_id, sum(sessions), sum(total_support_time_s) "
-                                        "from marts.rpt_channel_stats group by 1")
+        c: (n, s)
+        for c, n, s in _query(
+            warehouse,
+            "select channel_id, sum(sessions), sum(total_support_time_s) "
+            "from marts.rpt_channel_stats group by 1",
+        )
     }
 
     users, _ = rows(capsys, warehouse, "users")
     assert {r["user_id"]: (r["sla_15m"], r["total_waiting_time_s"]) for r in users} == {
-        u: (n, w) for u, n, w in _query(warehouse, "select user_id, sum(sla_15m), sum(total_waiting_time_s) "
-                                        "from marts.rpt_user_stats group by 1")
+        u: (n, w)
+        for u, n, w in _query(
+            warehouse,
+            "select user_id, sum(sla_15m), sum(total_waiting_time_s) "
+            "from marts.rpt_user_stats group by 1",
+        )
     }
     sessions, _ = rows(capsys, warehouse, "sessions")
     assert len(sessions) == _query(warehouse, "select count(*) from marts.fct_sessions")[0][0]
@@ -365,7 +457,11 @@ def test_facts_path_adds_up_to_report_tables(capsys, warehouse, view):
         _, no = rows(capsys, warehouse, view, "--supported", "no")
         no = no or {}
     for column, value in every.items():
-        if isinstance(value, int | float) and not column.startswith(("avg_", "contacts")) and "pct_" not in column:
+        if (
+            isinstance(value, int | float)
+            and not column.startswith(("avg_", "contacts"))
+            and "pct_" not in column
+        ):
             assert (yes.get(column) or 0) + (no.get(column) or 0) == pytest.approx(value), column
 
 
@@ -375,15 +471,29 @@ def test_facts_path_adds_up_to_report_tables(capsys, warehouse, view):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["sessions", "--page", "Alpha Pag"], "unknown page 'Alpha Pag'; close matches: ch1 (Alpha Page)"),
-        (["overview", "--user", "An Ngyen"], "unknown user 'An Ngyen'; close matches: u1 (An Nguyen)"),
+        (
+            ["sessions", "--page", "Alpha Pag"],
+            "unknown page 'Alpha Pag'; close matches: ch1 (Alpha Page)",
+        ),
+        (
+            ["overview", "--user", "An Ngyen"],
+            "unknown user 'An Ngyen'; close matches: u1 (An Nguyen)",
+        ),
         (["daily", "--tag", "VIPS"], "unknown tag 'VIPS'; close matches: t1 (VIP)"),
-        (["hourly", "--category", "Refunds"], "unknown category 'Refunds'; close matches: cat2 (Refund)"),
+        (
+            ["hourly", "--category", "Refunds"],
+            "unknown category 'Refunds'; close matches: cat2 (Refund)",
+        ),
         (["users", "--group", "Sale"], "unknown group 'Sale'; close matches: Sales"),
         (["working-time", "--tag", "VIP"], "the working-time view cannot filter by --tag"),
-        (["tags", "--completed", "yes", "--support-type", "message"],
-         "the tags view cannot filter by --completed, --support-type"),
-        (["overview", "--from", "2026-03-05", "--to", "2026-03-01"], "--from 2026-03-05 is after --to 2026-03-01"),
+        (
+            ["tags", "--completed", "yes", "--support-type", "message"],
+            "the tags view cannot filter by --completed, --support-type",
+        ),
+        (
+            ["overview", "--from", "2026-03-05", "--to", "2026-03-01"],
+            "--from 2026-03-05 is after --to 2026-03-01",
+        ),
         (["sessions", "--sort", "nope"], "cannot sort by 'nope'"),
     ],
 )
@@ -411,8 +521,19 @@ def test_terminal_table_has_totals_and_build_time(capsys, warehouse):
 
 def test_python_dash_m_entry_point(warehouse):
     result = subprocess.run(
-        [sys.executable, "-m", "omnireport.report", "overview", "--warehouse", str(warehouse), "--format", "csv"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "omnireport.report",
+            "overview",
+            "--warehouse",
+            str(warehouse),
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     header, values = result.stdout.strip().splitlines()
@@ -430,8 +551,10 @@ def marts_only(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     try:
         con.execute(f"attach '{warehouse}' as src (read_only)")
         con.execute("create schema marts")
-        names = con.execute("select table_name from information_schema.tables "
-                            "where table_catalog = 'src' and table_schema = 'marts'").fetchall()
+        names = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'src' and table_schema = 'marts'"
+        ).fetchall()
         for (name,) in names:
             con.execute(f"create table marts.{name} as select * from src.marts.{name}")
     finally:

@@ -78,7 +78,7 @@ def session(warehouse: Path, session_id: str) -> dict:
     finally:
         con.close()
     assert len(rows) == 1, f"{session_id}: {len(rows)} rows in fct_sessions"
-    return dict(zip(names, rows[0]))
+    return dict(zip(names, rows[0], strict=False))
 
 
 def test_counts_reconcile_per_raw_table(sample_warehouse: Path) -> None:
@@ -89,11 +89,18 @@ def test_counts_reconcile_per_raw_table(sample_warehouse: Path) -> None:
     assert {row[0]: tuple(row[1:]) for row in rows} == EXPECTED_COUNTS
     for table, (raw, _, quarantined, _) in EXPECTED_COUNTS.items():
         assert query(sample_warehouse, f"select count(*) from raw.{table}")[0][0] == raw
-        assert query(sample_warehouse, f"select count(*) from quarantine.{table}")[0][0] == quarantined
+        assert (
+            query(sample_warehouse, f"select count(*) from quarantine.{table}")[0][0] == quarantined
+        )
 
 
 def test_every_bad_row_is_quarantined_with_its_reason(sample_warehouse: Path) -> None:
-    reasons = dict(query(sample_warehouse, "select session_id, reason from quarantine.sessions where session_id is not null"))
+    reasons = dict(
+        query(
+            sample_warehouse,
+            "select session_id, reason from quarantine.sessions where session_id is not null",
+        )
+    )
     assert reasons["sb02"] == "unknown status 'Done'"
     assert reasons["sb03"] == "unknown support_type 'Comment'"
     assert reasons["sb04"] == "unparseable started_at '31/03/2026 10:00'"
@@ -102,34 +109,51 @@ def test_every_bad_row_is_quarantined_with_its_reason(sample_warehouse: Path) ->
     assert reasons["sb08"] == "invalid rating '6'"
     assert reasons["sx31"] == "done_at before started_at"
     assert reasons["sx21"] == "unknown status 'Closed'"
-    message_reasons = dict(query(sample_warehouse, "select message_id, reason from quarantine.messages where message_id is not null"))
+    message_reasons = dict(
+        query(
+            sample_warehouse,
+            "select message_id, reason from quarantine.messages where message_id is not null",
+        )
+    )
     assert "agent_user_id on an incoming message" in message_reasons.values()
     assert "missing session_id" in message_reasons.values()
 
 
 def test_page_auto_replies_before_first_answer_sx01(sample_warehouse: Path) -> None:
     sx01 = session(sample_warehouse, "sx01")
-    assert sx01["first_response_at"] == dt.datetime(2026, 3, 3, 2, 3, 10)  # started 2026-03-03 02:00:00Z
+    assert sx01["first_response_at"] == dt.datetime(
+        2026, 3, 3, 2, 3, 10
+    )  # started 2026-03-03 02:00:00Z
     assert sx01["waiting_time_s"] == 190.0
     assert sx01["total_messages"] == 6
     assert sx01["avg_response_time_s"] == pytest.approx((190 + 60 + 90) / 3, rel=1e-12)
     assert sx01["support_time_s"] == 380.0
     assert sx01["session_duration_s"] == 1200.0
     assert (sx01["category"], sx01["sub_category"], sx01["sub_sub_category"]) == (
-        "Bán hàng", "Báo giá", "Chiết khấu đại lý",
+        "Bán hàng",
+        "Báo giá",
+        "Chiết khấu đại lý",
     )
 
 
 def test_proactive_session_sx02(sample_warehouse: Path) -> None:
     sx02 = session(sample_warehouse, "sx02")
-    assert (sx02["is_proactive"], sx02["session_type"], sx02["waiting_time_s"]) == (True, "proactive", None)
+    assert (sx02["is_proactive"], sx02["session_type"], sx02["waiting_time_s"]) == (
+        True,
+        "proactive",
+        None,
+    )
     assert sx02["support_time_s"] == 960.0
     assert sx02["avg_response_time_s"] == 90.0
 
 
 def test_midnight_offsets_and_fractions(sample_warehouse: Path) -> None:
     sx09 = session(sample_warehouse, "sx09")
-    assert (sx09["started_date"], sx09["started_hour"], sx09["session_duration_s"]) == (dt.date(2026, 3, 5), 23, 2100.0)
+    assert (sx09["started_date"], sx09["started_hour"], sx09["session_duration_s"]) == (
+        dt.date(2026, 3, 5),
+        23,
+        2100.0,
+    )
     sx10 = session(sample_warehouse, "sx10")
     assert sx10["waiting_time_s"] == 90.25
     assert sx10["avg_response_time_s"] == 104.875
@@ -149,7 +173,11 @@ def test_reply_walk_and_first_responder_tie(sample_warehouse: Path) -> None:
 def test_session_types(sample_warehouse: Path) -> None:
     assert session(sample_warehouse, "sx13")["session_type"] == "unanswered_24h"
     sx14 = session(sample_warehouse, "sx14")
-    assert (sx14["session_type"], sx14["is_completed"], sx14["session_duration_s"]) == ("unanswered_24h", True, 86400.0)
+    assert (sx14["session_type"], sx14["is_completed"], sx14["session_duration_s"]) == (
+        "unanswered_24h",
+        True,
+        86400.0,
+    )
     sx15 = session(sample_warehouse, "sx15")
     assert (sx15["session_type"], sx15["waiting_time_s"]) == ("unanswered_24h", 90000.0)
     assert session(sample_warehouse, "sx06")["session_type"] == "standard"
@@ -158,8 +186,16 @@ def test_session_types(sample_warehouse: Path) -> None:
 
 def test_done_without_done_at_and_re_exports(sample_warehouse: Path) -> None:
     sx16 = session(sample_warehouse, "sx16")
-    assert (sx16["is_completed"], sx16["session_duration_s"], sx16["last_agent_message_at"], sx16["support_time_s"]) == (
-        True, None, None, None,
+    assert (
+        sx16["is_completed"],
+        sx16["session_duration_s"],
+        sx16["last_agent_message_at"],
+        sx16["support_time_s"],
+    ) == (
+        True,
+        None,
+        None,
+        None,
     )
     assert session(sample_warehouse, "sx20")["note"] == "Đã xác nhận thanh toán"
     assert session(sample_warehouse, "sx21")["is_completed"] is True
@@ -168,11 +204,17 @@ def test_done_without_done_at_and_re_exports(sample_warehouse: Path) -> None:
 
 
 def test_late_and_quarantined_sessions_hold_their_rows_out(sample_warehouse: Path) -> None:
-    assert query(sample_warehouse, "select count(*) from marts.fct_sessions where session_id in ('sx31', 'sx90')") == [(0,)]
     assert query(
-        sample_warehouse, "select count(*) from marts.fct_messages where session_id in ('sx31', 'sx90')"
+        sample_warehouse,
+        "select count(*) from marts.fct_sessions where session_id in ('sx31', 'sx90')",
     ) == [(0,)]
-    assert query(sample_warehouse, "select count(*) from marts.bridge_session_tags where session_id = 'sx90'") == [(0,)]
+    assert query(
+        sample_warehouse,
+        "select count(*) from marts.fct_messages where session_id in ('sx31', 'sx90')",
+    ) == [(0,)]
+    assert query(
+        sample_warehouse, "select count(*) from marts.bridge_session_tags where session_id = 'sx90'"
+    ) == [(0,)]
     assert session(sample_warehouse, "sx23")["contact_name"] is None
     assert session(sample_warehouse, "sx24")["staff_name"] is None
     assert session(sample_warehouse, "sx25")["channel_name"] is None
@@ -180,11 +222,14 @@ def test_late_and_quarantined_sessions_hold_their_rows_out(sample_warehouse: Pat
 
 def test_tags_and_pauses(sample_warehouse: Path) -> None:
     assert session(sample_warehouse, "sx17")["tag_names"] == "Cần gọi lại"
-    assert query(
-        sample_warehouse,
-        "select pause_count, total_pause_s, open_pause_count from marts.rpt_agent_working_time "
-        "where user_id = 'u03' and pause_date = date '2026-03-11'",
-    )[0][0] >= 2
+    assert (
+        query(
+            sample_warehouse,
+            "select pause_count, total_pause_s, open_pause_count from marts.rpt_agent_working_time "
+            "where user_id = 'u03' and pause_date = date '2026-03-11'",
+        )[0][0]
+        >= 2
+    )
     assert query(
         sample_warehouse,
         "select count(*) from marts.rpt_agent_working_time where user_id = 'u19' and open_pause_count > 0",
@@ -192,7 +237,9 @@ def test_tags_and_pauses(sample_warehouse: Path) -> None:
 
 
 def test_user_stats_assignee_who_never_wrote_sx04(sample_warehouse: Path) -> None:
-    (started_date,) = query(sample_warehouse, "select started_date from marts.fct_sessions where session_id = 'sx04'")[0]
+    (started_date,) = query(
+        sample_warehouse, "select started_date from marts.fct_sessions where session_id = 'sx04'"
+    )[0]
     rows = query(
         sample_warehouse,
         "select assigned_completed_not_supported + assigned_not_completed_not_supported from marts.rpt_user_stats "
@@ -210,20 +257,31 @@ def test_every_mart_equals_the_reference_implementation(sample_warehouse: Path) 
 def test_sla_and_timezone_change_the_marts(tmp_path: Path) -> None:
     warehouse = tmp_path / "berlin.duckdb"
     result = run_omnireport(
-        "run", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse),
-        "--sla", "2,10", "--timezone", "Europe/Berlin",
+        "run",
+        "--landing",
+        str(SAMPLE_LANDING),
+        "--warehouse",
+        str(warehouse),
+        "--sla",
+        "2,10",
+        "--timezone",
+        "Europe/Berlin",
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    columns = [row[0] for row in query(
-        warehouse,
-        "select column_name from information_schema.columns where table_schema = 'marts' "
-        "and table_name = 'rpt_user_stats' and column_name like 'sla%' order by ordinal_position",
-    )]
+    columns = [
+        row[0]
+        for row in query(
+            warehouse,
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'rpt_user_stats' and column_name like 'sla%' order by ordinal_position",
+        )
+    ]
     assert columns == ["sla_2m", "sla_10m"]
     # sx09 starts 2026-03-05 16:50 UTC: 17:50 in Berlin (UTC+1), not 23:50 as in Ho Chi Minh City.
-    assert query(warehouse, "select started_date, started_hour from marts.fct_sessions where session_id = 'sx09'") == [
-        (dt.date(2026, 3, 5), 17)
-    ]
+    assert query(
+        warehouse,
+        "select started_date, started_hour from marts.fct_sessions where session_id = 'sx09'",
+    ) == [(dt.date(2026, 3, 5), 17)]
     reference = compute_marts(SAMPLE_LANDING, report_timezone="Europe/Berlin", sla_minutes=[2, 10])
     problems = compare_warehouse(warehouse, reference)
     assert not problems, "\n".join(problems[:50])

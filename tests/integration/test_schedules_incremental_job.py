@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 from dagster import DagsterInstance
 
@@ -28,7 +27,8 @@ def _private_dbt_project(root: Path) -> Path:
     """A copy of the dbt project for this module: others may edit the original meanwhile."""
     project = root / "dbt_project"
     shutil.copytree(
-        Path(__file__).resolve().parents[2] / "dbt_project", project,
+        Path(__file__).resolve().parents[2] / "dbt_project",
+        project,
         ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
     )
     return project
@@ -39,7 +39,9 @@ def _count(path: Path, relation: str) -> int:
         "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
         f"print(c.execute('select count(*) from {relation}').fetchone()[0])"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
     return int(out.stdout)
 
 
@@ -55,9 +57,21 @@ def warehouse(tmp_path_factory) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
     env["OMNIREPORT_DBT_PROJECT_DIR"] = str(_private_dbt_project(root))
     completed = subprocess.run(
-        [str(BIN / "omnireport"), "run", "--landing", str(root / "landing"),
-         "--warehouse", str(root / "wh.duckdb"), "--timezone", "UTC"],
-        env=env, capture_output=True, text=True, timeout=1200, check=False,
+        [
+            str(BIN / "omnireport"),
+            "run",
+            "--landing",
+            str(root / "landing"),
+            "--warehouse",
+            str(root / "wh.duckdb"),
+            "--timezone",
+            "UTC",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     return root / "wh.duckdb"
@@ -72,9 +86,13 @@ def test_incremental_job_rebuilds_what_new_channels_touch_then_nothing(warehouse
     )
     ensure_manifest(settings, dbt_vars={"report_timezone": "UTC"})
     job = build_definitions(settings).resolve_job_def(INCREMENTAL_JOB)
-    run_config = {"ops": {"dbt_models": {"config": {"only_touched": True, "report_timezone": "UTC"}}}}
+    run_config = {
+        "ops": {"dbt_models": {"config": {"only_touched": True, "report_timezone": "UTC"}}}
+    }
     with DagsterInstance.ephemeral() as instance:
-        first = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+        first = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
         assert first.success
         built = _materialized(first)
         # downstream of crm.channels: rebuilt; not downstream: left alone; marts: all rebuilt
@@ -86,9 +104,14 @@ def test_incremental_job_rebuilds_what_new_channels_touch_then_nothing(warehouse
         assert _count(warehouse, "marts.dim_channels") == 2
         assert _count(root / "wh.published.duckdb", "marts.dim_channels") == 2
 
-        second = job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+        second = job.execute_in_process(
+            instance=instance, run_config=run_config, raise_on_error=False
+        )
         assert second.success
-        assert not [key for key in _materialized(second) if not key.startswith("raw/")
-                    and key != "published/marts_snapshot"]
+        assert not [
+            key
+            for key in _materialized(second)
+            if not key.startswith("raw/") and key != "published/marts_snapshot"
+        ]
     publishes = [r for r in read_history(settings) if r["kind"] == "publish"]
     assert publishes[-1]["tables"]["marts.dim_channels"] == 2

@@ -5,7 +5,11 @@ import os
 import time
 
 import pytest
-from dagster import DagsterInstance, SkipReason, build_run_status_sensor_context, build_sensor_context
+from dagster import (
+    DagsterInstance,
+    build_run_status_sensor_context,
+    build_sensor_context,
+)
 
 from omnireport.orchestration.definitions import build_definitions
 from omnireport.orchestration.jobs import LOAD_JOB
@@ -49,8 +53,9 @@ def test_landing_sensor_requests_once_per_new_name_and_content(tmp_path):
         assert requests[0].tags["omnireport/new-files"] == "2"
         # the schedules' report time zone, so sensor and scheduled runs build alike
         assert requests[0].run_config == {
-            "ops": {"dbt_models": {"config": {"report_timezone": "Europe/Berlin",
-                                              "only_touched": True}}}
+            "ops": {
+                "dbt_models": {"config": {"report_timezone": "Europe/Berlin", "only_touched": True}}
+            }
         }
         first_key = requests[0].run_key
         assert sorted(json.loads(cursor)["files"]) == ["channels/a.csv", "tags/a.csv"]

@@ -45,7 +45,9 @@ def test_without_dbt_spark_it_names_that_package(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _hide_module(monkeypatch, "dbt.adapters.spark")
-    if spark_run.missing_spark_dependencies() is None or "pyspark" in (spark_run.missing_spark_dependencies() or ""):
+    if spark_run.missing_spark_dependencies() is None or "pyspark" in (
+        spark_run.missing_spark_dependencies() or ""
+    ):
         pytest.skip("pyspark is not installed here: the pyspark message comes first")
     code = cli.main(["run", "--target", "spark", "--landing", str(SAMPLE_LANDING)])
     assert code == 1
@@ -66,13 +68,16 @@ def test_help_says_spark_rebuilds_in_full(capsys: pytest.CaptureFixture[str]) ->
         cli.main(["run", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "{duckdb,postgres,spark}" in text
-    assert "Spark rebuilds the incremental models in full on every run: it always runs with --full-refresh" in text
+    assert (
+        "Spark rebuilds the incremental models in full on every run: it always runs with --full-refresh"
+        in text
+    )
 
 
 def test_java_older_than_17_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     java = tmp_path / "bin" / "java"
     java.parent.mkdir()
-    java.write_text('#!/bin/sh\necho \'openjdk version "11.0.2" 2019-01-15\' >&2\n')
+    java.write_text("#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n")
     java.chmod(0o755)
     monkeypatch.setattr(spark_run.importlib.util, "find_spec", lambda name, *args: object())
     monkeypatch.setenv("JAVA_HOME", str(tmp_path))
@@ -82,9 +87,15 @@ def test_java_older_than_17_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 @pytest.mark.parametrize(
     ("shown", "major"),
-    [('openjdk version "17.0.15" 2025-04-15', 17), ('java version "1.8.0_392"', 8), ("no version here", None)],
+    [
+        ('openjdk version "17.0.15" 2025-04-15', 17),
+        ('java version "1.8.0_392"', 8),
+        ("no version here", None),
+    ],
 )
-def test_java_major_version_reads_both_numbering_schemes(tmp_path: Path, shown: str, major: int | None) -> None:
+def test_java_major_version_reads_both_numbering_schemes(
+    tmp_path: Path, shown: str, major: int | None
+) -> None:
     java = tmp_path / "java"
     java.write_text(f"#!/bin/sh\necho '{shown}' >&2\n")
     java.chmod(0o755)

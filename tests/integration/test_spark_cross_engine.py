@@ -52,7 +52,9 @@ pytestmark = [
 
 SPARK_BUILD_TIMEOUT_S = 2400
 DATASETS = ("sample", "generated")
-LOAD_LOG_SQL = "select load_id, table_name, file_path, status, rows_loaded from raw._load_log order by load_id"
+LOAD_LOG_SQL = (
+    "select load_id, table_name, file_path, status, rows_loaded from raw._load_log order by load_id"
+)
 
 
 # --- The Spark child process -----------------------------------------------------------------
@@ -82,7 +84,8 @@ def run_spark_child(landing: str, spark_dir: str, result_file: str) -> None:
         "run_seconds": run_seconds,
         "second_load": [(f.table, f.path, f.status, f.rows) for f in second_load.files],
         "raw_counts": {
-            table: rows(f"select count(*) from raw.`{table}`")[0][0] for table in second_load.rows_loaded_by_table
+            table: rows(f"select count(*) from raw.`{table}`")[0][0]
+            for table in second_load.rows_loaded_by_table
         },
         "load_log": rows(LOAD_LOG_SQL),
     }
@@ -105,7 +108,10 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def landings(work: Path) -> dict[str, Path]:
-    return {"sample": SAMPLE_LANDING, "generated": generated_landing(work / "generated" / "landing")}
+    return {
+        "sample": SAMPLE_LANDING,
+        "generated": generated_landing(work / "generated" / "landing"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +138,9 @@ def built(work: Path, landings: dict[str, Path], duckdb_builds: dict[str, Duckdb
                 _BUILDS[dataset] = {"failure": f"{type(exc).__name__}: {exc}"}
                 raise
         if "failure" in _BUILDS[dataset]:
-            pytest.fail(f"the {dataset} builds failed (see the first test): {_BUILDS[dataset]['failure'][:3000]}")
+            pytest.fail(
+                f"the {dataset} builds failed (see the first test): {_BUILDS[dataset]['failure'][:3000]}"
+            )
         return _BUILDS[dataset]
 
     def build_once(dataset: str) -> dict[str, Any]:
@@ -141,15 +149,22 @@ def built(work: Path, landings: dict[str, Path], duckdb_builds: dict[str, Duckdb
         started = time.monotonic()
         child = subprocess.run(
             [
-                sys.executable, "-c",
+                sys.executable,
+                "-c",
                 "import sys; from tests.integration.test_spark_cross_engine import run_spark_child; "
                 "run_spark_child(*sys.argv[1:])",
-                str(landings[dataset]), str(folder / "spark"), str(result_file),
+                str(landings[dataset]),
+                str(folder / "spark"),
+                str(result_file),
             ],
-            cwd=REPO, capture_output=True, text=True, timeout=SPARK_BUILD_TIMEOUT_S,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=SPARK_BUILD_TIMEOUT_S,
             env={
                 **{k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")},
-                "TZ": "UTC", "PYTHONPATH": str(REPO),
+                "TZ": "UTC",
+                "PYTHONPATH": str(REPO),
             },
         )
         (folder / "spark-child.log").write_text(child.stdout + "\n--- stderr ---\n" + child.stderr)
@@ -185,7 +200,9 @@ def test_run_target_spark_on_the_sample_data(built: Any) -> None:
     spark, stdout = sample["spark"], sample["stdout"]
     assert "OK: omnireport run --target spark" in stdout
     assert "rebuilds the incremental models in full" in stdout
-    assert "Spark tables: databases raw, staging, quarantine, intermediate, marts, audit in " in stdout
+    assert (
+        "Spark tables: databases raw, staging, quarantine, intermediate, marts, audit in " in stdout
+    )
     # seeds/landing: 21 files, each loaded once; raw sessions 345 = 330 staged + 12 bad + 3
     # superseded; messages 3625 = 3612 + 9 + 4; every staged session reaches fct_sessions.
     assert [status for _, _, _, status, _ in spark["load_log"]] == ["loaded"] * 21
@@ -204,7 +221,9 @@ def test_mart_is_equal_on_duckdb_and_spark(dataset: str, mart: str, built: Any) 
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
-def test_raw_load_log_and_reconciliation_are_the_same_as_on_duckdb(dataset: str, built: Any) -> None:
+def test_raw_load_log_and_reconciliation_are_the_same_as_on_duckdb(
+    dataset: str, built: Any
+) -> None:
     build = built(dataset)
     spark = build["spark"]
     for table, count in spark["raw_counts"].items():

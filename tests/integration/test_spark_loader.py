@@ -34,7 +34,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from omnireport.warehouse.spark import SparkTarget, spark_session
 
     os.environ["TZ"] = "UTC"
-    target = SparkTarget.from_env({"OMNIREPORT_SPARK_DIR": str(tmp_path_factory.mktemp("spark_loader"))})
+    target = SparkTarget.from_env(
+        {"OMNIREPORT_SPARK_DIR": str(tmp_path_factory.mktemp("spark_loader"))}
+    )
     session = spark_session(target)
     yield target, session
     session.stop()
@@ -49,7 +51,9 @@ def test_load_fail_retry_idempotent_and_crash_recovery(spark: Any, tmp_path: Pat
     (landing / "tags" / "a.csv").write_text(TAGS_HEADER + "t1,Billing\nt2,\n")
     (landing / "tags" / "b.csv").write_text('tag_id,tag_name\nt3,"broken\n')  # unterminated quote
     (landing / "channels").mkdir()
-    (landing / "channels" / "c.csv").write_text("channel_id,channel_name,channel_type\nc1,Page,facebook\n")
+    (landing / "channels" / "c.csv").write_text(
+        "channel_id,channel_name,channel_type\nc1,Page,facebook\n"
+    )
 
     first = load_landing_spark(landing, target, spark=session)
     assert [(f.path, f.status, f.rows) for f in first.files] == [
@@ -60,9 +64,14 @@ def test_load_fail_retry_idempotent_and_crash_recovery(spark: Any, tmp_path: Pat
     rows = session.sql(
         "select tag_id, tag_name, _source_file, _row_number, _load_id, _loaded_at from raw.tags order by _row_number"
     ).collect()
-    assert [tuple(r)[:5] for r in rows] == [("t1", "Billing", "tags/a.csv", 1, 2), ("t2", None, "tags/a.csv", 2, 2)]
+    assert [tuple(r)[:5] for r in rows] == [
+        ("t1", "Billing", "tags/a.csv", 1, 2),
+        ("t2", None, "tags/a.csv", 2, 2),
+    ]
     assert isinstance(rows[0]["_loaded_at"], dt.datetime)
-    channels = session.sql("select channel_id, channel_type, _source_file, _row_number, _load_id from raw.channels")
+    channels = session.sql(
+        "select channel_id, channel_type, _source_file, _row_number, _load_id from raw.channels"
+    )
     assert [tuple(r) for r in channels.collect()] == [("c1", "facebook", "channels/c.csv", 1, 1)]
 
     # The same bytes again, and under another name: nothing added.
@@ -75,9 +84,12 @@ def test_load_fail_retry_idempotent_and_crash_recovery(spark: Any, tmp_path: Pat
         ("tags/a_copy.csv", "already_loaded", 0),
         ("tags/b.csv", "loaded", 1),
     ]
-    log = [tuple(r) for r in session.sql(
-        "select load_id, file_path, status, rows_loaded from raw._load_log order by load_id"
-    ).collect()]
+    log = [
+        tuple(r)
+        for r in session.sql(
+            "select load_id, file_path, status, rows_loaded from raw._load_log order by load_id"
+        ).collect()
+    ]
     # ids: c=1, a=2, b failed=3 (the failed row for the old bytes stays), a_copy=4, fixed b=5.
     assert log == [
         (1, "channels/c.csv", "loaded", 1),
@@ -138,18 +150,31 @@ def test_parse_utc_timestamp_on_spark_follows_the_contract(spark: Any, tmp_path:
     previous = Path.cwd()
     os.chdir(repo / "dbt_project")
     try:
-        result = dbtRunner().invoke([
-            "compile", "--target", "spark", "--profiles-dir", ".", "--quiet",
-            "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
-            "--inline", "{{ omnireport.parse_utc_timestamp('v') }}",
-        ])
+        result = dbtRunner().invoke(
+            [
+                "compile",
+                "--target",
+                "spark",
+                "--profiles-dir",
+                ".",
+                "--quiet",
+                "--target-path",
+                str(tmp_path / "target"),
+                "--log-path",
+                str(tmp_path / "logs"),
+                "--inline",
+                "{{ omnireport.parse_utc_timestamp('v') }}",
+            ]
+        )
     finally:
         os.chdir(previous)
     assert result.success, result.exception
     expression = result.result.results[0].node.compiled_code
     rows = [(i, text) for i, (text, _) in enumerate(TIMESTAMP_CASES)]
     session.createDataFrame(rows, "i int, v string").createOrReplaceTempView("cases")
-    parsed = session.sql(f"select i, cast({expression} as timestamp_ntz) as ts from cases order by i").collect()
+    parsed = session.sql(
+        f"select i, cast({expression} as timestamp_ntz) as ts from cases order by i"
+    ).collect()
     got = {row["i"]: row["ts"] for row in parsed}
     wrong = [
         f"{text!r}: expected {expected}, spark {got[i]}"

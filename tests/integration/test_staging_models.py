@@ -26,23 +26,52 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 # Raw rows per table: (file, load id, {column: text}); row numbers follow the list order per file.
 GOOD_SESSION = {
-    "conversation_id": "c1", "channel_id": "ch1", "contact_id": "k1", "support_type": "message",
-    "status": "open", "started_at": "2026-03-01T08:00:00Z", "updated_at": "2026-03-01T08:00:00Z",
+    "conversation_id": "c1",
+    "channel_id": "ch1",
+    "contact_id": "k1",
+    "support_type": "message",
+    "status": "open",
+    "started_at": "2026-03-01T08:00:00Z",
+    "updated_at": "2026-03-01T08:00:00Z",
 }
 GOOD_MESSAGE = {
-    "conversation_id": "c1", "session_id": "s1", "channel_id": "ch1", "initiated_by": "user",
-    "direction": "incoming", "from_id": "k1", "to_id": "p1", "sent_at": "2026-03-01T08:00:00Z",
-    "content_type": "text", "status": "sent", "status_updated_at": "2026-03-01T08:00:00Z",
+    "conversation_id": "c1",
+    "session_id": "s1",
+    "channel_id": "ch1",
+    "initiated_by": "user",
+    "direction": "incoming",
+    "from_id": "k1",
+    "to_id": "p1",
+    "sent_at": "2026-03-01T08:00:00Z",
+    "content_type": "text",
+    "status": "sent",
+    "status_updated_at": "2026-03-01T08:00:00Z",
 }
 RAW_ROWS: dict[str, list[tuple[str, int, dict[str, str | None]]]] = {
     "channels": [
-        ("channels/a.csv", 1, {"channel_id": "ch1", "channel_name": "Old page", "channel_type": "facebook"}),
-        ("channels/b.csv", 2, {"channel_id": "ch1", "channel_name": "Fan page", "channel_type": "facebook"}),
+        (
+            "channels/a.csv",
+            1,
+            {"channel_id": "ch1", "channel_name": "Old page", "channel_type": "facebook"},
+        ),
+        (
+            "channels/b.csv",
+            2,
+            {"channel_id": "ch1", "channel_name": "Fan page", "channel_type": "facebook"},
+        ),
         ("channels/b.csv", 2, {"channel_id": "ch2", "channel_name": "OA", "channel_type": "Zalo"}),
     ],
     "users": [
-        ("users/a.csv", 3, {"user_id": "u1", "full_name": "An", "email": None, "is_active": " Yes "}),
-        ("users/a.csv", 3, {"user_id": "u2", "full_name": "Binh", "email": None, "is_active": "maybe"}),
+        (
+            "users/a.csv",
+            3,
+            {"user_id": "u1", "full_name": "An", "email": None, "is_active": " Yes "},
+        ),
+        (
+            "users/a.csv",
+            3,
+            {"user_id": "u2", "full_name": "Binh", "email": None, "is_active": "maybe"},
+        ),
     ],
     "user_groups": [
         ("user_groups/a.csv", 4, {"user_id": "u1", "group_id": "g1"}),
@@ -51,22 +80,55 @@ RAW_ROWS: dict[str, list[tuple[str, int, dict[str, str | None]]]] = {
     ],
     "sessions": [
         # s1: the newer updated_at (first file) wins over the later-loaded older version.
-        ("sessions/a.csv", 6, {**GOOD_SESSION, "session_id": "s1", "status": "done",
-                                "done_at": "2026-03-01T16:30:00+07:00", "rating": " 4 ",
-                                "updated_at": "2026-03-01T10:00:00Z"}),
-        ("sessions/b.csv", 7, {**GOOD_SESSION, "session_id": "s1", "updated_at": "2026-03-01T09:00:00Z"}),
+        (
+            "sessions/a.csv",
+            6,
+            {
+                **GOOD_SESSION,
+                "session_id": "s1",
+                "status": "done",
+                "done_at": "2026-03-01T16:30:00+07:00",
+                "rating": " 4 ",
+                "updated_at": "2026-03-01T10:00:00Z",
+            },
+        ),
+        (
+            "sessions/b.csv",
+            7,
+            {**GOOD_SESSION, "session_id": "s1", "updated_at": "2026-03-01T09:00:00Z"},
+        ),
         # s2: a bad re-export does not replace the good earlier version.
         ("sessions/a.csv", 6, {**GOOD_SESSION, "session_id": "s2"}),
-        ("sessions/b.csv", 7, {**GOOD_SESSION, "session_id": "s2", "status": "Done",
-                                "started_at": "31/03/2026 10:00", "updated_at": "2026-03-02T00:00:00Z"}),
+        (
+            "sessions/b.csv",
+            7,
+            {
+                **GOOD_SESSION,
+                "session_id": "s2",
+                "status": "Done",
+                "started_at": "31/03/2026 10:00",
+                "updated_at": "2026-03-02T00:00:00Z",
+            },
+        ),
         # s3: bad by itself, never staged.
-        ("sessions/b.csv", 7, {**GOOD_SESSION, "session_id": "s3", "done_at": "2026-03-01T07:00:00Z"}),
+        (
+            "sessions/b.csv",
+            7,
+            {**GOOD_SESSION, "session_id": "s3", "done_at": "2026-03-01T07:00:00Z"},
+        ),
     ],
     "messages": [
-        ("messages/a.csv", 8, {**GOOD_MESSAGE, "message_id": "m1", "sent_at": "2026-03-01 08:05:00.25"}),
+        (
+            "messages/a.csv",
+            8,
+            {**GOOD_MESSAGE, "message_id": "m1", "sent_at": "2026-03-01 08:05:00.25"},
+        ),
         ("messages/a.csv", 8, {**GOOD_MESSAGE, "message_id": "m2", "session_id": "s9"}),
-        ("messages/a.csv", 8, {**GOOD_MESSAGE, "message_id": "m3", "agent_user_id": "u1",
-                                "sent_at": "31/03/2026"}),
+        (
+            "messages/a.csv",
+            8,
+            {**GOOD_MESSAGE, "message_id": "m3", "agent_user_id": "u1", "sent_at": "31/03/2026"},
+        ),
     ],
 }
 EXPECTED_RECONCILIATION = {
@@ -94,11 +156,15 @@ def _insert_raw_rows(warehouse: Path) -> None:
                 row_numbers[source_file] = row_numbers.get(source_file, 0) + 1
                 columns = list(values) + ["_source_file", "_row_number", "_load_id", "_loaded_at"]
                 params: list[Any] = list(values.values()) + [
-                    source_file, row_numbers[source_file], load_id, datetime(2026, 3, 2)
+                    source_file,
+                    row_numbers[source_file],
+                    load_id,
+                    datetime(2026, 3, 2),
                 ]
                 placeholders = ", ".join("?" for _ in columns)
                 con.execute(
-                    f'insert into raw."{table}" ({", ".join(columns)}) values ({placeholders})', params
+                    f'insert into raw."{table}" ({", ".join(columns)}) values ({placeholders})',
+                    params,
                 )
 
 
@@ -112,8 +178,17 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     dbt = Path(sys.executable).parent / "dbt"
     completed = subprocess.run(
         [
-            str(dbt), "build", "--select", "path:models/staging", "path:models/audit",
-            "--profiles-dir", ".", "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
+            str(dbt),
+            "build",
+            "--select",
+            "path:models/staging",
+            "path:models/audit",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(work / "target"),
+            "--log-path",
+            str(work / "logs"),
         ],
         cwd=DBT_PROJECT_DIR,
         env={**os.environ, "OMNIREPORT_WAREHOUSE": str(path)},
@@ -142,10 +217,28 @@ def test_staged_sessions_are_typed_and_deduplicated(warehouse: Path) -> None:
         " from staging.stg_crm__sessions order by session_id",
     )
     assert rows == [
-        ("s1", "done", datetime(2026, 3, 1, 8), datetime(2026, 3, 1, 9, 30), 4,
-         datetime(2026, 3, 1, 10), "sessions/a.csv", 1, 6),
-        ("s2", "open", datetime(2026, 3, 1, 8), None, None,
-         datetime(2026, 3, 1, 8), "sessions/a.csv", 2, 6),
+        (
+            "s1",
+            "done",
+            datetime(2026, 3, 1, 8),
+            datetime(2026, 3, 1, 9, 30),
+            4,
+            datetime(2026, 3, 1, 10),
+            "sessions/a.csv",
+            1,
+            6,
+        ),
+        (
+            "s2",
+            "open",
+            datetime(2026, 3, 1, 8),
+            None,
+            None,
+            datetime(2026, 3, 1, 8),
+            "sessions/a.csv",
+            2,
+            6,
+        ),
     ]
 
 
@@ -156,19 +249,42 @@ def test_quarantine_keeps_raw_text_and_reasons(warehouse: Path) -> None:
         " from quarantine.sessions order by _row_number",
     )
     assert rows == [
-        ("s2", "Done", "31/03/2026 10:00", None,
-         "unknown status 'Done'; unparseable started_at '31/03/2026 10:00'", "sessions/b.csv", 2, 7),
-        ("s3", "open", "2026-03-01T08:00:00Z", "2026-03-01T07:00:00Z",
-         "done_at before started_at; done_at set on an open session", "sessions/b.csv", 3, 7),
+        (
+            "s2",
+            "Done",
+            "31/03/2026 10:00",
+            None,
+            "unknown status 'Done'; unparseable started_at '31/03/2026 10:00'",
+            "sessions/b.csv",
+            2,
+            7,
+        ),
+        (
+            "s3",
+            "open",
+            "2026-03-01T08:00:00Z",
+            "2026-03-01T07:00:00Z",
+            "done_at before started_at; done_at set on an open session",
+            "sessions/b.csv",
+            3,
+            7,
+        ),
     ]
     assert query(warehouse, "select message_id, sent_at, reason from quarantine.messages") == [
-        ("m3", "31/03/2026", "unparseable sent_at '31/03/2026'; agent_user_id on an incoming message"),
+        (
+            "m3",
+            "31/03/2026",
+            "unparseable sent_at '31/03/2026'; agent_user_id on an incoming message",
+        ),
     ]
 
 
 def test_late_message_stays_staged(warehouse: Path) -> None:
     """A message whose session is not loaded is late, not bad: staged, and only warned about."""
-    rows = query(warehouse, "select message_id, session_id, sent_at from staging.stg_crm__messages order by 1")
+    rows = query(
+        warehouse,
+        "select message_id, session_id, sent_at from staging.stg_crm__messages order by 1",
+    )
     assert rows == [
         ("m1", "s1", datetime(2026, 3, 1, 8, 5, 0, 250000)),
         ("m2", "s9", datetime(2026, 3, 1, 8)),
@@ -190,12 +306,14 @@ def test_staged_columns_are_the_contract_columns_with_types(warehouse: Path) -> 
             f" where table_schema = 'quarantine' and table_name = '{table.name}' order by ordinal_position",
         )
         assert [c[0] for c in quarantined] == list(table.columns) + ["reason"] + lineage, table.name
-    types = dict(query(
-        warehouse,
-        "select table_name || '.' || column_name, data_type from information_schema.columns"
-        " where table_schema = 'staging' and column_name in ('started_at', 'rating', 'is_active', 'session_id')"
-        " and table_name in ('stg_crm__sessions', 'stg_crm__users')",
-    ))
+    types = dict(
+        query(
+            warehouse,
+            "select table_name || '.' || column_name, data_type from information_schema.columns"
+            " where table_schema = 'staging' and column_name in ('started_at', 'rating', 'is_active', 'session_id')"
+            " and table_name in ('stg_crm__sessions', 'stg_crm__users')",
+        )
+    )
     assert types == {
         "stg_crm__sessions.session_id": "VARCHAR",
         "stg_crm__sessions.started_at": "TIMESTAMP",

@@ -33,7 +33,8 @@ def test_command_gets_the_message_on_stdin_and_in_the_environment(tmp_path):
 
 def test_failing_command_falls_back_to_the_log(tmp_path):
     outcome = raise_alert(
-        "run 4 failed", warehouse=tmp_path / "wh.duckdb",
+        "run 4 failed",
+        warehouse=tmp_path / "wh.duckdb",
         env={ALERT_COMMAND_ENV: "echo nope >&2; exit 3"},
     )
     assert not outcome.ok and outcome.channel == "log"

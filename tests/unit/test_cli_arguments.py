@@ -15,7 +15,10 @@ pytestmark = pytest.mark.unit
         ([], ["run", "load", "build", "prepare", "--version"]),
         (["run"], ["--landing", "--warehouse", "--timezone", "--sla", "--full-refresh"]),
         (["load"], ["--landing", "--warehouse"]),
-        (["build"], ["--select", "--exclude", "--warehouse", "--timezone", "--sla", "--full-refresh"]),
+        (
+            ["build"],
+            ["--select", "--exclude", "--warehouse", "--timezone", "--sla", "--full-refresh"],
+        ),
         (["prepare"], ["--warehouse"]),
     ],
 )
@@ -66,7 +69,9 @@ def test_unknown_time_zone_exits_2_with_a_clear_message(value, capsys):
 
 
 def test_missing_landing_folder_exits_2(tmp_path, capsys):
-    code = main(["load", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")])
+    code = main(
+        ["load", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")]
+    )
     assert code == 2
     err = capsys.readouterr().err
     assert "landing folder" in err and "does not exist" in err
@@ -85,7 +90,14 @@ def test_console_exits_with_the_commands_code_and_frozen_objects(tmp_path, monke
     # walks nothing).
     monkeypatch.setattr(
         "sys.argv",
-        ["omnireport", "load", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "w.duckdb")],
+        [
+            "omnireport",
+            "load",
+            "--landing",
+            str(tmp_path / "nope"),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+        ],
     )
     try:
         with pytest.raises(SystemExit) as exit_info:

@@ -12,7 +12,12 @@ pytestmark = pytest.mark.unit
 def _insert_raw(con, table, count):
     columns = [row[0] for row in con.execute(f"describe raw.{table}").fetchall()]
     for number in range(1, count + 1):
-        values = {"_source_file": "f.csv", "_row_number": number, "_load_id": 1, "_loaded_at": "2026-03-01"}
+        values = {
+            "_source_file": "f.csv",
+            "_row_number": number,
+            "_load_id": 1,
+            "_loaded_at": "2026-03-01",
+        }
         row = [values.get(column) for column in columns]
         con.execute(f"insert into raw.{table} values ({', '.join('?' for _ in columns)})", row)
 
@@ -96,9 +101,13 @@ def test_summary_text_is_aligned(warehouse):
     _add_marts(warehouse)
     lines = format_summary(collect_summary(warehouse, {"sessions": 2})).splitlines()
     assert lines[0] == "Rows per raw table"
-    assert lines[1] == "table                loaded now  loaded total  staged  quarantined  superseded"
+    assert (
+        lines[1] == "table                loaded now  loaded total  staged  quarantined  superseded"
+    )
     sessions = next(line for line in lines if line.startswith("sessions "))
-    assert sessions == "sessions                      2             5       3            1           1"
+    assert (
+        sessions == "sessions                      2             5       3            1           1"
+    )
     facebook = next(line for line in lines if line.startswith("facebook "))
     assert facebook.split() == ["facebook", "3", "1", "2", "120.0", "600.0"]
     zalo = next(line for line in lines if line.startswith("zalo "))

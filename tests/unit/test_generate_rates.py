@@ -29,7 +29,9 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict[st
 @pytest.fixture(scope="module")
 def dirty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict[str, pd.DataFrame]]:
     out = tmp_path_factory.mktemp("dirty")
-    stats = generate(GenerateConfig(out=out, sessions=400, seed=6, bad_rate=0.05, dup_rate=0.0, format="mixed"))
+    stats = generate(
+        GenerateConfig(out=out, sessions=400, seed=6, bad_rate=0.05, dup_rate=0.0, format="mixed")
+    )
     return out, stats, compute_marts(out)
 
 
@@ -61,8 +63,11 @@ def test_bad_rate_is_honoured_and_each_bad_row_is_quarantined(dirty) -> None:
     for table, written in stats.tables.items():
         assert counts[table]["quarantined_rows"] == written.bad, table
     # binomial spread: messages (~5000 rows) tight, sessions (~400 rows) loose
-    for table, low, high in (("messages", 0.04, 0.06), ("agent_status_events", 0.03, 0.07),
-                             ("sessions", 0.02, 0.08)):
+    for table, low, high in (
+        ("messages", 0.04, 0.06),
+        ("agent_status_events", 0.03, 0.07),
+        ("sessions", 0.02, 0.08),
+    ):
         written = stats.tables[table]
         assert low <= written.bad / written.rows <= high, table
 
@@ -70,19 +75,34 @@ def test_bad_rate_is_honoured_and_each_bad_row_is_quarantined(dirty) -> None:
 def test_bad_rows_show_every_kind_the_contract_lists(broken) -> None:
     marts = broken
     reasons = " | ".join(
-        reason for key, frame in marts.items() if key.startswith("quarantine__") for reason in frame["reason"]
+        reason
+        for key, frame in marts.items()
+        if key.startswith("quarantine__")
+        for reason in frame["reason"]
     )
     for expected in (
-        "missing session_id", "missing message_id", "unknown direction 'Outgoing'", "unknown status 'Done'",
-        "invalid rating '6'", "invalid rating '5.0'", "invalid is_active 'maybe'", "done_at before started_at",
-        "done_at set on an open session", "agent_user_id on an incoming message", "missing external_id",
+        "missing session_id",
+        "missing message_id",
+        "unknown direction 'Outgoing'",
+        "unknown status 'Done'",
+        "invalid rating '6'",
+        "invalid rating '5.0'",
+        "invalid is_active 'maybe'",
+        "done_at before started_at",
+        "done_at set on an open session",
+        "agent_user_id on an incoming message",
+        "missing external_id",
         "unparseable sent_at",
     ):
         assert expected in reasons, expected
     sessions = marts["quarantine__sessions"]
-    assert any(re.search(r"unparseable \w+ '2026-02-30 ", r) for r in marts["quarantine__messages"]["reason"]
-               .tolist() + sessions["reason"].tolist() + marts["quarantine__tag_events"]["reason"].tolist()
-               + marts["quarantine__agent_status_events"]["reason"].tolist())
+    assert any(
+        re.search(r"unparseable \w+ '2026-02-30 ", r)
+        for r in marts["quarantine__messages"]["reason"].tolist()
+        + sessions["reason"].tolist()
+        + marts["quarantine__tag_events"]["reason"].tolist()
+        + marts["quarantine__agent_status_events"]["reason"].tolist()
+    )
 
 
 def _raw_values(out: Path, table: str, column: str) -> list[str]:
@@ -101,7 +121,9 @@ def test_the_awkward_cases_are_all_there(clean) -> None:
     assert {60.0, 300.0, 86400.0} <= set(sessions["waiting_time_s"])  # strict-bound edges
     assert (sessions["total_messages"] == 0).any()
     assert (sessions["is_completed"] & sessions["done_at"].isna()).any()  # done without done_at
-    assert (~sessions["is_assigned"]).any() and (sessions["is_supported"] & ~sessions["is_assigned"]).any()
+    assert (~sessions["is_assigned"]).any() and (
+        sessions["is_supported"] & ~sessions["is_assigned"]
+    ).any()
     assert (sessions["contact_name"].isna()).any() and (sessions["category"].isna()).any()
     assert (sessions["started_hour"] == 23).any()
     messages = marts["fct_messages"]
@@ -109,7 +131,10 @@ def test_the_awkward_cases_are_all_there(clean) -> None:
     agents = messages[messages["sender_kind"] == "agent"]
     same_second = agents.groupby(["session_id", "sent_at"])["agent_user_id"].nunique()
     assert (same_second >= 2).any()  # two agents answering in the same second
-    assert agents["agent_user_id"].str.startswith("u_ghost").any() or agents["agent_user_id"].eq("bot_x").any()
+    assert (
+        agents["agent_user_id"].str.startswith("u_ghost").any()
+        or agents["agent_user_id"].eq("bot_x").any()
+    )
     merged = messages.merge(sessions[["session_id", "done_at"]], on="session_id")
     assert (merged["sent_at"] > merged["done_at"]).any()  # messages after done_at
     assert (messages["sent_at"].dt.microsecond > 0).any()

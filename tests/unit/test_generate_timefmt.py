@@ -10,7 +10,15 @@ import pytest
 
 from omnireport.generate import GenerateConfig
 from omnireport.generate.run import sessions_per_day
-from omnireport.generate.timefmt import HOUR, MINUTE, SECOND, TimestampWriter, bad_timestamp, epoch_us, iso_z
+from omnireport.generate.timefmt import (
+    HOUR,
+    MINUTE,
+    SECOND,
+    TimestampWriter,
+    bad_timestamp,
+    epoch_us,
+    iso_z,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -37,7 +45,12 @@ def test_offset_forms_name_the_same_instant() -> None:
 def test_bad_timestamps_cover_the_contract_examples() -> None:
     rng = random.Random(3)
     seen = {bad_timestamp(T, rng) for _ in range(400)}
-    assert {"2026-03-01", "2026-03-01T08:15:00+0700", "01/03/2026 08:15", "2026-02-30 08:15"} <= seen
+    assert {
+        "2026-03-01",
+        "2026-03-01T08:15:00+0700",
+        "01/03/2026 08:15",
+        "2026-02-30 08:15",
+    } <= seen
 
 
 def test_sessions_are_split_over_days_by_weekday_weight() -> None:

@@ -36,7 +36,8 @@ time.sleep(30)
 def _hold(warehouse: Path, seconds: float) -> subprocess.Popen:
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(warehouse), str(seconds)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "held"
     return holder
@@ -68,7 +69,9 @@ def test_a_writer_that_lost_a_close_race_names_the_holder(tmp_path):
     finds the file empty and waits a moment for the name instead of saying 'unknown'."""
     warehouse = tmp_path / "wh.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", RACE_HOLDER, str(lock_path(warehouse))], stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", RACE_HOLDER, str(lock_path(warehouse))],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"  # flock taken, nothing written yet

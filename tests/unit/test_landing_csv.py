@@ -34,11 +34,7 @@ def test_columns_in_any_order_extra_ignored_and_rfc4180_quoting(tmp_path: Path) 
     write(
         tmp_path / "landing",
         "tags/export.csv",
-        'tag_name,note,tag_id\n'
-        '"VIP, gold",x,t1\n'
-        '"two\nlines",y,t2\n'
-        '"say ""hi""",z,t3\n'
-        'plain,,t4\n',
+        'tag_name,note,tag_id\n"VIP, gold",x,t1\n"two\nlines",y,t2\n"say ""hi""",z,t3\nplain,,t4\n',
     )
     result = load(tmp_path)
     assert result.ok
@@ -75,7 +71,11 @@ def test_empty_field_is_null_and_text_is_kept_verbatim(tmp_path: Path) -> None:
 
 
 def test_bom_crlf_and_upper_case_extension(tmp_path: Path) -> None:
-    write(tmp_path / "landing", "groups/G.CSV", b'\xef\xbb\xbfgroup_id,group_name\r\ng1,"A\r\nB"\r\ng2,C\r\n')
+    write(
+        tmp_path / "landing",
+        "groups/G.CSV",
+        b'\xef\xbb\xbfgroup_id,group_name\r\ng1,"A\r\nB"\r\ng2,C\r\n',
+    )
     result = load(tmp_path)
     assert [(f.path, f.status, f.rows) for f in result.files] == [("groups/G.CSV", "loaded", 2)]
     assert query(tmp_path, "select group_id, group_name from raw.groups order by 1") == [
@@ -92,7 +92,9 @@ def test_header_only_file_loads_zero_rows(tmp_path: Path) -> None:
 
 
 def test_repeated_header_name_first_one_wins(tmp_path: Path) -> None:
-    write(tmp_path / "landing", "groups/dup.csv", "group_id,group_name,group_name\ng1,first,second\n")
+    write(
+        tmp_path / "landing", "groups/dup.csv", "group_id,group_name,group_name\ng1,first,second\n"
+    )
     load(tmp_path)
     assert query(tmp_path, "select group_id, group_name from raw.groups") == [("g1", "first")]
 
@@ -160,5 +162,6 @@ def test_unreadable_file_loads_nothing_and_names_file_line_and_problem(
     ]
     assert result.rows_loaded_by_table["groups"] == 2
     assert query(
-        tmp_path, "select status, rows_loaded, error from raw._load_log where file_path = 'groups/bad.csv'"
+        tmp_path,
+        "select status, rows_loaded, error from raw._load_log where file_path = 'groups/bad.csv'",
     ) == [("failed", 0, failed.error)]

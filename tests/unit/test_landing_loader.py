@@ -52,11 +52,18 @@ def test_lineage_columns_and_rows_by_table(tmp_path: Path) -> None:
         "select channel_id, _source_file, _row_number, _load_id, _loaded_at "
         "from raw.channels order by _row_number",
     )
-    assert [r[:4] for r in rows] == [("ch1", "channels/c.csv", 1, 1), ("ch2", "channels/c.csv", 2, 1)]
+    assert [r[:4] for r in rows] == [
+        ("ch1", "channels/c.csv", 1, 1),
+        ("ch2", "channels/c.csv", 2, 1),
+    ]
     assert all(before <= r[4] <= after for r in rows)
     [outcome] = result.files
     assert (outcome.table, outcome.path, outcome.status, outcome.rows, outcome.error) == (
-        "channels", "channels/c.csv", "loaded", 2, None
+        "channels",
+        "channels/c.csv",
+        "loaded",
+        2,
+        None,
     )
     assert outcome.content_hash == hashlib.sha256(CHANNELS_V1.encode("utf-8")).hexdigest()
     assert query(tmp_path, "select content_hash, file_size, rows_loaded from raw._load_log") == [
@@ -106,10 +113,12 @@ def test_same_content_under_another_name_adds_nothing_and_is_logged_once(tmp_pat
         ("channels/b.csv", "already_loaded"),
         ("channels/c.csv", "already_loaded"),
     ]
-    assert query(tmp_path, "select distinct _source_file, count(*) from raw.channels group by 1") == [
-        ("channels/a.csv", 2)
-    ]
-    assert query(tmp_path, "select file_path, status, rows_loaded from raw._load_log order by load_id") == [
+    assert query(
+        tmp_path, "select distinct _source_file, count(*) from raw.channels group by 1"
+    ) == [("channels/a.csv", 2)]
+    assert query(
+        tmp_path, "select file_path, status, rows_loaded from raw._load_log order by load_id"
+    ) == [
         ("channels/a.csv", "loaded", 2),
         ("channels/b.csv", "already_loaded", 0),
         ("channels/c.csv", "already_loaded", 0),
@@ -162,7 +171,9 @@ def test_files_load_in_table_then_file_name_order(tmp_path: Path) -> None:
 
     expected = [("channels/z.csv", 1), ("tags/C.csv", 2), ("tags/a.jsonl", 3), ("tags/b.csv", 4)]
     assert [f.path for f in result.files] == [path for path, _ in expected]
-    assert query(tmp_path, "select file_path, load_id from raw._load_log order by load_id") == expected
+    assert (
+        query(tmp_path, "select file_path, load_id from raw._load_log order by load_id") == expected
+    )
 
 
 def test_failed_file_is_retried_and_stays_failed_with_one_log_row(tmp_path: Path) -> None:
@@ -184,7 +195,8 @@ def test_failed_file_is_retried_and_stays_failed_with_one_log_row(tmp_path: Path
     third = load(tmp_path)
     assert [(f.status, f.rows) for f in third.files] == [("loaded", 1)]
     assert query(tmp_path, "select status from raw._load_log order by load_id") == [
-        ("failed",), ("loaded",)
+        ("failed",),
+        ("loaded",),
     ]
 
 
@@ -237,7 +249,9 @@ def test_missing_landing_folder_is_an_error_that_says_so(tmp_path: Path) -> None
 # --- Remembered hashes (landing.files.HashCache) -----------------------------------------
 
 
-def load_with_hashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[LoadResult, list[str]]:
+def load_with_hashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[LoadResult, list[str]]:
     """One load through load_files with the hash cache the Dagster landing step uses; the
     files whose bytes were read to hash them."""
     from omnireport.landing import files as files_module
@@ -254,12 +268,16 @@ def load_with_hashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[L
     monkeypatch.setattr(files_module, "content_hash", counting)
     discovery = discover_landing_files(tmp_path / "landing")
     result = load_files(
-        discovery.files, tmp_path / "wh.duckdb", hashes=HashCache(tmp_path / "state" / "landing_hashes.json")
+        discovery.files,
+        tmp_path / "wh.duckdb",
+        hashes=HashCache(tmp_path / "state" / "landing_hashes.json"),
     )
     return result, hashed
 
 
-def test_unchanged_files_are_not_read_again_to_hash_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unchanged_files_are_not_read_again_to_hash_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     landing = tmp_path / "landing"
     write(landing, "channels/c.csv", CHANNELS_V1)
     write(landing, "tags/t.csv", "tag_id,tag_name\nt1,VIP\n")
@@ -297,11 +315,14 @@ def test_a_file_rewritten_with_the_same_size_and_mtime_is_hashed_and_loaded_agai
     result, hashed = load_with_hashes(tmp_path, monkeypatch)
     assert hashed == ["c.csv"]
     assert [(f.status, f.rows) for f in result.files] == [("loaded", 2)]
-    assert query(tmp_path, "select channel_name from raw.channels where _load_id = 2 order by _row_number") == [
-        ("Page B",), ("OA",)]
+    assert query(
+        tmp_path, "select channel_name from raw.channels where _load_id = 2 order by _row_number"
+    ) == [("Page B",), ("OA",)]
 
 
-def test_a_damaged_hash_file_means_hashing_everything_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_damaged_hash_file_means_hashing_everything_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path / "landing", "channels/c.csv", CHANNELS_V1)
     load_with_hashes(tmp_path, monkeypatch)
     (tmp_path / "state" / "landing_hashes.json").write_text("{not json", encoding="utf-8")

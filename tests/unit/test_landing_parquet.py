@@ -37,12 +37,17 @@ def sessions_table() -> pa.Table:
     typed = {
         # timestamptz at +07:00: 15:15 local is 08:15 UTC
         "started_at": pa.array(
-            [datetime(2026, 3, 1, 15, 15, tzinfo=PLUS_7), datetime(2026, 3, 2, 6, 0, 0, 500000, tzinfo=PLUS_7)],
+            [
+                datetime(2026, 3, 1, 15, 15, tzinfo=PLUS_7),
+                datetime(2026, 3, 2, 6, 0, 0, 500000, tzinfo=PLUS_7),
+            ],
             pa.timestamp("us", tz="Asia/Ho_Chi_Minh"),
         ),
         # naive timestamps are UTC already
         "done_at": pa.array([datetime(2026, 3, 1, 9, 0, 1, 250000), None], pa.timestamp("ms")),
-        "updated_at": pa.array([datetime(2026, 3, 1, 9, 30), datetime(2026, 3, 2, 0, 0)], pa.timestamp("ns")),
+        "updated_at": pa.array(
+            [datetime(2026, 3, 1, 9, 30), datetime(2026, 3, 2, 0, 0)], pa.timestamp("ns")
+        ),
         "rating": pa.array([5, None], pa.int64()),
         "category_id": pa.array([1.5, float("nan")], pa.float64()),
         "assigned_user_id": pa.array([True, False], pa.bool_()),
@@ -73,10 +78,30 @@ def test_typed_values_land_as_text_and_timestamps_in_utc(
         "select session_id, started_at, done_at, updated_at, rating, category_id, "
         "assigned_user_id, note, status, _row_number from raw.sessions order by _row_number",
     ) == [
-        ("s1", "2026-03-01T08:15:00Z", "2026-03-01T09:00:01.250000Z", "2026-03-01T09:30:00Z",
-         "5", "1.5", "true", None, "a", 1),
-        ("s2", "2026-03-01T23:00:00.500000Z", None, "2026-03-02T00:00:00Z",
-         None, None, "false", "n", None, 2),
+        (
+            "s1",
+            "2026-03-01T08:15:00Z",
+            "2026-03-01T09:00:01.250000Z",
+            "2026-03-01T09:30:00Z",
+            "5",
+            "1.5",
+            "true",
+            None,
+            "a",
+            1,
+        ),
+        (
+            "s2",
+            "2026-03-01T23:00:00.500000Z",
+            None,
+            "2026-03-02T00:00:00Z",
+            None,
+            None,
+            "false",
+            "n",
+            None,
+            2,
+        ),
     ]
 
 

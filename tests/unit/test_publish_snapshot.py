@@ -17,7 +17,9 @@ def _warehouse(path: Path, sessions: int) -> Path:
     con = duckdb.connect(str(path))
     try:
         con.execute("create schema marts; create schema raw; create schema staging")
-        con.execute(f"create table marts.fct_sessions as select range as session_id from range({sessions})")
+        con.execute(
+            f"create table marts.fct_sessions as select range as session_id from range({sessions})"
+        )
         con.execute("create table marts.dim_channels (channel_id varchar, channel_type varchar)")
         con.execute("insert into marts.dim_channels values ('ch1', 'facebook'), ('ch2', 'zalo')")
         con.execute("create view marts.rpt_view as select count(*) as n from marts.fct_sessions")
@@ -44,7 +46,9 @@ def _count_in_new_process(path: Path, relation: str) -> int:
         "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
         f"print(c.execute('select count(*) from {relation}').fetchone()[0])"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
     return int(out.stdout)
 
 
@@ -62,12 +66,20 @@ def test_publish_copies_only_the_marts_schema(tmp_path, monkeypatch):
     assert result.tables == {"marts.dim_channels": 2, "marts.fct_sessions": 5, "marts.rpt_view": 1}
     con = duckdb.connect(str(result.snapshot), read_only=True)
     try:
-        schemas = {row[0] for row in con.execute("select schema_name from information_schema.schemata where catalog_name = current_database()").fetchall()}
+        schemas = {
+            row[0]
+            for row in con.execute(
+                "select schema_name from information_schema.schemata where catalog_name = current_database()"
+            ).fetchall()
+        }
         assert "raw" not in schemas and "staging" not in schemas
         assert con.execute("select * from marts.dim_channels order by 1").fetchall() == [
-            ("ch1", "facebook"), ("ch2", "zalo"),
+            ("ch1", "facebook"),
+            ("ch2", "zalo"),
         ]
-        assert con.execute("select n from marts.rpt_view").fetchall() == [(5,)]  # a view becomes a table
+        assert con.execute("select n from marts.rpt_view").fetchall() == [
+            (5,)
+        ]  # a view becomes a table
     finally:
         con.close()
     info = read_publish_info(result.snapshot)
@@ -113,15 +125,26 @@ def test_missing_warehouse_is_an_error_naming_it(tmp_path):
         publish(tmp_path / "nowhere.duckdb")
 
 
-def _build(path: Path, built_at: str, previous_built_at: str | None, sessions: dict[int, str], scope: list[int]) -> None:
+def _build(
+    path: Path,
+    built_at: str,
+    previous_built_at: str | None,
+    sessions: dict[int, str],
+    scope: list[int],
+) -> None:
     """A hand-made warehouse after a build: fct_sessions (session_id, staff), a dimension,
     the build state and the build's incremental scope."""
     con = duckdb.connect(str(path))
     try:
         con.execute("create schema if not exists marts; create schema if not exists intermediate")
-        con.execute("create or replace table marts.fct_sessions (session_id integer, staff varchar)")
+        con.execute(
+            "create or replace table marts.fct_sessions (session_id integer, staff varchar)"
+        )
         con.executemany("insert into marts.fct_sessions values (?, ?)", list(sessions.items()))
-        con.execute("create or replace table marts.dim_channels as select 'ch' || ? as channel_id", [built_at])
+        con.execute(
+            "create or replace table marts.dim_channels as select 'ch' || ? as channel_id",
+            [built_at],
+        )
         con.execute("create or replace table intermediate.scope (session_id integer)")
         if scope:
             con.executemany("insert into intermediate.scope values (?)", [(s,) for s in scope])
@@ -145,29 +168,46 @@ def _rows(path: Path, relation: str) -> list[tuple]:
 SCOPES = {"fct_sessions": [("session_id", "intermediate.scope", "session_id")]}
 
 
-def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(tmp_path, monkeypatch):
+def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(
+    tmp_path, monkeypatch
+):
     monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
     warehouse = tmp_path / "wh.duckdb"
     _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: "Binh", 3: "Chi", 4: "Dung"}, [])
     first = publish(warehouse, scopes=SCOPES, names={})
     assert first.mode == "full"  # the first build was a full one
-    (built_at,) = duckdb.connect(str(warehouse), read_only=True).execute(
-        "select cast(built_at as varchar) from intermediate.int_incremental_build_state").fetchone()
+    (built_at,) = (
+        duckdb.connect(str(warehouse), read_only=True)
+        .execute("select cast(built_at as varchar) from intermediate.int_incremental_build_state")
+        .fetchone()
+    )
 
     # The next build continued that one: it changed session 2, removed 3, added 9 (its
     # scope), and, to show that only the scope is copied, also changed 4 outside it.
-    _build(warehouse, "2026-11-01 11:00:00+00", built_at,
-           {1: "An", 2: "Binh 2", 4: "Dung 2", 9: "Giang"}, [2, 3, 9])
+    _build(
+        warehouse,
+        "2026-11-01 11:00:00+00",
+        built_at,
+        {1: "An", 2: "Binh 2", 4: "Dung 2", 9: "Giang"},
+        [2, 3, 9],
+    )
     second = publish(warehouse, scopes=SCOPES, names={})
     assert second.mode == "incremental"
     snapshot = snapshot_path(warehouse, env={})
-    assert _rows(snapshot, "marts.fct_sessions") == [(1, "An"), (2, "Binh 2"), (4, "Dung"), (9, "Giang")]
+    assert _rows(snapshot, "marts.fct_sessions") == [
+        (1, "An"),
+        (2, "Binh 2"),
+        (4, "Dung"),
+        (9, "Giang"),
+    ]
     # a relation without a scope (a dimension) is copied in full
     assert _rows(snapshot, "marts.dim_channels") == [("ch2026-11-01 11:00:00+00",)]
     assert second.tables == {"marts.fct_sessions": 4, "marts.dim_channels": 1}
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
-        (tags,) = con.execute("select tags from duckdb_databases() where not internal and path is not null").fetchone()
+        (tags,) = con.execute(
+            "select tags from duckdb_databases() where not internal and path is not null"
+        ).fetchone()
         (mode,) = con.execute("select publish_mode from main.omnireport_publish").fetchone()
     finally:
         con.close()
@@ -175,11 +215,21 @@ def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(t
     assert mode == "incremental"
 
     # A build that did not continue the published one: everything is copied again.
-    _build(warehouse, "2026-11-01 12:00:00+00", "2026-11-01 09:00:00+00",
-           {1: "An", 2: "Binh 2", 4: "Dung 2", 9: "Giang"}, [9])
+    _build(
+        warehouse,
+        "2026-11-01 12:00:00+00",
+        "2026-11-01 09:00:00+00",
+        {1: "An", 2: "Binh 2", 4: "Dung 2", 9: "Giang"},
+        [9],
+    )
     third = publish(warehouse, scopes=SCOPES, names={})
     assert third.mode == "full"
-    assert _rows(snapshot, "marts.fct_sessions") == [(1, "An"), (2, "Binh 2"), (4, "Dung 2"), (9, "Giang")]
+    assert _rows(snapshot, "marts.fct_sessions") == [
+        (1, "An"),
+        (2, "Binh 2"),
+        (4, "Dung 2"),
+        (9, "Giang"),
+    ]
 
 
 def test_incremental_publish_copies_a_relation_whose_columns_changed(tmp_path, monkeypatch):
@@ -187,14 +237,20 @@ def test_incremental_publish_copies_a_relation_whose_columns_changed(tmp_path, m
     warehouse = tmp_path / "wh.duckdb"
     _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: "Binh"}, [])
     publish(warehouse, scopes=SCOPES, names={})
-    (built_at,) = duckdb.connect(str(warehouse), read_only=True).execute(
-        "select cast(built_at as varchar) from intermediate.int_incremental_build_state").fetchone()
+    (built_at,) = (
+        duckdb.connect(str(warehouse), read_only=True)
+        .execute("select cast(built_at as varchar) from intermediate.int_incremental_build_state")
+        .fetchone()
+    )
     _build(warehouse, "2026-11-01 11:00:00+00", built_at, {1: "An", 2: "Binh"}, [2])
     with duckdb.connect(str(warehouse)) as con:
         con.execute("alter table marts.fct_sessions add column sla_2m integer default 7")
     result = publish(warehouse, scopes=SCOPES, names={})
     assert result.mode == "incremental"
-    assert _rows(snapshot_path(warehouse, env={}), "marts.fct_sessions") == [(1, "An", 7), (2, "Binh", 7)]
+    assert _rows(snapshot_path(warehouse, env={}), "marts.fct_sessions") == [
+        (1, "An", 7),
+        (2, "Binh", 7),
+    ]
 
 
 def test_incremental_publish_sets_renamed_names_in_place(tmp_path, monkeypatch):
@@ -206,25 +262,45 @@ def test_incremental_publish_sets_renamed_names_in_place(tmp_path, monkeypatch):
     names = {"fct_messages": [("channel_name", "marts.dim_channels", "channel_id")]}
     scopes = {"fct_messages": [("session_id", "intermediate.scope", "session_id")]}
 
-    def build(built_at: str, previous: str | None, channels: dict[str, str], messages: list[tuple]) -> None:
+    def build(
+        built_at: str, previous: str | None, channels: dict[str, str], messages: list[tuple]
+    ) -> None:
         _build(warehouse, built_at, previous, {1: "An"}, [])
         with duckdb.connect(str(warehouse)) as con:
-            con.execute("create or replace table marts.dim_channels (channel_id varchar, channel_name varchar)")
+            con.execute(
+                "create or replace table marts.dim_channels (channel_id varchar, channel_name varchar)"
+            )
             con.executemany("insert into marts.dim_channels values (?, ?)", list(channels.items()))
-            con.execute("create or replace table marts.fct_messages "
-                        "(message_id integer, session_id integer, channel_id varchar, channel_name varchar)")
+            con.execute(
+                "create or replace table marts.fct_messages "
+                "(message_id integer, session_id integer, channel_id varchar, channel_name varchar)"
+            )
             con.executemany("insert into marts.fct_messages values (?, ?, ?, ?)", messages)
 
-    build("2026-11-01 10:00:00+00", None, {"c1": "One", "c2": "Two", "c3": "Three"},
-          [(1, 1, "c1", "One"), (2, 1, "c2", "Two"), (3, 2, "c3", "Three")])
+    build(
+        "2026-11-01 10:00:00+00",
+        None,
+        {"c1": "One", "c2": "Two", "c3": "Three"},
+        [(1, 1, "c1", "One"), (2, 1, "c2", "Two"), (3, 2, "c3", "Three")],
+    )
     assert publish(warehouse, scopes=scopes, names=names).mode == "full"
-    (built_at,) = duckdb.connect(str(warehouse), read_only=True).execute(
-        "select cast(built_at as varchar) from intermediate.int_incremental_build_state").fetchone()
+    (built_at,) = (
+        duckdb.connect(str(warehouse), read_only=True)
+        .execute("select cast(built_at as varchar) from intermediate.int_incremental_build_state")
+        .fetchone()
+    )
     # The next build renamed c1 and lost c3 (no message is in its scope); the warehouse's
     # fct_messages holds the names the build set in place.
-    build("2026-11-01 11:00:00+00", built_at, {"c1": "One renamed", "c2": "Two"},
-          [(1, 1, "c1", "One renamed"), (2, 1, "c2", "Two"), (3, 2, "c3", None)])
+    build(
+        "2026-11-01 11:00:00+00",
+        built_at,
+        {"c1": "One renamed", "c2": "Two"},
+        [(1, 1, "c1", "One renamed"), (2, 1, "c2", "Two"), (3, 2, "c3", None)],
+    )
     result = publish(warehouse, scopes=scopes, names=names)
     assert result.mode == "incremental"
     assert _rows(snapshot_path(warehouse, env={}), "marts.fct_messages") == [
-        (1, 1, "c1", "One renamed"), (2, 1, "c2", "Two"), (3, 2, "c3", None)]
+        (1, 1, "c1", "One renamed"),
+        (2, 1, "c2", "Two"),
+        (3, 2, "c3", None),
+    ]

@@ -43,9 +43,15 @@ def write_table(landing: Path, table: str, rows: list[dict], name: str = "export
 
 def session(session_id: str, started_at: str, **extra: str) -> dict:
     row = {
-        "session_id": session_id, "conversation_id": f"conv-{session_id}", "channel_id": "ch1",
-        "contact_id": "k1", "session_name": "name", "support_type": "message",
-        "status": "open", "started_at": started_at, "updated_at": started_at,
+        "session_id": session_id,
+        "conversation_id": f"conv-{session_id}",
+        "channel_id": "ch1",
+        "contact_id": "k1",
+        "session_name": "name",
+        "support_type": "message",
+        "status": "open",
+        "started_at": started_at,
+        "updated_at": started_at,
     }
     row.update(extra)
     return row
@@ -53,21 +59,37 @@ def session(session_id: str, started_at: str, **extra: str) -> dict:
 
 def contact_msg(message_id: str, session_id: str, sent_at: str) -> dict:
     return {
-        "message_id": message_id, "conversation_id": f"conv-{session_id}",
-        "session_id": session_id, "channel_id": "ch1", "initiated_by": "user",
-        "direction": "incoming", "from_id": "k1", "to_id": "ch1", "sent_at": sent_at,
-        "content_type": "text", "status": "read", "status_updated_at": sent_at,
+        "message_id": message_id,
+        "conversation_id": f"conv-{session_id}",
+        "session_id": session_id,
+        "channel_id": "ch1",
+        "initiated_by": "user",
+        "direction": "incoming",
+        "from_id": "k1",
+        "to_id": "ch1",
+        "sent_at": sent_at,
+        "content_type": "text",
+        "status": "read",
+        "status_updated_at": sent_at,
     }
 
 
 def agent_msg(message_id: str, session_id: str, sent_at: str, agent: str | None) -> dict:
     """An outgoing message; agent None makes it a page (automatic) message."""
     return {
-        "message_id": message_id, "conversation_id": f"conv-{session_id}",
-        "session_id": session_id, "channel_id": "ch1", "initiated_by": "business",
-        "direction": "outgoing", "from_id": "ch1", "to_id": "k1",
-        "agent_user_id": agent or "", "sent_at": sent_at, "content_type": "text",
-        "status": "read", "status_updated_at": sent_at,
+        "message_id": message_id,
+        "conversation_id": f"conv-{session_id}",
+        "session_id": session_id,
+        "channel_id": "ch1",
+        "initiated_by": "business",
+        "direction": "outgoing",
+        "from_id": "ch1",
+        "to_id": "k1",
+        "agent_user_id": agent or "",
+        "sent_at": sent_at,
+        "content_type": "text",
+        "status": "read",
+        "status_updated_at": sent_at,
     }
 
 
@@ -86,17 +108,21 @@ def marts_of(landing: Path) -> dict:
 
 def test_reply_walk_skips_page_messages(tmp_path: Path) -> None:
     write_table(tmp_path, "sessions", [session("s1", "2026-03-01T10:00:00Z")])
-    write_table(tmp_path, "messages", [
-        agent_msg("m00", "s1", "2026-03-01T09:59:59Z", None),  # page before anything
-        contact_msg("m01", "s1", "2026-03-01T10:00:00Z"),
-        agent_msg("m02", "s1", "2026-03-01T10:00:05Z", None),  # page: changes nothing
-        contact_msg("m03", "s1", "2026-03-01T10:00:30Z"),
-        agent_msg("m04", "s1", "2026-03-01T10:01:00Z", "u1"),  # reply: 60 s from m01
-        contact_msg("m05", "s1", "2026-03-01T10:02:00Z"),
-        agent_msg("m06", "s1", "2026-03-01T10:02:10Z", None),  # page
-        agent_msg("m07", "s1", "2026-03-01T10:02:30Z", "u1"),  # reply: 30 s from m05
-        agent_msg("m08", "s1", "2026-03-01T10:03:00Z", "u1"),  # no contact since: no reply
-    ])
+    write_table(
+        tmp_path,
+        "messages",
+        [
+            agent_msg("m00", "s1", "2026-03-01T09:59:59Z", None),  # page before anything
+            contact_msg("m01", "s1", "2026-03-01T10:00:00Z"),
+            agent_msg("m02", "s1", "2026-03-01T10:00:05Z", None),  # page: changes nothing
+            contact_msg("m03", "s1", "2026-03-01T10:00:30Z"),
+            agent_msg("m04", "s1", "2026-03-01T10:01:00Z", "u1"),  # reply: 60 s from m01
+            contact_msg("m05", "s1", "2026-03-01T10:02:00Z"),
+            agent_msg("m06", "s1", "2026-03-01T10:02:10Z", None),  # page
+            agent_msg("m07", "s1", "2026-03-01T10:02:30Z", "u1"),  # reply: 30 s from m05
+            agent_msg("m08", "s1", "2026-03-01T10:03:00Z", "u1"),  # no contact since: no reply
+        ],
+    )
     s1 = one(marts_of(tmp_path)["fct_sessions"], session_id="s1")
     assert s1["avg_response_time_s"] == 45.0
     assert s1["total_messages"] == 6
@@ -108,14 +134,28 @@ def test_reply_walk_skips_page_messages(tmp_path: Path) -> None:
 
 
 def test_proactive_session(tmp_path: Path) -> None:
-    write_table(tmp_path, "sessions", [session(
-        "s2", "2026-03-01T10:00:00Z", status="done", done_at="2026-03-01T10:10:00Z",
-        assigned_user_id="u1")])
-    write_table(tmp_path, "messages", [
-        agent_msg("m1", "s2", "2026-03-01T10:00:00Z", "u1"),
-        contact_msg("m2", "s2", "2026-03-01T10:05:00Z"),
-        agent_msg("m3", "s2", "2026-03-01T10:06:00Z", "u1"),
-    ])
+    write_table(
+        tmp_path,
+        "sessions",
+        [
+            session(
+                "s2",
+                "2026-03-01T10:00:00Z",
+                status="done",
+                done_at="2026-03-01T10:10:00Z",
+                assigned_user_id="u1",
+            )
+        ],
+    )
+    write_table(
+        tmp_path,
+        "messages",
+        [
+            agent_msg("m1", "s2", "2026-03-01T10:00:00Z", "u1"),
+            contact_msg("m2", "s2", "2026-03-01T10:05:00Z"),
+            agent_msg("m3", "s2", "2026-03-01T10:06:00Z", "u1"),
+        ],
+    )
     marts = marts_of(tmp_path)
     s2 = one(marts["fct_sessions"], session_id="s2")
     assert s2["is_proactive"] is True
@@ -135,33 +175,56 @@ def test_proactive_session(tmp_path: Path) -> None:
 
 
 def test_first_responder_tie_breaks_on_message_id(tmp_path: Path) -> None:
-    write_table(tmp_path, "sessions", [session(
-        "s3", "2026-03-01T10:00:00Z", assigned_user_id="u2")])
-    write_table(tmp_path, "messages", [
-        contact_msg("m_0", "s3", "2026-03-01T10:00:00Z"),
-        agent_msg("m_b", "s3", "2026-03-01T10:00:30Z", "u2"),
-        agent_msg("m_a", "s3", "2026-03-01T10:00:30Z", "u1"),  # same second, smaller id
-    ])
+    write_table(
+        tmp_path, "sessions", [session("s3", "2026-03-01T10:00:00Z", assigned_user_id="u2")]
+    )
+    write_table(
+        tmp_path,
+        "messages",
+        [
+            contact_msg("m_0", "s3", "2026-03-01T10:00:00Z"),
+            agent_msg("m_b", "s3", "2026-03-01T10:00:30Z", "u2"),
+            agent_msg("m_a", "s3", "2026-03-01T10:00:30Z", "u1"),  # same second, smaller id
+        ],
+    )
     stats = marts_of(tmp_path)["rpt_user_stats"]
     u1 = one(stats, user_id="u1")
     u2 = one(stats, user_id="u2")
     assert (u1["sla_1m"], u1["total_waiting_time_s"], u1["avg_waiting_time_s"]) == (1, 30.0, 30.0)
-    assert (u2["sla_1m"], u2["sessions_with_waiting_time"], u2["avg_waiting_time_s"]) == (0, 0, None)
+    assert (u2["sla_1m"], u2["sessions_with_waiting_time"], u2["avg_waiting_time_s"]) == (
+        0,
+        0,
+        None,
+    )
     assert u1["not_assigned_not_completed_supported"] == 1
     assert u2["assigned_not_completed_supported"] == 1
 
 
 def test_messages_after_done_at(tmp_path: Path) -> None:
-    write_table(tmp_path, "sessions", [session(
-        "s4", "2026-03-01T10:00:00Z", status="done", done_at="2026-03-01T10:06:00Z",
-        assigned_user_id="u1")])
-    write_table(tmp_path, "messages", [
-        contact_msg("m1", "s4", "2026-03-01T10:00:00Z"),
-        agent_msg("m2", "s4", "2026-03-01T10:01:00Z", "u1"),
-        agent_msg("m3", "s4", "2026-03-01T10:05:00Z", "u1"),
-        agent_msg("m4", "s4", "2026-03-01T10:08:00Z", "u1"),  # after done_at
-        agent_msg("m5", "s4", "2026-03-01T10:09:00Z", "u2"),  # u2 writes only after done_at
-    ])
+    write_table(
+        tmp_path,
+        "sessions",
+        [
+            session(
+                "s4",
+                "2026-03-01T10:00:00Z",
+                status="done",
+                done_at="2026-03-01T10:06:00Z",
+                assigned_user_id="u1",
+            )
+        ],
+    )
+    write_table(
+        tmp_path,
+        "messages",
+        [
+            contact_msg("m1", "s4", "2026-03-01T10:00:00Z"),
+            agent_msg("m2", "s4", "2026-03-01T10:01:00Z", "u1"),
+            agent_msg("m3", "s4", "2026-03-01T10:05:00Z", "u1"),
+            agent_msg("m4", "s4", "2026-03-01T10:08:00Z", "u1"),  # after done_at
+            agent_msg("m5", "s4", "2026-03-01T10:09:00Z", "u2"),  # u2 writes only after done_at
+        ],
+    )
     marts = marts_of(tmp_path)
     s4 = one(marts["fct_sessions"], session_id="s4")
     assert s4["total_messages"] == 5
@@ -178,20 +241,28 @@ def test_messages_after_done_at(tmp_path: Path) -> None:
 
 
 def test_unanswered_24h_applies_to_done_sessions(tmp_path: Path) -> None:
-    write_table(tmp_path, "sessions", [
-        session("s5", "2026-03-01T00:00:00Z", status="done", done_at="2026-03-01T01:00:00Z"),
-        session("s6", "2026-03-01T00:00:01Z"),  # exactly 24 h before the newest message
-        session("s7", "2026-03-01T00:00:00Z"),  # answered after 24 h and a half second
-        session("s8", "2026-03-01T12:00:00Z"),  # answered after exactly 24 h
-    ])
-    write_table(tmp_path, "messages", [
-        contact_msg("m1", "s5", "2026-03-01T00:00:00Z"),
-        contact_msg("m2", "s7", "2026-03-01T00:00:00Z"),
-        agent_msg("m3", "s7", "2026-03-02T00:00:00.500Z", "u1"),
-        contact_msg("m4", "s8", "2026-03-01T12:00:00Z"),
-        agent_msg("m5", "s8", "2026-03-02T12:00:00Z", "u1"),
-        contact_msg("m6", "s6", "2026-03-02T00:00:01Z"),  # not the newest: m5 is
-    ])
+    write_table(
+        tmp_path,
+        "sessions",
+        [
+            session("s5", "2026-03-01T00:00:00Z", status="done", done_at="2026-03-01T01:00:00Z"),
+            session("s6", "2026-03-01T00:00:01Z"),  # exactly 24 h before the newest message
+            session("s7", "2026-03-01T00:00:00Z"),  # answered after 24 h and a half second
+            session("s8", "2026-03-01T12:00:00Z"),  # answered after exactly 24 h
+        ],
+    )
+    write_table(
+        tmp_path,
+        "messages",
+        [
+            contact_msg("m1", "s5", "2026-03-01T00:00:00Z"),
+            contact_msg("m2", "s7", "2026-03-01T00:00:00Z"),
+            agent_msg("m3", "s7", "2026-03-02T00:00:00.500Z", "u1"),
+            contact_msg("m4", "s8", "2026-03-01T12:00:00Z"),
+            agent_msg("m5", "s8", "2026-03-02T12:00:00Z", "u1"),
+            contact_msg("m6", "s6", "2026-03-02T00:00:01Z"),  # not the newest: m5 is
+        ],
+    )
     sessions = marts_of(tmp_path)["fct_sessions"]
     # newest sent_at = 2026-03-02T12:00:00 (m5): s5 started 36 h before it, no agent.
     assert one(sessions, session_id="s5")["session_type"] == "unanswered_24h"
@@ -203,11 +274,15 @@ def test_unanswered_24h_applies_to_done_sessions(tmp_path: Path) -> None:
 
 
 def test_unanswered_boundary_is_strictly_more_than_24h(tmp_path: Path) -> None:
-    write_table(tmp_path, "sessions", [
-        session("a", "2026-03-01T00:00:00Z"),
-        session("b", "2026-03-01T00:00:00.000001Z"),
-        session("c", "2026-02-28T23:59:59.999999Z"),
-    ])
+    write_table(
+        tmp_path,
+        "sessions",
+        [
+            session("a", "2026-03-01T00:00:00Z"),
+            session("b", "2026-03-01T00:00:00.000001Z"),
+            session("c", "2026-02-28T23:59:59.999999Z"),
+        ],
+    )
     write_table(tmp_path, "messages", [contact_msg("m1", "a", "2026-03-02T00:00:00Z")])
     sessions = marts_of(tmp_path)["fct_sessions"]
     assert one(sessions, session_id="a")["session_type"] == "standard"
@@ -219,16 +294,55 @@ def test_unanswered_boundary_is_strictly_more_than_24h(tmp_path: Path) -> None:
 
 
 def test_pauses_repeated_open_and_across_midnight(tmp_path: Path) -> None:
-    write_table(tmp_path, "agent_status_events", [
-        {"event_id": "e1", "user_id": "u1", "status": "online", "event_at": "2026-03-01T01:00:00Z"},
-        {"event_id": "e2", "user_id": "u1", "status": "paused", "event_at": "2026-03-01T02:00:00Z"},
-        {"event_id": "e3", "user_id": "u1", "status": "paused", "event_at": "2026-03-01T02:10:00Z"},
-        {"event_id": "e4", "user_id": "u1", "status": "online", "event_at": "2026-03-01T02:30:00Z"},
-        {"event_id": "e5", "user_id": "u1", "status": "paused", "event_at": "2026-03-01T03:00:00Z"},
-        # u2: a pause starting 23:30 local on 1 March, ending 00:30 local on 2 March
-        {"event_id": "f1", "user_id": "u2", "status": "paused", "event_at": "2026-03-01T16:30:00Z"},
-        {"event_id": "f2", "user_id": "u2", "status": "offline", "event_at": "2026-03-01T17:30:00Z"},
-    ])
+    write_table(
+        tmp_path,
+        "agent_status_events",
+        [
+            {
+                "event_id": "e1",
+                "user_id": "u1",
+                "status": "online",
+                "event_at": "2026-03-01T01:00:00Z",
+            },
+            {
+                "event_id": "e2",
+                "user_id": "u1",
+                "status": "paused",
+                "event_at": "2026-03-01T02:00:00Z",
+            },
+            {
+                "event_id": "e3",
+                "user_id": "u1",
+                "status": "paused",
+                "event_at": "2026-03-01T02:10:00Z",
+            },
+            {
+                "event_id": "e4",
+                "user_id": "u1",
+                "status": "online",
+                "event_at": "2026-03-01T02:30:00Z",
+            },
+            {
+                "event_id": "e5",
+                "user_id": "u1",
+                "status": "paused",
+                "event_at": "2026-03-01T03:00:00Z",
+            },
+            # u2: a pause starting 23:30 local on 1 March, ending 00:30 local on 2 March
+            {
+                "event_id": "f1",
+                "user_id": "u2",
+                "status": "paused",
+                "event_at": "2026-03-01T16:30:00Z",
+            },
+            {
+                "event_id": "f2",
+                "user_id": "u2",
+                "status": "offline",
+                "event_at": "2026-03-01T17:30:00Z",
+            },
+        ],
+    )
     working = marts_of(tmp_path)["rpt_agent_working_time"]
     u1 = one(working, user_id="u1")
     assert u1["pause_date"] == date(2026, 3, 1)
@@ -242,16 +356,20 @@ def test_pauses_repeated_open_and_across_midnight(tmp_path: Path) -> None:
 
 
 def test_category_levels_missing_parent_and_loop(tmp_path: Path) -> None:
-    write_table(tmp_path, "categories", [
-        {"category_id": "c1", "category_name": "One"},
-        {"category_id": "c2", "category_name": "Two", "parent_id": "c1"},
-        {"category_id": "c3", "category_name": "Three", "parent_id": "c2"},
-        {"category_id": "c4", "category_name": "Four", "parent_id": "c3"},
-        {"category_id": "c5", "category_name": "Five", "parent_id": "cx"},  # cx not loaded
-        {"category_id": "l1", "category_name": "LoopA", "parent_id": "l2"},
-        {"category_id": "l2", "category_name": "LoopB", "parent_id": "l1"},
-        {"category_id": "me", "category_name": "Self", "parent_id": "me"},
-    ])
+    write_table(
+        tmp_path,
+        "categories",
+        [
+            {"category_id": "c1", "category_name": "One"},
+            {"category_id": "c2", "category_name": "Two", "parent_id": "c1"},
+            {"category_id": "c3", "category_name": "Three", "parent_id": "c2"},
+            {"category_id": "c4", "category_name": "Four", "parent_id": "c3"},
+            {"category_id": "c5", "category_name": "Five", "parent_id": "cx"},  # cx not loaded
+            {"category_id": "l1", "category_name": "LoopA", "parent_id": "l2"},
+            {"category_id": "l2", "category_name": "LoopB", "parent_id": "l1"},
+            {"category_id": "me", "category_name": "Self", "parent_id": "me"},
+        ],
+    )
     cats = marts_of(tmp_path)["dim_categories"]
 
     def levels(cid: str) -> tuple:
@@ -289,34 +407,50 @@ def test_pct_complete_one_of_32_sessions(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- validation and loading
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026-03-01T08:15:00Z", datetime(2026, 3, 1, 8, 15)),
-    (" 2026-03-01 08:15 ", datetime(2026, 3, 1, 8, 15)),
-    ("2026-03-01T08:15:00.5", datetime(2026, 3, 1, 8, 15, 0, 500000)),
-    ("2026-03-01T08:15:00.123456+07:00", datetime(2026, 3, 1, 1, 15, 0, 123456)),
-    ("2026-03-01T22:00:00-03:30", datetime(2026, 3, 2, 1, 30)),
-    ("2026-03-01", None),
-    ("2026-03-01T08:15:00+0700", None),
-    ("31/03/2026 10:00", None),
-    ("2026-02-30 10:00", None),
-    ("2026-03-01T24:00", None),
-    ("2026-03-01T08:15:00.1234567Z", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-01T08:15:00Z", datetime(2026, 3, 1, 8, 15)),
+        (" 2026-03-01 08:15 ", datetime(2026, 3, 1, 8, 15)),
+        ("2026-03-01T08:15:00.5", datetime(2026, 3, 1, 8, 15, 0, 500000)),
+        ("2026-03-01T08:15:00.123456+07:00", datetime(2026, 3, 1, 1, 15, 0, 123456)),
+        ("2026-03-01T22:00:00-03:30", datetime(2026, 3, 2, 1, 30)),
+        ("2026-03-01", None),
+        ("2026-03-01T08:15:00+0700", None),
+        ("31/03/2026 10:00", None),
+        ("2026-02-30 10:00", None),
+        ("2026-03-01T24:00", None),
+        ("2026-03-01T08:15:00.1234567Z", None),
+    ],
+)
 def test_parse_timestamp(text: str, expected: datetime | None) -> None:
     assert parse_timestamp(text) == expected
 
 
 def test_quarantine_reasons_and_bad_reexport_does_not_replace(tmp_path: Path) -> None:
-    write_table(tmp_path, "sessions", [
-        session("s1", "2026-03-01T10:00:00Z", rating=" 4 "),
-        session("s1", "2026-03-01T10:00:00Z", status="Done", updated_at="2026-03-02T00:00:00Z"),
-        session("s2", "31/03/2026", done_at="2026-03-01T10:00:00Z", rating="6",
-                updated_at="2026-03-01T10:00:00Z"),
-    ])
-    write_table(tmp_path, "messages", [
-        {**contact_msg("m1", "s1", "2026-03-01T10:00:00Z"), "agent_user_id": "u1"},
-        {**contact_msg("m2", "s1", "2026-03-01T10:00:00Z"), "session_id": ""},
-    ])
+    write_table(
+        tmp_path,
+        "sessions",
+        [
+            session("s1", "2026-03-01T10:00:00Z", rating=" 4 "),
+            session("s1", "2026-03-01T10:00:00Z", status="Done", updated_at="2026-03-02T00:00:00Z"),
+            session(
+                "s2",
+                "31/03/2026",
+                done_at="2026-03-01T10:00:00Z",
+                rating="6",
+                updated_at="2026-03-01T10:00:00Z",
+            ),
+        ],
+    )
+    write_table(
+        tmp_path,
+        "messages",
+        [
+            {**contact_msg("m1", "s1", "2026-03-01T10:00:00Z"), "agent_user_id": "u1"},
+            {**contact_msg("m2", "s1", "2026-03-01T10:00:00Z"), "session_id": ""},
+        ],
+    )
     marts = marts_of(tmp_path)
     assert one(marts["fct_sessions"], session_id="s1")["rating"] == 4
     reasons = sorted(r["reason"] for r in to_records(marts["quarantine__sessions"]))
@@ -325,20 +459,30 @@ def test_quarantine_reasons_and_bad_reexport_does_not_replace(tmp_path: Path) ->
         "unparseable started_at '31/03/2026'; invalid rating '6'; done_at set on an open session",
     ]
     assert sorted(r["reason"] for r in to_records(marts["quarantine__messages"])) == [
-        "agent_user_id on an incoming message", "missing session_id"]
+        "agent_user_id on an incoming message",
+        "missing session_id",
+    ]
     recon = one(marts["reconciliation"], table_name="sessions")
-    assert (recon["raw_rows"], recon["staged_rows"], recon["quarantined_rows"],
-            recon["superseded_rows"]) == (3, 1, 2, 0)
+    assert (
+        recon["raw_rows"],
+        recon["staged_rows"],
+        recon["quarantined_rows"],
+        recon["superseded_rows"],
+    ) == (3, 1, 2, 0)
 
 
 def test_dedup_equal_updated_at_keeps_last_loaded_and_duplicate_file_adds_nothing(
-        tmp_path: Path) -> None:
-    write_table(tmp_path, "sessions", [session("s1", "2026-03-01T10:00:00Z", note="first")],
-                name="a.csv")
-    write_table(tmp_path, "sessions", [session("s1", "2026-03-01T10:00:00Z", note="second")],
-                name="b.csv")
-    write_table(tmp_path, "sessions", [session("s1", "2026-03-01T10:00:00Z", note="first")],
-                name="c.csv")  # same bytes as a.csv: adds nothing
+    tmp_path: Path,
+) -> None:
+    write_table(
+        tmp_path, "sessions", [session("s1", "2026-03-01T10:00:00Z", note="first")], name="a.csv"
+    )
+    write_table(
+        tmp_path, "sessions", [session("s1", "2026-03-01T10:00:00Z", note="second")], name="b.csv"
+    )
+    write_table(
+        tmp_path, "sessions", [session("s1", "2026-03-01T10:00:00Z", note="first")], name="c.csv"
+    )  # same bytes as a.csv: adds nothing
     marts = marts_of(tmp_path)
     assert one(marts["fct_sessions"], session_id="s1")["note"] == "second"
     recon = one(marts["reconciliation"], table_name="sessions")
@@ -347,23 +491,67 @@ def test_dedup_equal_updated_at_keeps_last_loaded_and_duplicate_file_adds_nothin
 
 def test_tags_current_and_late_events(tmp_path: Path) -> None:
     write_table(tmp_path, "sessions", [session("s1", "2026-03-01T10:00:00Z")])
-    write_table(tmp_path, "tags", [{"tag_id": "t1", "tag_name": "vip"},
-                                   {"tag_id": "t2", "tag_name": "Angry"}])
+    write_table(
+        tmp_path,
+        "tags",
+        [{"tag_id": "t1", "tag_name": "vip"}, {"tag_id": "t2", "tag_name": "Angry"}],
+    )
     event = {"contact_id": "k1", "channel_id": "ch1", "user_id": "u1"}
-    write_table(tmp_path, "tag_events", [
-        {**event, "tag_event_id": "e2", "tag_id": "t1", "session_id": "s1", "action": "removed",
-         "event_at": "2026-03-01T10:05:00Z"},
-        {**event, "tag_event_id": "e1", "tag_id": "t1", "session_id": "s1", "action": "added",
-         "event_at": "2026-03-01T10:05:00Z"},  # same time, smaller id: e2 is the last event
-        {**event, "tag_event_id": "e3", "tag_id": "t2", "session_id": "s1", "action": "added",
-         "event_at": "2026-03-01T10:06:00Z"},
-        {**event, "tag_event_id": "e4", "tag_id": "t9", "session_id": "s1", "action": "added",
-         "event_at": "2026-03-01T10:06:00Z", "user_id": ""},  # tag not loaded, automation
-        {**event, "tag_event_id": "e5", "tag_id": "t1", "session_id": "gone", "action": "added",
-         "event_at": "2026-03-01T10:07:00Z"},  # late: session not loaded
-        {**event, "tag_event_id": "e6", "tag_id": "t1", "session_id": "", "action": "added",
-         "event_at": "2026-03-01T18:00:00Z"},  # contact-level: next local day
-    ])
+    write_table(
+        tmp_path,
+        "tag_events",
+        [
+            {
+                **event,
+                "tag_event_id": "e2",
+                "tag_id": "t1",
+                "session_id": "s1",
+                "action": "removed",
+                "event_at": "2026-03-01T10:05:00Z",
+            },
+            {
+                **event,
+                "tag_event_id": "e1",
+                "tag_id": "t1",
+                "session_id": "s1",
+                "action": "added",
+                "event_at": "2026-03-01T10:05:00Z",
+            },  # same time, smaller id: e2 is the last event
+            {
+                **event,
+                "tag_event_id": "e3",
+                "tag_id": "t2",
+                "session_id": "s1",
+                "action": "added",
+                "event_at": "2026-03-01T10:06:00Z",
+            },
+            {
+                **event,
+                "tag_event_id": "e4",
+                "tag_id": "t9",
+                "session_id": "s1",
+                "action": "added",
+                "event_at": "2026-03-01T10:06:00Z",
+                "user_id": "",
+            },  # tag not loaded, automation
+            {
+                **event,
+                "tag_event_id": "e5",
+                "tag_id": "t1",
+                "session_id": "gone",
+                "action": "added",
+                "event_at": "2026-03-01T10:07:00Z",
+            },  # late: session not loaded
+            {
+                **event,
+                "tag_event_id": "e6",
+                "tag_id": "t1",
+                "session_id": "",
+                "action": "added",
+                "event_at": "2026-03-01T18:00:00Z",
+            },  # contact-level: next local day
+        ],
+    )
     marts = marts_of(tmp_path)
     bridge = sorted((r["tag_id"], r["tag_name"]) for r in to_records(marts["bridge_session_tags"]))
     assert bridge == [("t2", "Angry"), ("t9", None)]

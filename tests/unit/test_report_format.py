@@ -19,7 +19,15 @@ pytestmark = pytest.mark.unit
 
 @pytest.mark.parametrize(
     ("numerator", "denominator", "expected"),
-    [(1, 32, 3.13), (1, 3, 33.33), (2, 3, 66.67), (1, 8, 12.5), (0, 5, 0.0), (3, 0, None), (7, 7, 100.0)],
+    [
+        (1, 32, 3.13),
+        (1, 3, 33.33),
+        (2, 3, 66.67),
+        (1, 8, 12.5),
+        (0, 5, 0.0),
+        (3, 0, None),
+        (7, 7, 100.0),
+    ],
 )
 def test_percentage_rounds_half_up(numerator, denominator, expected):
     assert percentage(numerator, denominator) == expected
@@ -31,17 +39,31 @@ def test_average_is_null_without_measures():
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(0, "0:00:00"), (59.6, "0:01:00"), (3725, "1:02:05"), (90061, "1d 1:01:01")]
+    ("seconds", "text"),
+    [(0, "0:00:00"), (59.6, "0:01:00"), (3725, "1:02:05"), (90061, "1d 1:01:01")],
 )
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
 
 
 def test_totals_recompute_percentages_and_averages():
-    columns = ["key", "message_done_supported", "message_done_not_supported", "message_not_done_supported",
-               "message_not_done_not_supported", "message_sessions", "message_pct_complete",
-               "message_pct_support", "total_waiting_time_s", "sessions_with_waiting_time", "avg_waiting_time_s"]
-    rows = [("a", 1, 0, 0, 0, 1, 100.0, 100.0, 30.0, 1, 30.0), ("b", 0, 1, 0, 1, 2, 50.0, 0.0, 0.0, 0, None)]
+    columns = [
+        "key",
+        "message_done_supported",
+        "message_done_not_supported",
+        "message_not_done_supported",
+        "message_not_done_not_supported",
+        "message_sessions",
+        "message_pct_complete",
+        "message_pct_support",
+        "total_waiting_time_s",
+        "sessions_with_waiting_time",
+        "avg_waiting_time_s",
+    ]
+    rows = [
+        ("a", 1, 0, 0, 0, 1, 100.0, 100.0, 30.0, 1, 30.0),
+        ("b", 0, 1, 0, 1, 2, 50.0, 0.0, 0.0, 0, None),
+    ]
     totals = dict(zip(columns, _totals(columns, rows, ("TOTAL",)), strict=True))
     assert totals["message_sessions"] == 3
     assert totals["message_pct_complete"] == 66.67  # 2 of 3, not the mean of 100 and 50
@@ -50,32 +72,59 @@ def test_totals_recompute_percentages_and_averages():
 
 
 def test_pivot_puts_chat_and_comment_side_by_side():
-    raw = [("2026-03-01", "comment", 0, 0, 1, 0, 1), ("2026-03-01", "message", 1, 0, 0, 0, 1),
-           ("2026-03-02", "message", 0, 1, 0, 0, 1)]
+    raw = [
+        ("2026-03-01", "comment", 0, 0, 1, 0, 1),
+        ("2026-03-01", "message", 1, 0, 0, 0, 1),
+        ("2026-03-02", "message", 0, 1, 0, 0, 1),
+    ]
     columns, rows = _pivot(raw, 1, durations=False)
     first = dict(zip(["started_date", *columns], rows[0], strict=True))
-    assert (first["message_done_supported"], first["comment_not_done_supported"], first["sessions"]) == (1, 1, 2)
+    assert (
+        first["message_done_supported"],
+        first["comment_not_done_supported"],
+        first["sessions"],
+    ) == (1, 1, 2)
     assert first["comment_pct_support"] == 100.0 and first["comment_pct_complete"] == 0.0
     second = dict(zip(["started_date", *columns], rows[1], strict=True))
     assert second["comment_sessions"] == 0 and second["comment_pct_complete"] is None
 
 
 def test_suggest_lists_close_matches_ignoring_accents():
-    error = suggest("Bep Nha Mai", {"ch01": "ch01 (Bếp Nhà Mai)", "Bếp Nhà Mai": "ch01 (Bếp Nhà Mai)",
-                                    "ch02": "ch02 (Outlet)", "Outlet": "ch02 (Outlet)"}, "page")
+    error = suggest(
+        "Bep Nha Mai",
+        {
+            "ch01": "ch01 (Bếp Nhà Mai)",
+            "Bếp Nhà Mai": "ch01 (Bếp Nhà Mai)",
+            "ch02": "ch02 (Outlet)",
+            "Outlet": "ch02 (Outlet)",
+        },
+        "page",
+    )
     assert str(error) == "unknown page 'Bep Nha Mai'; close matches: ch01 (Bếp Nhà Mai)"
     assert str(suggest("zzz", {"ch01": "ch01"}, "page")) == "unknown page 'zzz'; no close match"
 
 
 def test_a_view_refuses_filters_it_cannot_honour():
-    with pytest.raises(FilterError, match=r"cannot filter by --page, --tag: it counts agent pauses"):
-        require_supported("working-time", FilterArgs(pages=("ch1",), tags=("VIP",)), {"date", "user"}, "agent pauses")
+    with pytest.raises(
+        FilterError, match=r"cannot filter by --page, --tag: it counts agent pauses"
+    ):
+        require_supported(
+            "working-time",
+            FilterArgs(pages=("ch1",), tags=("VIP",)),
+            {"date", "user"},
+            "agent pauses",
+        )
     require_supported("working-time", Filters(date_from=dt.date(2026, 3, 1)), {"date"})
 
 
 def test_text_csv_json_rendering():
-    table = Table("hourly", "t", ["started_hour", "sessions", "total_waiting_time_s"],
-                  [(8, 1200, 61.0), (9, 3, None)], ("TOTAL", 1203, 61.0))
+    table = Table(
+        "hourly",
+        "t",
+        ["started_hour", "sessions", "total_waiting_time_s"],
+        [(8, 1200, 61.0), (9, 3, None)],
+        ("TOTAL", 1203, 61.0),
+    )
     text = to_text(table).splitlines()
     assert text[0].split() == ["started_hour", "sessions", "total_waiting_time_s"]
     assert text[2].split() == ["8", "1,200", "0:01:01"] and text[3].split() == ["9", "3", "-"]
@@ -93,18 +142,41 @@ def _parse(*argv):
 
 
 def test_parser_reads_filters():
-    args = _parse("sessions", "--from", "2026-03-01", "--page", "ch1", "--page", "Beta", "--completed", "yes",
-                  "--supported", "no", "--tag", "VIP", "--limit", "5", "--sort=-waiting_time_s")
+    args = _parse(
+        "sessions",
+        "--from",
+        "2026-03-01",
+        "--page",
+        "ch1",
+        "--page",
+        "Beta",
+        "--completed",
+        "yes",
+        "--supported",
+        "no",
+        "--tag",
+        "VIP",
+        "--limit",
+        "5",
+        "--sort=-waiting_time_s",
+    )
     assert args.date_from == dt.date(2026, 3, 1) and args.page == ["ch1", "Beta"]
-    assert (args.completed, args.supported, args.limit, args.sort) == (True, False, 5, "-waiting_time_s")
+    assert (args.completed, args.supported, args.limit, args.sort) == (
+        True,
+        False,
+        5,
+        "-waiting_time_s",
+    )
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
-    [(["overview", "--from", "01/03/2026"], "give a local date as YYYY-MM-DD"),
-     (["overview", "--completed", "maybe"], "give yes or no"),
-     (["sessions", "--limit", "0"], "give a positive whole number"),
-     (["hourly", "--limit", "5"], "unrecognized arguments: --limit")],
+    [
+        (["overview", "--from", "01/03/2026"], "give a local date as YYYY-MM-DD"),
+        (["overview", "--completed", "maybe"], "give yes or no"),
+        (["sessions", "--limit", "0"], "give a positive whole number"),
+        (["hourly", "--limit", "5"], "unrecognized arguments: --limit"),
+    ],
 )
 def test_parser_rejects_bad_values(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:

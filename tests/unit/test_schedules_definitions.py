@@ -32,16 +32,21 @@ def test_defaults_daily_six_in_report_zone_and_every_quarter_hour_stopped():
     assert (daily.cron_schedule, daily.execution_timezone) == ("0 6 * * *", "Asia/Ho_Chi_Minh")
     assert daily.job_name == "omnireport_full_build"
     assert (incremental.cron_schedule, incremental.job_name) == (
-        "*/15 * * * *", "omnireport_incremental",
+        "*/15 * * * *",
+        "omnireport_incremental",
     )
     assert {s.default_status for s in schedules.values()} == {DefaultScheduleStatus.STOPPED}
 
 
 def test_environment_configures_time_zone_time_cron_and_status():
-    schedules = _by_name({
-        "OMNIREPORT_DAILY_BUILD_TIME": "02:30", "OMNIREPORT_REPORT_TIMEZONE": "Europe/Berlin",
-        "OMNIREPORT_INCREMENTAL_CRON": "*/5 * * * *", "OMNIREPORT_AUTOMATION": "running",
-    })
+    schedules = _by_name(
+        {
+            "OMNIREPORT_DAILY_BUILD_TIME": "02:30",
+            "OMNIREPORT_REPORT_TIMEZONE": "Europe/Berlin",
+            "OMNIREPORT_INCREMENTAL_CRON": "*/5 * * * *",
+            "OMNIREPORT_AUTOMATION": "running",
+        }
+    )
     daily, incremental = schedules[DAILY_SCHEDULE], schedules[INCREMENTAL_SCHEDULE]
     assert (daily.cron_schedule, daily.execution_timezone) == ("30 2 * * *", "Europe/Berlin")
     assert incremental.cron_schedule == "*/5 * * * *"

@@ -87,7 +87,9 @@ def test_the_loader_and_the_validation_share_the_limit():
     eight = {"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "8GB"}
     assert validation_duckdb_config(eight) == {"memory_limit": "1024MiB"}
     assert loader_duckdb_config(eight) == {"memory_limit": "6605MiB"}  # 8e9 - 2**30 bytes
-    assert validation_duckdb_config({"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "512MB"}) == {"memory_limit": "162MiB"}
+    assert validation_duckdb_config({"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "512MB"}) == {
+        "memory_limit": "162MiB"
+    }
     percent = {"OMNIREPORT_DUCKDB_MEMORY_LIMIT": "50%"}
     assert validation_duckdb_config(percent) == {"memory_limit": "1024MiB"}
     assert loader_duckdb_config(percent) == {"memory_limit": "50%"}

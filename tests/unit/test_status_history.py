@@ -28,20 +28,54 @@ def test_status_shows_last_run_publish_freshness_and_quarantine_change(tmp_path,
     settings = _settings(tmp_path)
     snapshot = tmp_path / "wh.published.duckdb"
     snapshot.write_bytes(b"")
-    append_history(settings, {"kind": "publish", "published_at": "2026-03-15T10:00:00+00:00",
-                              "snapshot": str(snapshot), "newest_event_at": "2026-03-15T09:00:00",
-                              "quarantined": {"messages": 9, "sessions": 12}})
-    append_history(settings, {"kind": "run", "source": "cli", "job": "omnireport run",
-                              "finished_at": "2026-03-15T10:00:05+00:00", "ok": True, "seconds": 95.0})
-    append_history(settings, {"kind": "publish", "published_at": "2026-03-16T11:30:00+00:00",
-                              "snapshot": str(snapshot), "newest_event_at": "2026-03-16T08:45:00",
-                              "quarantined": {"messages": 11, "sessions": 12, "users": 1}})
-    append_history(settings, {"kind": "run", "source": "dagster", "job": "omnireport_incremental",
-                              "finished_at": "2026-03-16T11:50:00+00:00", "ok": False, "seconds": 12.5,
-                              "problems": ["step dbt_models: boom"]})
+    append_history(
+        settings,
+        {
+            "kind": "publish",
+            "published_at": "2026-03-15T10:00:00+00:00",
+            "snapshot": str(snapshot),
+            "newest_event_at": "2026-03-15T09:00:00",
+            "quarantined": {"messages": 9, "sessions": 12},
+        },
+    )
+    append_history(
+        settings,
+        {
+            "kind": "run",
+            "source": "cli",
+            "job": "omnireport run",
+            "finished_at": "2026-03-15T10:00:05+00:00",
+            "ok": True,
+            "seconds": 95.0,
+        },
+    )
+    append_history(
+        settings,
+        {
+            "kind": "publish",
+            "published_at": "2026-03-16T11:30:00+00:00",
+            "snapshot": str(snapshot),
+            "newest_event_at": "2026-03-16T08:45:00",
+            "quarantined": {"messages": 11, "sessions": 12, "users": 1},
+        },
+    )
+    append_history(
+        settings,
+        {
+            "kind": "run",
+            "source": "dagster",
+            "job": "omnireport_incremental",
+            "finished_at": "2026-03-16T11:50:00+00:00",
+            "ok": False,
+            "seconds": 12.5,
+            "problems": ["step dbt_models: boom"],
+        },
+    )
     text = format_status(settings, now=NOW)
-    assert ("Last run: FAILED omnireport_incremental (dagster) finished 2026-03-16T11:50:00+00:00 "
-            "(0h 10m ago), took 12.5 s") in text
+    assert (
+        "Last run: FAILED omnireport_incremental (dagster) finished 2026-03-16T11:50:00+00:00 "
+        "(0h 10m ago), took 12.5 s"
+    ) in text
     assert "  - step dbt_models: boom" in text
     assert f"Last publish: 2026-03-16T11:30:00+00:00 (0h 30m ago) -> {snapshot}" in text
     # 12:00 - 08:45 = 3 h 15 min

@@ -120,9 +120,7 @@ def test_session_faults_are_counted_per_rule(sessions_suite):
         {"_row_number": 2, "status": "Done"},
         {"_row_number": 3, "status": "closed"},
     ]
-    assert found.outcomes["missing session_id"].examples == [
-        {"_row_number": 4, "session_id": None}
-    ]
+    assert found.outcomes["missing session_id"].examples == [{"_row_number": 4, "session_id": None}]
 
 
 def test_counts_add_up_across_chunks_and_row_numbers_continue(sessions_suite):

@@ -39,17 +39,31 @@ def validate(folder: Path, state: Path):
 
 
 def test_missing_columns_and_unreadable_files_are_refused_bad_values_are_not(tmp_path):
-    folder = landing(tmp_path, {
-        "users/a_good.csv": GOOD,
-        "users/b_no_email.csv": NO_EMAIL,
-        "users/c_bad_values.csv": BAD_VALUES,
-        "channels/broken.jsonl": '{"channel_id": "ch1"\n',
-    })
+    folder = landing(
+        tmp_path,
+        {
+            "users/a_good.csv": GOOD,
+            "users/b_no_email.csv": NO_EMAIL,
+            "users/c_bad_values.csv": BAD_VALUES,
+            "channels/broken.jsonl": '{"channel_id": "ch1"\n',
+        },
+    )
     verdicts = validate(folder, tmp_path / "state")
-    assert sorted(verdicts) == sorted([
-        "channels", "users", "groups", "user_groups", "contacts", "categories", "tags",
-        "sessions", "messages", "tag_events", "agent_status_events",
-    ])
+    assert sorted(verdicts) == sorted(
+        [
+            "channels",
+            "users",
+            "groups",
+            "user_groups",
+            "contacts",
+            "categories",
+            "tags",
+            "sessions",
+            "messages",
+            "tag_events",
+            "agent_status_events",
+        ]
+    )
     refused = verdicts["users"].refused
     assert list(refused) == ["users/b_no_email.csv"]
     assert refused["users/b_no_email.csv"].startswith(
@@ -81,7 +95,9 @@ def test_findings_are_kept_except_for_unreadable_files(tmp_path):
     assert channels.metadata["files_validated_this_run"].value == 1  # read again
 
 
-def answer_later(gate: VerdictGate, seconds: float, *decisions: tuple[str, str | None]) -> threading.Thread:
+def answer_later(
+    gate: VerdictGate, seconds: float, *decisions: tuple[str, str | None]
+) -> threading.Thread:
     def decide() -> None:
         time.sleep(seconds)
         for relative_path, refusal in decisions:
@@ -121,26 +137,48 @@ def test_a_file_the_validation_was_not_given_is_not_refused():
 def test_verdicts_come_in_load_order_not_table_order(tmp_path):
     # The loader goes by table folder name (channels, groups, users); the contract lists
     # users before groups. Verdicts must follow the load, or the first file waits for all.
-    folder = landing(tmp_path, {
-        "users/a.csv": GOOD, "channels/a.csv": CHANNELS, "groups/a.csv": GROUPS,
-        "users/b.csv": NO_EMAIL,
-    })
+    folder = landing(
+        tmp_path,
+        {
+            "users/a.csv": GOOD,
+            "channels/a.csv": CHANNELS,
+            "groups/a.csv": GROUPS,
+            "users/b.csv": NO_EMAIL,
+        },
+    )
     files = discover_landing_files(folder).files
     order: list[tuple[str, str | None]] = []
     validate_landing_files(
-        files, folder, tmp_path / "state", on_verdict=lambda path, refusal: order.append((path, refusal))
+        files,
+        folder,
+        tmp_path / "state",
+        on_verdict=lambda path, refusal: order.append((path, refusal)),
     )
-    assert [path for path, _ in order] == [f.relative_path for f in files] == [
-        "channels/a.csv", "groups/a.csv", "users/a.csv", "users/b.csv",
-    ]
+    assert (
+        [path for path, _ in order]
+        == [f.relative_path for f in files]
+        == [
+            "channels/a.csv",
+            "groups/a.csv",
+            "users/a.csv",
+            "users/b.csv",
+        ]
+    )
     assert [refusal is None for _, refusal in order] == [True, True, True, False]
-    assert order[-1][1].startswith("users/b.csv: missing column(s) email; refused by the landing checks")
+    assert order[-1][1].startswith(
+        "users/b.csv: missing column(s) email; refused by the landing checks"
+    )
 
 
 def test_the_load_beside_the_validation_refuses_what_it_refuses_and_loads_the_rest(tmp_path):
-    folder = landing(tmp_path, {
-        "users/a.csv": GOOD, "channels/a.csv": CHANNELS, "users/b.csv": NO_EMAIL,
-    })
+    folder = landing(
+        tmp_path,
+        {
+            "users/a.csv": GOOD,
+            "channels/a.csv": CHANNELS,
+            "users/b.csv": NO_EMAIL,
+        },
+    )
     files = discover_landing_files(folder).files
     validation = BackgroundValidation(files, folder, tmp_path / "state").start()
     result = load_files(files, tmp_path / "warehouse.duckdb", refused=validation.gate)
@@ -163,7 +201,9 @@ def test_a_validation_error_stops_the_load_and_is_raised(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("state folder not writable")
 
-    monkeypatch.setattr("omnireport.orchestration.checks.landing_gate.validate_landing_files", broken)
+    monkeypatch.setattr(
+        "omnireport.orchestration.checks.landing_gate.validate_landing_files", broken
+    )
     validation = BackgroundValidation(files, folder, tmp_path / "state").start()
     with pytest.raises(LandingValidationError, match="state folder not writable"):
         load_files(files, tmp_path / "warehouse.duckdb", refused=validation.gate)
@@ -182,9 +222,15 @@ def test_a_failed_load_stops_the_validation_at_its_next_verdict(tmp_path, monkey
             stopped.wait(5)  # the load fails while this file is being checked
         return {}
 
-    monkeypatch.setattr("omnireport.orchestration.checks.landing_gate.validate_landing_files", slow_validation)
-    folder = landing(tmp_path, {"channels/a.csv": CHANNELS, "groups/a.csv": GROUPS, "users/a.csv": GOOD})
-    validation = BackgroundValidation(discover_landing_files(folder).files, folder, tmp_path / "state").start()
+    monkeypatch.setattr(
+        "omnireport.orchestration.checks.landing_gate.validate_landing_files", slow_validation
+    )
+    folder = landing(
+        tmp_path, {"channels/a.csv": CHANNELS, "groups/a.csv": GROUPS, "users/a.csv": GOOD}
+    )
+    validation = BackgroundValidation(
+        discover_landing_files(folder).files, folder, tmp_path / "state"
+    ).start()
     assert first_decided.wait(5)
     validation.gate.cancel()
     stopped.set()

@@ -45,11 +45,20 @@ def files(tmp_path):
     folder = tmp_path / "landing" / "sessions"
     return [
         # a: row 2 has an unknown status, row 3 repeats s1
-        write(folder / "a.csv", [HEADER, session_line(1), session_line(2, status="Done"),
-                                 session_line(1)]),
+        write(
+            folder / "a.csv",
+            [HEADER, session_line(1), session_line(2, status="Done"), session_line(1)],
+        ),
         # b: row 1 misses its session id, row 3 has an unparseable start
-        write(folder / "b.csv", [HEADER, session_line(0, session_id=" "), session_line(5),
-                                 session_line(6, started_at="2026-03-01")]),
+        write(
+            folder / "b.csv",
+            [
+                HEADER,
+                session_line(0, session_id=" "),
+                session_line(5),
+                session_line(6, started_at="2026-03-01"),
+            ],
+        ),
         # c: no rating column: refused
         write(folder / "c.csv", [HEADER.replace(",rating", ""), "s7,c1,ch1,ct1"]),
         # d: too few fields on line 2: unreadable
@@ -57,8 +66,9 @@ def files(tmp_path):
         # e: every value right
         write(folder / "e.csv", [HEADER, session_line(9), session_line(10)]),
         # f: rows 1 and 2 with an unknown status
-        write(folder / "f.csv", [HEADER, session_line(11, status="x"),
-                                 session_line(12, status="y")]),
+        write(
+            folder / "f.csv", [HEADER, session_line(11, status="x"), session_line(12, status="y")]
+        ),
     ]
 
 
@@ -99,9 +109,7 @@ def test_files_validated_together_have_the_findings_of_each_alone(files, suite):
 
 def test_runs_hold_at_most_one_chunk_of_rows(files, suite):
     together = validate_landing_files_together(files, "sessions", chunk_rows=3, suite=suite)
-    alone = [
-        validate_landing_file(path, "sessions", chunk_rows=3, suite=suite) for path in files
-    ]
+    alone = [validate_landing_file(path, "sessions", chunk_rows=3, suite=suite) for path in files]
     assert [findings(found) for found in together] == [findings(found) for found in alone]
     # 3 + 3 rows exceed a chunk of 3: each file ran alone, with GX's own per-chunk result
     assert [(r["first_row"], r["rows"]) for r in together[0].gx_results] == [(1, 3)]
@@ -127,13 +135,19 @@ def test_consecutive_small_files_of_one_table_share_runs(tmp_path):
 
 def _landing(tmp_path: Path) -> Path:
     folder = tmp_path / "landing"
-    write(folder / "users" / "a.csv", ["user_id,full_name,email,is_active", "u1,An,,true",
-                                       ",Binh,,maybe"])
+    write(
+        folder / "users" / "a.csv",
+        ["user_id,full_name,email,is_active", "u1,An,,true", ",Binh,,maybe"],
+    )
     write(folder / "users" / "b.csv", ["user_id,full_name,is_active", "u2,Chi,true"])
-    write(folder / "users" / "c.csv", ["user_id,full_name,email,is_active", "u3,Dung,,yes",
-                                       "u3,Dung,,no"])
-    write(folder / "channels" / "a.csv", ["channel_id,channel_name,channel_type",
-                                          "ch1,Fb,facebook", "ch2,Web,web"])
+    write(
+        folder / "users" / "c.csv",
+        ["user_id,full_name,email,is_active", "u3,Dung,,yes", "u3,Dung,,no"],
+    )
+    write(
+        folder / "channels" / "a.csv",
+        ["channel_id,channel_name,channel_type", "ch1,Fb,facebook", "ch2,Web,web"],
+    )
     return folder
 
 

@@ -12,8 +12,13 @@ pytestmark = pytest.mark.unit
 def rows(**overrides):
     result = []
     for table in RAW_TABLES:
-        row = {"table_name": table.name, "raw_rows": 10, "staged_rows": 7,
-               "quarantined_rows": 2, "superseded_rows": 1}
+        row = {
+            "table_name": table.name,
+            "raw_rows": 10,
+            "staged_rows": 7,
+            "quarantined_rows": 2,
+            "superseded_rows": 1,
+        }
         row.update(overrides.get(table.name, {}))
         result.append(row)
     return result
@@ -33,7 +38,10 @@ def test_every_table_reconciles():
     assert meta(result, "total_quarantined_rows") == 22
     assert meta(result, "mismatched_tables") == 0
     assert meta(result, "counts_by_table")["messages"] == {
-        "raw_rows": 10, "staged_rows": 7, "quarantined_rows": 2, "superseded_rows": 1
+        "raw_rows": 10,
+        "staged_rows": 7,
+        "quarantined_rows": 2,
+        "superseded_rows": 1,
     }
 
 
@@ -54,10 +62,14 @@ def test_a_missing_table_fails():
 
 
 def test_a_table_that_does_not_add_up_names_its_files():
-    files = [{"table_name": "messages", "file_path": f"messages/batch_{n:04d}.csv", "difference": 1}
-             for n in range(1, 8)]
+    files = [
+        {"table_name": "messages", "file_path": f"messages/batch_{n:04d}.csv", "difference": 1}
+        for n in range(1, 8)
+    ]
     result = evaluate_reconciliation(rows(messages={"staged_rows": 0}), files)
     assert not result.passed
-    assert ("messages: raw 10 != staged 0 + quarantined 2 + superseded 1 (+7), in "
-            "messages/batch_0001.csv (+1), messages/batch_0002.csv (+1), messages/batch_0003.csv (+1), "
-            "messages/batch_0004.csv (+1), messages/batch_0005.csv (+1) and 2 more") in result.description
+    assert (
+        "messages: raw 10 != staged 0 + quarantined 2 + superseded 1 (+7), in "
+        "messages/batch_0001.csv (+1), messages/batch_0002.csv (+1), messages/batch_0003.csv (+1), "
+        "messages/batch_0004.csv (+1), messages/batch_0005.csv (+1) and 2 more"
+    ) in result.description

@@ -1,7 +1,7 @@
 """`omnireport generate`: the argument parser and the command, for the lead to wire into cli.py.
 
-    omnireport generate --out DIR --sessions N [--days D] [--seed S] [--bad-rate R]
-        [--dup-rate R] [--batches B] [--start-date YYYY-MM-DD] [--format csv|jsonl|parquet|mixed]
+omnireport generate --out DIR --sessions N [--days D] [--seed S] [--bad-rate R]
+    [--dup-rate R] [--batches B] [--start-date YYYY-MM-DD] [--format csv|jsonl|parquet|mixed]
 """
 
 from __future__ import annotations
@@ -38,19 +38,36 @@ def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
             "gives the same bytes; memory does not grow with --sessions."
         ),
     )
-    parser.add_argument("--out", type=Path, required=True, help="landing folder to write (table folders are replaced)")
-    parser.add_argument("--sessions", type=int, required=True, help="number of sessions")
-    parser.add_argument("--days", type=int, default=14, help="days the sessions start on (default 14)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--bad-rate", type=float, default=0.01, help="fraction of rows broken (default 0.01)")
-    parser.add_argument("--dup-rate", type=float, default=0.02, help="fraction of rows re-exported (default 0.02)")
-    parser.add_argument("--batches", type=int, default=3, help="export batches, in time order (default 3)")
     parser.add_argument(
-        "--start-date", type=_start_date, default=DEFAULT_START_DATE,
+        "--out",
+        type=Path,
+        required=True,
+        help="landing folder to write (table folders are replaced)",
+    )
+    parser.add_argument("--sessions", type=int, required=True, help="number of sessions")
+    parser.add_argument(
+        "--days", type=int, default=14, help="days the sessions start on (default 14)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument(
+        "--bad-rate", type=float, default=0.01, help="fraction of rows broken (default 0.01)"
+    )
+    parser.add_argument(
+        "--dup-rate", type=float, default=0.02, help="fraction of rows re-exported (default 0.02)"
+    )
+    parser.add_argument(
+        "--batches", type=int, default=3, help="export batches, in time order (default 3)"
+    )
+    parser.add_argument(
+        "--start-date",
+        type=_start_date,
+        default=DEFAULT_START_DATE,
         help=f"first local day, YYYY-MM-DD (default {DEFAULT_START_DATE.isoformat()})",
     )
     parser.add_argument(
-        "--format", choices=FORMATS, default="csv",
+        "--format",
+        choices=FORMATS,
+        default="csv",
         help="file format; mixed rotates csv, jsonl, parquet per batch (default csv)",
     )
     parser.set_defaults(handler=run_generate)
@@ -62,25 +79,37 @@ def run_generate(args: argparse.Namespace) -> int:
 
     try:
         config = GenerateConfig(
-            out=args.out, sessions=args.sessions, days=args.days, seed=args.seed,
-            bad_rate=args.bad_rate, dup_rate=args.dup_rate, batches=args.batches,
-            start_date=args.start_date, format=args.format,
+            out=args.out,
+            sessions=args.sessions,
+            days=args.days,
+            seed=args.seed,
+            bad_rate=args.bad_rate,
+            dup_rate=args.dup_rate,
+            batches=args.batches,
+            start_date=args.start_date,
+            format=args.format,
         )
     except ValueError as exc:
         print(f"omnireport generate: {exc}", file=sys.stderr)
         return EXIT_USAGE
     started = time.perf_counter()
     try:
-        stats = generate(config, progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True))
+        stats = generate(
+            config, progress=lambda line: print(f"  {line}", file=sys.stderr, flush=True)
+        )
     except OSError as exc:
         print(f"omnireport generate: could not write {config.out}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     seconds = time.perf_counter() - started
     for table, counts in stats.tables.items():
-        print(f"{table:22s} {counts.rows:>10d} rows  {counts.bad:>8d} bad  {counts.dup:>8d} re-exported")
+        print(
+            f"{table:22s} {counts.rows:>10d} rows  {counts.bad:>8d} bad  {counts.dup:>8d} re-exported"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = stats.total_rows / seconds if seconds > 0 else float("inf")
-    print(f"{stats.total_rows} rows in {seconds:.1f} s ({rate:,.0f} rows/s), peak RSS {peak_mb:.0f} MB, into {config.out}")
+    print(
+        f"{stats.total_rows} rows in {seconds:.1f} s ({rate:,.0f} rows/s), peak RSS {peak_mb:.0f} MB, into {config.out}"
+    )
     return EXIT_OK
 
 

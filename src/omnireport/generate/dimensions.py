@@ -21,19 +21,33 @@ CHANNELS = (
     ("ch04", "mai.anh.store", "instagram"),
     ("ch05", "Livechat website", "livechat"),
     ("ch06", "Mai Anh Outlet, Hà Nội", "facebook"),
-    ("ch07", "Zalo CSKH \"Mai Anh\"", "zalo"),
+    ("ch07", 'Zalo CSKH "Mai Anh"', "zalo"),
     ("ch08", None, "livechat"),  # a channel with no name
 )
 LATE_CHANNEL = ("ch09", "Kênh mới (đến sau)", "instagram")  # arrives in the second batch
 MISSING_CHANNEL = "ch99"  # used by a few contacts, never exported
 
-GROUPS = (("g01", "CSKH Miền Bắc"), ("g02", "CSKH Miền Nam"), ("g03", "Bán hàng"),
-          ("g04", None), ("g05", "Ca đêm"))
+GROUPS = (
+    ("g01", "CSKH Miền Bắc"),
+    ("g02", "CSKH Miền Nam"),
+    ("g03", "Bán hàng"),
+    ("g04", None),
+    ("g05", "Ca đêm"),
+)
 MISSING_GROUP = "g99"
 
-TAGS = (("t01", "VIP"), ("t02", "Khiếu nại"), ("t03", "Đổi trả"), ("t04", "Hỏi giá"),
-        ("t05", "Đã chốt đơn"), ("t06", "Spam"), ("t07", None), ("t08", "giao hàng"),
-        ("t09", "Ưu tiên"), ("t10", "bảo hành"))
+TAGS = (
+    ("t01", "VIP"),
+    ("t02", "Khiếu nại"),
+    ("t03", "Đổi trả"),
+    ("t04", "Hỏi giá"),
+    ("t05", "Đã chốt đơn"),
+    ("t06", "Spam"),
+    ("t07", None),
+    ("t08", "giao hàng"),
+    ("t09", "Ưu tiên"),
+    ("t10", "bảo hành"),
+)
 MISSING_TAG = "t99"
 
 # (id, name, parent): 3 levels, a 4-level chain, a missing parent, a self-loop, a 2-cycle
@@ -61,7 +75,21 @@ CATEGORIES = (
 MISSING_CATEGORY = "cat98"
 LATE_CATEGORY = "cat20"  # arrives in the second batch, after sessions that use it  # used by some sessions, never exported
 
-IS_ACTIVE_FORMS = ("true", "true", "true", "false", "t", "F", "1", "0", "yes", "NO", " true ", "", "True")
+IS_ACTIVE_FORMS = (
+    "true",
+    "true",
+    "true",
+    "false",
+    "t",
+    "F",
+    "1",
+    "0",
+    "yes",
+    "NO",
+    " true ",
+    "",
+    "True",
+)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ class GenerateStats:
 class Exporter:
     """Routes rows to batch files; breaks `bad_rate` of them and re-exports `dup_rate`."""
 
-    def __init__(self, files: BatchFiles, batches: int, bad_rate: float, dup_rate: float, seed: int) -> None:
+    def __init__(
+        self, files: BatchFiles, batches: int, bad_rate: float, dup_rate: float, seed: int
+    ) -> None:
         self._files = files
         self.batches = batches
         self.bad_rate = bad_rate
@@ -63,7 +65,9 @@ class Exporter:
             if table == "sessions" and self._bad_rng.random() < 0.2:
                 # a good row, then a bad re-export of it with a higher updated_at
                 self._files.write(table, batch, row)
-                self._files.write(table, self.later_batch(batch), bad_session_reexport(row, self._bad_rng, us))
+                self._files.write(
+                    table, self.later_batch(batch), bad_session_reexport(row, self._bad_rng, us)
+                )
                 counts.rows += 2
                 counts.bad += 1
                 return

@@ -1,15 +1,53 @@
 """Vietnamese names and message texts (with commas, quotes, line breaks and emoji, to exercise quoting)."""
 
-FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý")
+FAMILY = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+)
 MIDDLE = ("Văn", "Thị", "Thu", "Đức", "Thanh", "Minh", "Ngọc", "Quốc", "Hải", "Anh")
-GIVEN = ("An", "Bình", "Chi", "Dũng", "Giang", "Hà", "Hòa", "Hùng", "Lan", "Linh", "Mai", "Nam", "Nga", "Phúc", "Quân", "Thảo", "Trang", "Tú", "Vy", "Yến")
+GIVEN = (
+    "An",
+    "Bình",
+    "Chi",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hòa",
+    "Hùng",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Phúc",
+    "Quân",
+    "Thảo",
+    "Trang",
+    "Tú",
+    "Vy",
+    "Yến",
+)
 
 CONTACT_TEXTS = (
     "Alo shop ơi",
     "Cho mình hỏi giá cái này",
     "Còn size M không shop?",
     "Mình đặt hàng 3 ngày rồi, sao chưa thấy giao?",
-    "Shop ơi, áo này có màu đen không, \"size L\" ấy",
+    'Shop ơi, áo này có màu đen không, "size L" ấy',
     "Cho mình xin địa chỉ cửa hàng ở Quận 7",
     "ok",
     "Cảm ơn shop nhiều 😍",
@@ -24,7 +62,7 @@ AGENT_TEXTS = (
     "Dạ còn hàng ạ, mình cho em xin số điện thoại để lên đơn nhé",
     "Dạ em kiểm tra đơn hàng giúp mình ngay ạ",
     "Dạ đơn của mình đang được giao, dự kiến ngày mai tới ạ",
-    "Dạ vâng, \"đổi trả trong 7 ngày\" ạ",
+    'Dạ vâng, "đổi trả trong 7 ngày" ạ',
     "Dạ em gửi mình bảng size:\nS: 45-50kg\nM: 50-58kg",
 )
 PAGE_TEXTS = (
@@ -32,4 +70,13 @@ PAGE_TEXTS = (
     "Xin chào, shop đang ngoài giờ làm việc (8h-22h), bạn vui lòng để lại lời nhắn nhé.",
     "Bạn vui lòng chọn: 1. Hỏi giá, 2. Đơn hàng, 3. Khác",
 )
-NOTES = (None, None, None, None, "Khách quen", "Hẹn gọi lại, chiều mai", "Đã chuyển kho \"Q7\"", "khách khó tính\ncần lưu ý")
+NOTES = (
+    None,
+    None,
+    None,
+    None,
+    "Khách quen",
+    "Hẹn gọi lại, chiều mai",
+    'Đã chuyển kho "Q7"',
+    "khách khó tính\ncần lưu ý",
+)

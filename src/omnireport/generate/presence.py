@@ -10,7 +10,9 @@ from omnireport.generate.scenarios import Window
 from omnireport.generate.timefmt import DAY, HOUR, MINUTE, SECOND, TimestampWriter
 
 
-def write_presence(exporter: Exporter, agents: tuple[str, ...], window: Window, days: int, seed: int) -> None:
+def write_presence(
+    exporter: Exporter, agents: tuple[str, ...], window: Window, days: int, seed: int
+) -> None:
     """Write every agent's status events, agent by agent, day by day."""
     rng = random.Random(f"{seed}:presence")
     ts = TimestampWriter(random.Random(f"{seed}:presence-ts"))
@@ -21,7 +23,11 @@ def write_presence(exporter: Exporter, agents: tuple[str, ...], window: Window, 
             midnight = window.start + day * DAY  # local midnight
             events: list[tuple[int, str]] = []
             night = rng.random() < 0.1
-            t = midnight + (14 * HOUR if night else 7 * HOUR + 30 * MINUTE) + rng.randrange(0, 7200) * SECOND
+            t = (
+                midnight
+                + (14 * HOUR if night else 7 * HOUR + 30 * MINUTE)
+                + rng.randrange(0, 7200) * SECOND
+            )
             events.append((t, "online"))
             for _ in range(rng.choice((0, 1, 1, 2, 3))):
                 t += rng.randrange(20 * 60, 3 * 3600) * SECOND
@@ -44,7 +50,9 @@ def write_presence(exporter: Exporter, agents: tuple[str, ...], window: Window, 
                 events.append((t + rng.randrange(60, 3600) * SECOND, "offline"))
             elif roll < 0.12 or (day == days - 1 and roll < 0.4):
                 # the shift ends paused: the pause lasts until the next online (or stays open)
-                events.append((max(t, midnight + 17 * HOUR) + rng.randrange(0, 3600) * SECOND, "paused"))
+                events.append(
+                    (max(t, midnight + 17 * HOUR) + rng.randrange(0, 3600) * SECOND, "paused")
+                )
             else:
                 t = max(t + 10 * MINUTE, midnight + 17 * HOUR) + rng.randrange(0, 5 * 3600) * SECOND
                 events.append((t, "offline"))

@@ -24,7 +24,10 @@ WEEKDAY_WEIGHTS = (1.0, 1.0, 0.95, 1.0, 1.1, 0.8, 0.6)
 
 def sessions_per_day(config: GenerateConfig) -> list[int]:
     """Split the sessions over the days by weekday weight (largest remainder, deterministic)."""
-    weights = [WEEKDAY_WEIGHTS[(config.start_date + timedelta(days=d)).weekday()] for d in range(config.days)]
+    weights = [
+        WEEKDAY_WEIGHTS[(config.start_date + timedelta(days=d)).weekday()]
+        for d in range(config.days)
+    ]
     total = sum(weights)
     exact = [config.sessions * w / total for w in weights]
     counts = [int(e) for e in exact]
@@ -58,7 +61,9 @@ def generate(config: GenerateConfig, progress: Progress | None = None) -> Genera
     files = BatchFiles(config)
     try:
         exporter = Exporter(files, config.batches, config.bad_rate, config.dup_rate, config.seed)
-        dims = write_dimensions(exporter, config.sessions, random.Random(f"{config.seed}:dimensions"))
+        dims = write_dimensions(
+            exporter, config.sessions, random.Random(f"{config.seed}:dimensions")
+        )
         factory = SessionFactory(exporter, dims, window, config.seed)
         index = 0
         step = max(1, config.sessions // 20)

@@ -13,7 +13,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from omnireport.generate.dimensions import MISSING_CATEGORY, MISSING_CHANNEL, MISSING_TAG, Dimensions, person_name
+from omnireport.generate.dimensions import (
+    MISSING_CATEGORY,
+    MISSING_CHANNEL,
+    MISSING_TAG,
+    Dimensions,
+    person_name,
+)
 from omnireport.generate.export import Exporter
 from omnireport.generate.names import AGENT_TEXTS, CONTACT_TEXTS, NOTES, PAGE_TEXTS
 from omnireport.generate.timefmt import DAY, HOUR, MINUTE, SECOND, TimestampWriter
@@ -164,7 +170,9 @@ class SessionFactory:
         contact = self._contact(self.window.batch_of(start))
         conversation_id = f"conv_{contact.contact_id}"
         support_type = (
-            "comment" if contact.channel_type in ("facebook", "instagram") and rng.random() < 0.3 else "message"
+            "comment"
+            if contact.channel_type in ("facebook", "instagram") and rng.random() < 0.3
+            else "message"
         )
 
         def pick_agent() -> str:
@@ -241,7 +249,9 @@ class SessionFactory:
                 if rng.random() < 0.5:
                     after.append(Message(after[-1].sent + self._secs(5, 600), AGENT, current))
             if rng.random() < 0.025:  # an agent who writes only after done_at
-                outsider = next((a for a in dims.agents if a != primary and a not in others), primary)
+                outsider = next(
+                    (a for a in dims.agents if a != primary and a not in others), primary
+                )
                 after.append(Message(done_at + self._secs(30, 3600), AGENT, outsider))
             if rng.random() < 0.03:
                 done_at = None  # done without done_at (6.9)
@@ -269,9 +279,20 @@ class SessionFactory:
             name = f"{name} - bình luận"
         ts = self.ts.write
         row = [
-            session_id, conversation_id, contact.channel_id, contact.contact_id, name, support_type,
-            assignee, category, rng.choice(NOTES), "done" if done else "open",
-            ts(start), ts(done_at) if done_at is not None else None, rating, ts(updated),
+            session_id,
+            conversation_id,
+            contact.channel_id,
+            contact.contact_id,
+            name,
+            support_type,
+            assignee,
+            category,
+            rng.choice(NOTES),
+            "done" if done else "open",
+            ts(start),
+            ts(done_at) if done_at is not None else None,
+            rating,
+            ts(updated),
         ]
         self._write_session(row, start, updated, timeline)
         self._write_messages(session_id, conversation_id, contact, timeline)
@@ -316,8 +337,9 @@ class SessionFactory:
             return
         x.emit("sessions", batch, row, updated, copy_dup=False)
 
-    def _write_messages(self, session_id: str, conversation_id: str, contact: Contact,
-                        timeline: list[Message]) -> None:
+    def _write_messages(
+        self, session_id: str, conversation_id: str, contact: Contact, timeline: list[Message]
+    ) -> None:
         rng = self.rng
         x = self.x
         ts = self.ts.write
@@ -327,20 +349,40 @@ class SessionFactory:
             channel_id = contact.channel_id
             if rng.random() < 0.01:
                 channel_id = rng.choice(self.dims.channels)[0]  # the message's own channel (6.19)
-            content_type, content, template_id, template_name, media_url = "text", None, None, None, None
+            content_type, content, template_id, template_name, media_url = (
+                "text",
+                None,
+                None,
+                None,
+                None,
+            )
             if message.kind == CONTACT:
-                initiated, direction, from_id, to_id, agent = "user", "incoming", contact.external_id, channel_id, None
+                initiated, direction, from_id, to_id, agent = (
+                    "user",
+                    "incoming",
+                    contact.external_id,
+                    channel_id,
+                    None,
+                )
                 roll = rng.random()
                 if roll < 0.8:
                     content = rng.choice(CONTACT_TEXTS) or None
                 elif roll < 0.9:
-                    content_type, media_url = "image", f"https://cdn.example.vn/media/{rng.getrandbits(40):010x}.jpg"
+                    content_type, media_url = (
+                        "image",
+                        f"https://cdn.example.vn/media/{rng.getrandbits(40):010x}.jpg",
+                    )
                 else:
                     content_type = rng.choice(("sticker", "audio", "video", "file", "other"))
                 status = "read" if rng.random() < 0.9 else "delivered"
                 status_at = message.sent + self._secs(1, 600)
             else:
-                initiated, direction, from_id, to_id = "business", "outgoing", channel_id, contact.external_id
+                initiated, direction, from_id, to_id = (
+                    "business",
+                    "outgoing",
+                    channel_id,
+                    contact.external_id,
+                )
                 agent = message.agent if message.kind == AGENT else None
                 if message.kind == PAGE or rng.random() < 0.05:
                     content_type, template_id = "template", f"tpl_{rng.randint(1, 4):02d}"
@@ -349,18 +391,42 @@ class SessionFactory:
                 else:
                     content = rng.choice(AGENT_TEXTS)
                 roll = rng.random()
-                status = "read" if roll < 0.6 else "delivered" if roll < 0.85 else "sent" if roll < 0.95 else "failed"
+                status = (
+                    "read"
+                    if roll < 0.6
+                    else "delivered"
+                    if roll < 0.85
+                    else "sent"
+                    if roll < 0.95
+                    else "failed"
+                )
                 status_at = message.sent if status == "sent" else message.sent + self._secs(0, 3600)
             message_id = f"m{session_id[1:]}_{message.seq:03d}"
             row = [
-                message_id, conversation_id, session_id, channel_id, initiated, direction, from_id, to_id,
-                agent, ts(message.sent), content_type, content, template_id, template_name, media_url,
-                status, ts(status_at),
+                message_id,
+                conversation_id,
+                session_id,
+                channel_id,
+                initiated,
+                direction,
+                from_id,
+                to_id,
+                agent,
+                ts(message.sent),
+                content_type,
+                content,
+                template_id,
+                template_name,
+                media_url,
+                status,
+                ts(status_at),
             ]
             batch = batch_of(status_at)
             if message.reversed_tie:
                 tie_rows.append((batch, row, message.sent))
-                if len(tie_rows) == 2:  # the higher id first in the file: order must come from the id
+                if (
+                    len(tie_rows) == 2
+                ):  # the higher id first in the file: order must come from the id
                     for tie_batch, tie_row, sent in reversed(tie_rows):
                         x.emit("messages", tie_batch, tie_row, sent, copy_dup=False)
                 continue
@@ -379,7 +445,9 @@ class SessionFactory:
             early[15], early[16] = "sent", ts(sent)
             early_batch = self.window.batch_of(sent)
             if early_batch == batch and rng.random() < 0.5:
-                x.emit("messages", batch, row, sent, copy_dup=False)  # final first, stale after: stale loses
+                x.emit(
+                    "messages", batch, row, sent, copy_dup=False
+                )  # final first, stale after: stale loses
                 x.emit_dup("messages", batch, early)
             else:
                 x.emit_dup("messages", early_batch, early)
@@ -392,8 +460,9 @@ class SessionFactory:
             again[16] = ts(status_at)  # the same instant, maybe written in another form
             x.emit_dup("messages", x.later_batch(batch), again)
 
-    def _write_tags(self, session_id: str, contact: Contact, start: int, timeline: list[Message],
-                    primary: str) -> None:
+    def _write_tags(
+        self, session_id: str, contact: Contact, start: int, timeline: list[Message], primary: str
+    ) -> None:
         rng = self.rng
         x = self.x
         ts = self.ts.write
@@ -401,7 +470,11 @@ class SessionFactory:
         end = timeline[-1].sent if timeline else start
         pattern = rng.randrange(6)
         tag = MISSING_TAG if rng.random() < 0.03 else rng.choice(dims.tag_ids)
-        user = None if rng.random() < 0.3 else (primary if rng.random() < 0.7 else rng.choice(dims.agents))
+        user = (
+            None
+            if rng.random() < 0.3
+            else (primary if rng.random() < 0.7 else rng.choice(dims.agents))
+        )
         channel_id = contact.channel_id if rng.random() < 0.97 else rng.choice(dims.channels)[0]
         at = start + (end - start) // 3 + self._fraction()
         events: list[tuple[str, int, str | None]] = []  # (action, time, session)
@@ -411,8 +484,11 @@ class SessionFactory:
             events = [("added", at, session_id), ("removed", at + self._secs(60, 7200), session_id)]
         elif pattern == 2:
             later = at + self._secs(60, 7200)
-            events = [("added", at, session_id), ("removed", later, session_id),
-                      ("added", later + self._secs(60, 3600), session_id)]
+            events = [
+                ("added", at, session_id),
+                ("removed", later, session_id),
+                ("added", later + self._secs(60, 3600), session_id),
+            ]
         elif pattern == 3:
             # added and removed in the same second: the id decides which is last
             events = [("added", at, session_id), ("removed", at, session_id)]
@@ -421,10 +497,22 @@ class SessionFactory:
         elif pattern == 4:
             events = [("added", at, None)]  # contact-level tag
         else:
-            events = [("added", start + SECOND, session_id), ("added", at, session_id)]  # automation, then agent
+            events = [
+                ("added", start + SECOND, session_id),
+                ("added", at, session_id),
+            ]  # automation, then agent
         for j, (action, when, sid) in enumerate(events, start=1):
             who = None if (pattern == 5 and j == 1) else user
-            row = [f"te{session_id[1:]}_{j}", tag, sid, contact.contact_id, channel_id, who, action, ts(when)]
+            row = [
+                f"te{session_id[1:]}_{j}",
+                tag,
+                sid,
+                contact.contact_id,
+                channel_id,
+                who,
+                action,
+                ts(when),
+            ]
             batch = self.window.batch_of(when)
             x.emit("tag_events", batch, row, when, copy_dup=False)
             if x.wants_dup():

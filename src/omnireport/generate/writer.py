@@ -51,7 +51,7 @@ class _JsonlSink:
 
     def write(self, row: Row) -> None:
         record: dict[str, Any] = {}
-        for name, value in zip(self._columns, row):
+        for name, value in zip(self._columns, row, strict=False):
             if value is None:
                 if self._rng.random() < 0.5:
                     record[name] = None  # else: the key is absent, also null

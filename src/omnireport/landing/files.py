@@ -79,15 +79,11 @@ def _discover_table_folder(folder: Path, discovery: Discovery) -> None:
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         relative = f"{table}/{entry.name}"
         if entry.is_dir():
-            discovery.warnings.append(
-                f"ignored folder {relative}/: nested folders are not loaded"
-            )
+            discovery.warnings.append(f"ignored folder {relative}/: nested folders are not loaded")
             continue
         file_format = FORMATS_BY_EXTENSION.get(entry.suffix.lower())
         if file_format is None:
-            discovery.warnings.append(
-                f"ignored {relative}: not a .csv, .jsonl or .parquet file"
-            )
+            discovery.warnings.append(f"ignored {relative}: not a .csv, .jsonl or .parquet file")
             continue
         discovery.files.append(LandingFile(table, file_format, entry, relative))
 
@@ -121,7 +117,11 @@ class HashCache:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # missing or damaged: start again, hash everything
             return
-        if isinstance(data, dict) and data.get("version") == self.VERSION and isinstance(data.get("files"), dict):
+        if (
+            isinstance(data, dict)
+            and data.get("version") == self.VERSION
+            and isinstance(data.get("files"), dict)
+        ):
             self._known = data["files"]
 
     def digest(self, path: Path) -> str:
@@ -130,7 +130,12 @@ class HashCache:
         stamp: list[object] = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
         key = str(path.absolute())
         known = self._known.get(key)
-        if isinstance(known, list) and len(known) == 5 and known[:4] == stamp and isinstance(known[4], str):
+        if (
+            isinstance(known, list)
+            and len(known) == 5
+            and known[:4] == stamp
+            and isinstance(known[4], str)
+        ):
             digest = known[4]
         else:
             digest = content_hash(path)
@@ -141,5 +146,7 @@ class HashCache:
         """Remember the files hashed in this run (files no longer seen are forgotten)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(self.path.name + ".tmp")
-        partial.write_text(json.dumps({"version": self.VERSION, "files": self._seen}), encoding="utf-8")
+        partial.write_text(
+            json.dumps({"version": self.VERSION, "files": self._seen}), encoding="utf-8"
+        )
         os.replace(partial, self.path)

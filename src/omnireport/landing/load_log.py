@@ -49,8 +49,7 @@ def read_history(con: LogConnection) -> LoadHistory:
     """The load log as a LoadHistory (keys: table, content hash / table, path, hash)."""
     history = LoadHistory()
     rows = con.execute(
-        f"select table_name, file_path, content_hash, status, load_id from {_LOG} "
-        "order by load_id"
+        f"select table_name, file_path, content_hash, status, load_id from {_LOG} order by load_id"
     ).fetchall()
     for table, path, digest, status, load_id in rows:
         history.status_by_file[(table, path, digest)] = status
@@ -161,7 +160,9 @@ class SqlLog:
     con: LogConnection
 
     def write(self, entry: LogEntry, *, replaces_status: str | None) -> None:
-        in_transaction(self.con, lambda: write_entry(self.con, entry, replaces_status=replaces_status))
+        in_transaction(
+            self.con, lambda: write_entry(self.con, entry, replaces_status=replaces_status)
+        )
 
 
 @dataclass(frozen=True)
@@ -190,8 +191,15 @@ class PendingFile:
     def loaded_entry(self, rows: int) -> LogEntry:
         """The `loaded` log row, to write in the same transaction as the rows."""
         return LogEntry(
-            self.load_id, self.landing_file.table, self.landing_file.relative_path,
-            self.content_hash, self.file_size, rows, "loaded", None, self.loaded_at,
+            self.load_id,
+            self.landing_file.table,
+            self.landing_file.relative_path,
+            self.content_hash,
+            self.file_size,
+            rows,
+            "loaded",
+            None,
+            self.loaded_at,
         )
 
 
@@ -213,11 +221,17 @@ def start_file(
     the file hashes remembered from earlier runs (by default every file is hashed)."""
     table, path = landing_file.table, landing_file.relative_path
     try:
-        digest = hashes.digest(landing_file.path) if hashes is not None else content_hash(landing_file.path)
+        digest = (
+            hashes.digest(landing_file.path)
+            if hashes is not None
+            else content_hash(landing_file.path)
+        )
         file_size = landing_file.path.stat().st_size
     except OSError as exc:  # vanished or unreadable since discovery: retried next run
         error = f"{path}: cannot read the file ({exc.strerror or exc})"
-        return record_failure(log, landing_file, "", 0, error, history.next_load_id(), history, report)
+        return record_failure(
+            log, landing_file, "", 0, error, history.next_load_id(), history, report
+        )
     now = utc_now()
     recorded_status = history.status_by_file.get((table, path, digest))
 
@@ -227,7 +241,15 @@ def start_file(
         # counted in the run's summary line (an hourly run would otherwise list every file).
         if recorded_status is None:
             entry = LogEntry(
-                history.next_load_id(), table, path, digest, file_size, 0, "already_loaded", None, now,
+                history.next_load_id(),
+                table,
+                path,
+                digest,
+                file_size,
+                0,
+                "already_loaded",
+                None,
+                now,
             )
             log.write(entry, replaces_status=None)
             history.status_by_file[(table, path, digest)] = "already_loaded"
@@ -240,7 +262,9 @@ def start_file(
     return PendingFile(landing_file, digest, file_size, history.next_load_id(), now, replaces)
 
 
-def finish_loaded(pending: PendingFile, rows: int, history: LoadHistory, report: Progress) -> FileOutcome:
+def finish_loaded(
+    pending: PendingFile, rows: int, history: LoadHistory, report: Progress
+) -> FileOutcome:
     """After the caller committed the rows and `pending.loaded_entry(rows)`."""
     table, path = pending.landing_file.table, pending.landing_file.relative_path
     history.status_by_file[(table, path, pending.content_hash)] = "loaded"
@@ -254,8 +278,14 @@ def fail_pending(
 ) -> FileOutcome:
     """The pending file's rows did not load (the caller rolled them back): log it as failed."""
     return record_failure(
-        log, pending.landing_file, pending.content_hash, pending.file_size, error,
-        pending.load_id, history, report,
+        log,
+        pending.landing_file,
+        pending.content_hash,
+        pending.file_size,
+        error,
+        pending.load_id,
+        history,
+        report,
     )
 
 

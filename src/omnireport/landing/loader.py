@@ -47,6 +47,7 @@ class Refusals(Protocol):
 
     def get(self, relative_path: str, /) -> str | None: ...
 
+
 __all__ = ["FileOutcome", "LoadResult", "load_files", "load_landing"]
 
 
@@ -83,7 +84,9 @@ def load_landing(
     discovery = discover_landing_files(Path(landing_dir))
     for warning in discovery.warnings:
         report(f"warning: {warning}")
-    return load_files(discovery.files, Path(warehouse), warnings=discovery.warnings, progress=report)
+    return load_files(
+        discovery.files, Path(warehouse), warnings=discovery.warnings, progress=report
+    )
 
 
 def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
@@ -148,7 +151,14 @@ def _refuse(
     except OSError:  # vanished since validation: nothing to record against its content
         digest, file_size = "", 0
     return record_failure(
-        SqlLog(con), landing_file, digest, file_size, reason, history.next_load_id(), history, report
+        SqlLog(con),
+        landing_file,
+        digest,
+        file_size,
+        reason,
+        history.next_load_id(),
+        history,
+        report,
     )
 
 

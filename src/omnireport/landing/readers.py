@@ -42,9 +42,7 @@ class LandingFileError(Exception):
 
 
 # A JSON string (consumed whole, so digits inside it are skipped) or a JSON number token.
-_JSON_TOKEN_PATTERN = (
-    r'("(?:[^"\\]|\\.)*")|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)'
-)
+_JSON_TOKEN_PATTERN = r'("(?:[^"\\]|\\.)*")|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)'
 NOT_AN_OBJECT_MARKER = "is not a JSON object (omnireport jsonl record"
 
 
@@ -184,9 +182,7 @@ def _jsonl_select(path: Path, columns: tuple[str, ...]) -> str:
 # --- Parquet ---------------------------------------------------------------------------
 
 
-def _parquet_select(
-    con: duckdb.DuckDBPyConnection, path: Path, columns: tuple[str, ...]
-) -> str:
+def _parquet_select(con: duckdb.DuckDBPyConnection, path: Path, columns: tuple[str, ...]) -> str:
     source = f"read_parquet({sql_string(str(path))}, file_row_number = true)"
     try:
         schema = con.execute(f"describe select * from read_parquet({sql_string(str(path))})")

@@ -77,7 +77,9 @@ def _failed_dbt_nodes(target_path: Path, since: float) -> list[str]:
     for result in results:
         if result.get("status") in _FAILED_DBT_STATUSES:
             message = (result.get("message") or "").strip().splitlines()
-            failed.append(f"{result['unique_id']} ({result['status']}): {message[0] if message else ''}")
+            failed.append(
+                f"{result['unique_id']} ({result['status']}): {message[0] if message else ''}"
+            )
     return failed
 
 
@@ -92,9 +94,7 @@ def execute_job(
     """Execute ``job_name`` in process and condense its result."""
     job = defs.resolve_job_def(job_name)
     run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-    if dbt_config is not None and any(
-        node.name == DBT_ASSETS_NAME for node in job.graph.node_defs
-    ):
+    if dbt_config is not None and any(node.name == DBT_ASSETS_NAME for node in job.graph.node_defs):
         run_config["ops"] = {DBT_ASSETS_NAME: {"config": dbt_config.model_dump()}}
     started = time.time()
     result = job.execute_in_process(

@@ -58,7 +58,9 @@ def build_jobs(*, include_dbt: bool = True) -> list[UnresolvedAssetJobDefinition
     """
     raw = AssetSelection.groups(RAW_SCHEMA)
     load_job = define_asset_job(
-        LOAD_JOB, selection=raw, description="Load the new landing files into raw.",
+        LOAD_JOB,
+        selection=raw,
+        description="Load the new landing files into raw.",
         tags=WRITER_TAGS,
     )
     if not include_dbt:

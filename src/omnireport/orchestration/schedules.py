@@ -40,9 +40,7 @@ def daily_cron(hh_mm: str) -> str:
     """``HH:MM`` as a daily cron expression (``06:30`` -> ``30 6 * * *``)."""
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", hh_mm)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(
-            f"{DAILY_TIME_ENV}={hh_mm!r} is not a time of day: give HH:MM, e.g. 06:00"
-        )
+        raise ValueError(f"{DAILY_TIME_ENV}={hh_mm!r} is not a time of day: give HH:MM, e.g. 06:00")
     return f"{int(match.group(2))} {int(match.group(1))} * * *"
 
 

@@ -54,7 +54,10 @@ def _read_cursor(cursor: str | None) -> dict[str, list[Any]]:
 
 
 def scan_landing(
-    settings: Settings, cursor: str | None, *, settle_seconds: float = SETTLE_SECONDS,
+    settings: Settings,
+    cursor: str | None,
+    *,
+    settle_seconds: float = SETTLE_SECONDS,
     now: float | None = None,
 ) -> tuple[list[tuple[str, str]], str]:
     """The new (file, sha256) pairs under the landing folder, and the cursor to store."""
@@ -159,16 +162,20 @@ def build_run_sensors(settings: Settings) -> list[SensorDefinition]:
         ]
         message = (
             f"omnireport run {run.run_id} of job {run.job_name} FAILED on warehouse "
-            f"{settings.warehouse}: {reason}"
-            + ("".join(f"\n{line}" for line in step_errors))
+            f"{settings.warehouse}: {reason}" + ("".join(f"\n{line}" for line in step_errors))
         )
         outcome = raise_alert(message, warehouse=settings.warehouse)
         context.log.info(f"alert sent via {outcome.channel}: {outcome.detail}")
         append_history(
             settings,
             {
-                "kind": "run", "source": "dagster", "run_id": run.run_id, "job": run.job_name,
-                "finished_at": now_utc(), "ok": False, "seconds": _run_seconds(context),
+                "kind": "run",
+                "source": "dagster",
+                "run_id": run.run_id,
+                "job": run.job_name,
+                "finished_at": now_utc(),
+                "ok": False,
+                "seconds": _run_seconds(context),
                 "problems": step_errors or [reason],
             },
         )
@@ -183,8 +190,13 @@ def build_run_sensors(settings: Settings) -> list[SensorDefinition]:
         append_history(
             settings,
             {
-                "kind": "run", "source": "dagster", "run_id": run.run_id, "job": run.job_name,
-                "finished_at": now_utc(), "ok": True, "seconds": _run_seconds(context),
+                "kind": "run",
+                "source": "dagster",
+                "run_id": run.run_id,
+                "job": run.job_name,
+                "finished_at": now_utc(),
+                "ok": True,
+                "seconds": _run_seconds(context),
                 "problems": [],
             },
         )

@@ -19,7 +19,13 @@ from omnireport.contract import RAW_SCHEMA
 
 # The dbt layers, then "published": the snapshot readers open (assets/publish.py), not a dbt schema.
 LAYERS: tuple[str, ...] = (
-    "raw", "staging", "quarantine", "intermediate", "marts", "audit", "published",
+    "raw",
+    "staging",
+    "quarantine",
+    "intermediate",
+    "marts",
+    "audit",
+    "published",
 )
 
 

@@ -53,26 +53,59 @@ def _limit(value: str) -> int:
 
 def _filter_parent() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--warehouse", metavar="FILE", help="DuckDB file to read, read-only "
-                        "(default: $OMNIREPORT_WAREHOUSE or <project>/data/warehouse.duckdb)")
-    group = parent.add_argument_group("filters (the seed's; a view refuses the ones it cannot honour)")
-    group.add_argument("--from", dest="date_from", type=_typed(parse_date), metavar="YYYY-MM-DD",
-                       help="first local date of the view's own date (session start, message sent, "
-                       "pause start, tag event)")
-    group.add_argument("--to", dest="date_to", type=_typed(parse_date), metavar="YYYY-MM-DD",
-                       help="last local date, inclusive")
-    group.add_argument("--page", action="append", default=[], metavar="ID|NAME",
-                       help="channel id or name (repeatable: any of them)")
+    parent.add_argument(
+        "--warehouse",
+        metavar="FILE",
+        help="DuckDB file to read, read-only "
+        "(default: $OMNIREPORT_WAREHOUSE or <project>/data/warehouse.duckdb)",
+    )
+    group = parent.add_argument_group(
+        "filters (the seed's; a view refuses the ones it cannot honour)"
+    )
+    group.add_argument(
+        "--from",
+        dest="date_from",
+        type=_typed(parse_date),
+        metavar="YYYY-MM-DD",
+        help="first local date of the view's own date (session start, message sent, "
+        "pause start, tag event)",
+    )
+    group.add_argument(
+        "--to",
+        dest="date_to",
+        type=_typed(parse_date),
+        metavar="YYYY-MM-DD",
+        help="last local date, inclusive",
+    )
+    group.add_argument(
+        "--page",
+        action="append",
+        default=[],
+        metavar="ID|NAME",
+        help="channel id or name (repeatable: any of them)",
+    )
     group.add_argument("--completed", type=_typed(parse_yes_no), metavar="yes|no")
     group.add_argument("--supported", type=_typed(parse_yes_no), metavar="yes|no")
-    group.add_argument("--category", metavar="ID|NAME", help="category at any level (its sub-categories included)")
-    group.add_argument("--user", action="append", default=[], metavar="ID|NAME",
-                       help="sessions the user took part in (assignee or sender); on users, "
-                       "working-time and tags: that user's rows (repeatable)")
+    group.add_argument(
+        "--category", metavar="ID|NAME", help="category at any level (its sub-categories included)"
+    )
+    group.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        metavar="ID|NAME",
+        help="sessions the user took part in (assignee or sender); on users, "
+        "working-time and tags: that user's rows (repeatable)",
+    )
     group.add_argument("--group", metavar="NAME", help="like --user, for every member of the group")
     group.add_argument("--support-type", choices=["message", "comment"])
-    group.add_argument("--tag", action="append", default=[], metavar="ID|NAME",
-                       help="sessions carrying any of these current tags (repeatable)")
+    group.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="ID|NAME",
+        help="sessions carrying any of these current tags (repeatable)",
+    )
     return parent
 
 
@@ -88,18 +121,34 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     views = report.add_subparsers(dest="report_view", metavar="VIEW")
     parent = _filter_parent()
     for name, text in VIEW_HELP.items():
-        view = views.add_parser(name, parents=[parent], help=text, description=f"Report view: {text}.")
-        view.add_argument("--format", choices=["table", "csv", "json"], default="table",
-                          help="aligned table (default, with totals), or rows with the marts' column names")
+        view = views.add_parser(
+            name, parents=[parent], help=text, description=f"Report view: {text}."
+        )
+        view.add_argument(
+            "--format",
+            choices=["table", "csv", "json"],
+            default="table",
+            help="aligned table (default, with totals), or rows with the marts' column names",
+        )
         if name in ("sessions", "messages"):
             view.add_argument("--limit", type=_limit, metavar="N", help="at most N rows")
-            view.add_argument("--sort", metavar="COLUMN", help="sort column, COLUMN:desc (or --sort=-COLUMN) for descending "
-                              f"(default {'started_at' if name == 'sessions' else 'sent_at'}:desc)")
+            view.add_argument(
+                "--sort",
+                metavar="COLUMN",
+                help="sort column, COLUMN:desc (or --sort=-COLUMN) for descending "
+                f"(default {'started_at' if name == 'sessions' else 'sent_at'}:desc)",
+            )
         if name == "tags":
-            view.add_argument("--by", dest="tags_by", choices=["chart", "page", "staff"], default="chart")
-    html = views.add_parser("html", parents=[parent], help="write one self-contained offline HTML report",
-                            description="Write the whole report with charts to one HTML file that needs "
-                            "no network (plotly.js inlined).")
+            view.add_argument(
+                "--by", dest="tags_by", choices=["chart", "page", "staff"], default="chart"
+            )
+    html = views.add_parser(
+        "html",
+        parents=[parent],
+        help="write one self-contained offline HTML report",
+        description="Write the whole report with charts to one HTML file that needs "
+        "no network (plotly.js inlined).",
+    )
     html.add_argument("--out", required=True, type=Path, metavar="FILE", help="HTML file to write")
 
 
@@ -157,13 +206,19 @@ def run_report(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     finally:
         con.close()
-    header = f"{table.title}: {build.describe()}; filters: {filters.describe()}; source: {table.source}"
+    header = (
+        f"{table.title}: {build.describe()}; filters: {filters.describe()}; source: {table.source}"
+    )
     if args.format == "csv":
         print(header, file=sys.stderr)
         sys.stdout.write(to_csv(table))
     elif args.format == "json":
         print(header, file=sys.stderr)
-        meta = {"warehouse": str(build.path), "build_time": build.built_at.isoformat(), "filters": list(filters.labels)}
+        meta = {
+            "warehouse": str(build.path),
+            "build_time": build.built_at.isoformat(),
+            "filters": list(filters.labels),
+        }
         print(to_json(table, meta))
     else:
         print(header)

@@ -170,7 +170,11 @@ def _resolve(value: str, rows: Sequence[tuple[str, str | None]], what: str) -> t
     wanted = value.strip()
     ids = [row_id for row_id, _ in rows if row_id == wanted]
     if not ids:
-        ids = [row_id for row_id, row_id_name in rows if row_id_name and row_id_name.lower() == wanted.lower()]
+        ids = [
+            row_id
+            for row_id, row_id_name in rows
+            if row_id_name and row_id_name.lower() == wanted.lower()
+        ]
     if not ids:
         ids = [row_id for row_id, _ in rows if row_id.lower() == wanted.lower()]
     if ids:
@@ -191,11 +195,15 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str | Non
 def tag_lookup_sql(con: duckdb.DuckDBPyConnection) -> str:
     """Tag id and name: from the tag dimension marts.dim_tags (staging's tags in a warehouse
     built before it existed), plus the ids seen in the current session tags and tag stats."""
+
     def has(schema: str, table: str) -> bool:
-        return con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchall()[0][0] > 0
+        return (
+            con.execute(
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()[0][0]
+            > 0
+        )
 
     if has("marts", "dim_tags"):
         extra = "union all select tag_id, tag_name from marts.dim_tags"
@@ -279,7 +287,9 @@ def resolve_filters(con: duckdb.DuckDBPyConnection, args: FilterArgs) -> Filters
 
     if args.support_type:
         if args.support_type not in SUPPORT_TYPES:
-            raise FilterError(f"unknown support type {args.support_type!r}: give message or comment")
+            raise FilterError(
+                f"unknown support type {args.support_type!r}: give message or comment"
+            )
         labels.append(f"support type {args.support_type}")
     if args.completed is not None:
         labels.append(f"completed {'yes' if args.completed else 'no'}")

@@ -20,7 +20,13 @@ from omnireport.report.filters import FILTER_OPTIONS, FilterError, Filters, sess
 from omnireport.report.render import format_cell
 from omnireport.report.source import BuildInfo
 from omnireport.report.table import Table
-from omnireport.report.views import OVERVIEW_COLUMNS, OVERVIEW_LABELS, VIEWS, ViewOptions, overview_figures
+from omnireport.report.views import (
+    OVERVIEW_COLUMNS,
+    OVERVIEW_LABELS,
+    VIEWS,
+    ViewOptions,
+    overview_figures,
+)
 
 # first-response (waiting) time buckets: label, lower bound (s, inclusive), upper bound (exclusive)
 FRT_BUCKETS = [
@@ -34,8 +40,14 @@ FRT_BUCKETS = [
 ]
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 OVERVIEW_FIGURES = [
-    "sessions", "contacts", "assigned_sessions", "unassigned_sessions",
-    "done_sessions", "pending_sessions", "avg_waiting_time_s", "avg_support_time_s",
+    "sessions",
+    "contacts",
+    "assigned_sessions",
+    "unassigned_sessions",
+    "done_sessions",
+    "pending_sessions",
+    "avg_waiting_time_s",
+    "avg_support_time_s",
 ]
 
 CSS = """
@@ -107,13 +119,19 @@ class _Figures:
 
     def __call__(self, figure: Any, div_id: str) -> str:
         figure.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, height=360)
-        out = figure.to_html(full_html=False, include_plotlyjs=self.first, div_id=div_id,
-                             config={"displaylogo": False, "responsive": True})
+        out = figure.to_html(
+            full_html=False,
+            include_plotlyjs=self.first,
+            div_id=div_id,
+            config={"displaylogo": False, "responsive": True},
+        )
         self.first = False
         return out
 
 
-def _previous_period(con: duckdb.DuckDBPyConnection, filters: Filters) -> tuple[dt.date, dt.date] | None:
+def _previous_period(
+    con: duckdb.DuckDBPyConnection, filters: Filters
+) -> tuple[dt.date, dt.date] | None:
     """This period (the filter's dates, else the data's) and the same number of days before it."""
     where = session_conditions(filters, "s")
     low, high = con.execute(
@@ -139,7 +157,9 @@ def _overview_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
             filters, date_from=start - dt.timedelta(days=days), date_to=start - dt.timedelta(days=1)
         )
         previous = overview_figures(con, before)
-        period_text = (f"{start} to {end} ({days} days) against {before.date_from} to {before.date_to}")
+        period_text = (
+            f"{start} to {end} ({days} days) against {before.date_from} to {before.date_to}"
+        )
     cards = []
     rows = []
     for key in OVERVIEW_FIGURES:
@@ -148,7 +168,7 @@ def _overview_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
         change = ""
         if isinstance(value, int | float) and isinstance(old, int | float):
             delta = value - old
-            change = (format_cell(key, abs(delta)) if key.endswith("_s") else f"{abs(delta):,}")
+            change = format_cell(key, abs(delta)) if key.endswith("_s") else f"{abs(delta):,}"
             change = ("+" if delta >= 0 else "-") + change
             if old:
                 change += f" ({100 * delta / old:+.1f}%)"
@@ -160,39 +180,57 @@ def _overview_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
             f"</div></div>"
         )
         rows.append((OVERVIEW_LABELS[key], value, old, change))
-    comparison = Table("overview-comparison", "", ["figure", "this_period", "previous_period", "change"],
-                       [(label, format_cell(k, v), format_cell(k, o), c)
-                        for k, (label, v, o, c) in zip(OVERVIEW_FIGURES, rows, strict=True)])
-    detail = Table("overview", "", OVERVIEW_COLUMNS, [tuple(current[c] for c in OVERVIEW_COLUMNS)],
-                   labels=OVERVIEW_LABELS)
+    comparison = Table(
+        "overview-comparison",
+        "",
+        ["figure", "this_period", "previous_period", "change"],
+        [
+            (label, format_cell(k, v), format_cell(k, o), c)
+            for k, (label, v, o, c) in zip(OVERVIEW_FIGURES, rows, strict=True)
+        ],
+    )
+    detail = Table(
+        "overview",
+        "",
+        OVERVIEW_COLUMNS,
+        [tuple(current[c] for c in OVERVIEW_COLUMNS)],
+        labels=OVERVIEW_LABELS,
+    )
     return (
         '<section id="overview"><h2>Overview</h2>'
         f'<p class="meta">Period {html.escape(period_text or "(no sessions)")}</p>'
         f'<div class="cards">{"".join(cards)}</div>'
-        f'{table_html(comparison, "table-overview-comparison")}{table_html(detail, "table-overview")}</section>'
+        f"{table_html(comparison, 'table-overview-comparison')}{table_html(detail, 'table-overview')}</section>"
     )
 
 
 def _section(key: str, title: str, chart: str, table: Table, note: str = "") -> str:
     note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
-    return (f'<section id="{key}"><h2>{html.escape(title)}</h2>{note_html}{chart}'
-            f'{table_html(table, "table-" + key)}<p class="meta">Source: {html.escape(table.source)}</p></section>')
+    return (
+        f'<section id="{key}"><h2>{html.escape(title)}</h2>{note_html}{chart}'
+        f'{table_html(table, "table-" + key)}<p class="meta">Source: {html.escape(table.source)}</p></section>'
+    )
 
 
-def _view(con: duckdb.DuckDBPyConnection, name: str, filters: Filters, options: ViewOptions | None = None
-          ) -> tuple[Table, str]:
+def _view(
+    con: duckdb.DuckDBPyConnection, name: str, filters: Filters, options: ViewOptions | None = None
+) -> tuple[Table, str]:
     """Run a view with the filters it honours; the note names the ones it had to leave out."""
     view = VIEWS[name]
     left_out = filters.active() - view.filters
     note = ""
     if left_out:
-        note = (f"Not filtered by {', '.join(FILTER_OPTIONS[k] for k in sorted(left_out))}: this view counts "
-                f"{view.rows_are}, which those filters do not describe.")
+        note = (
+            f"Not filtered by {', '.join(FILTER_OPTIONS[k] for k in sorted(left_out))}: this view counts "
+            f"{view.rows_are}, which those filters do not describe."
+        )
     try:
         return view.run(con, _subset(filters, view.filters), options or ViewOptions()), note
     except FilterError as error:  # users on a marts-only file: fall back to the report table
         table_filters = frozenset({"date", "user", "group"})
-        return view.run(con, _subset(filters, table_filters), options or ViewOptions()), f"Not filtered: {error}"
+        return view.run(
+            con, _subset(filters, table_filters), options or ViewOptions()
+        ), f"Not filtered: {error}"
 
 
 def frt_distribution(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
@@ -211,13 +249,23 @@ def frt_distribution(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
         """,
         where.params,
     ).fetchall()
-    columns = ["channel_id", "channel_name", *[f"frt_{label}" for label, _, _ in FRT_BUCKETS],
-               "sessions_with_waiting_time"]
+    columns = [
+        "channel_id",
+        "channel_name",
+        *[f"frt_{label}" for label, _, _ in FRT_BUCKETS],
+        "sessions_with_waiting_time",
+    ]
     rows = [tuple(r) for r in raw]
-    totals = ("TOTAL", None, *[sum(r[i] for r in rows) for i in range(2, len(columns))]) if rows else None
+    totals = (
+        ("TOTAL", None, *[sum(r[i] for r in rows) for i in range(2, len(columns))])
+        if rows
+        else None
+    )
     labels = {f"frt_{label}": label for label, _, _ in FRT_BUCKETS}
     labels.update(channel_id="channel", channel_name="name", sessions_with_waiting_time="sessions")
-    return Table("frt", "First-response time by channel", columns, rows, totals, labels, "marts.fct_sessions")
+    return Table(
+        "frt", "First-response time by channel", columns, rows, totals, labels, "marts.fct_sessions"
+    )
 
 
 def weekday_hour(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
@@ -232,10 +280,23 @@ def weekday_hour(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
     ).fetchall()
     grid = {(d, h): n for d, h, n in raw}
     columns = ["weekday", *[f"h{h:02d}" for h in range(24)], "sessions"]
-    rows = [(WEEKDAYS[d - 1], *[grid.get((d, h), 0) for h in range(24)], sum(grid.get((d, h), 0) for h in range(24)))
-            for d in range(1, 8)]
-    return Table("heatmap", "Sessions by weekday and hour", columns, rows, None,
-                 {f"h{h:02d}": str(h) for h in range(24)}, "marts.fct_sessions")
+    rows = [
+        (
+            WEEKDAYS[d - 1],
+            *[grid.get((d, h), 0) for h in range(24)],
+            sum(grid.get((d, h), 0) for h in range(24)),
+        )
+        for d in range(1, 8)
+    ]
+    return Table(
+        "heatmap",
+        "Sessions by weekday and hour",
+        columns,
+        rows,
+        None,
+        {f"h{h:02d}": str(h) for h in range(24)},
+        "marts.fct_sessions",
+    )
 
 
 def utc_offsets(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -259,81 +320,169 @@ def build_html(con: duckdb.DuckDBPyConnection, filters: Filters, build: BuildInf
     parts = [_overview_section(con, filters)]
 
     hourly, note = _view(con, "hourly", filters)
-    chart = go.Figure([go.Bar(name=label, x=hourly.column("started_hour"), y=hourly.column(col))
-                       for col, label in (("sessions", "sessions"), ("supported_sessions", "supported"),
-                                          ("supported_within_1m", "supported within 1 min"))])
+    chart = go.Figure(
+        [
+            go.Bar(name=label, x=hourly.column("started_hour"), y=hourly.column(col))
+            for col, label in (
+                ("sessions", "sessions"),
+                ("supported_sessions", "supported"),
+                ("supported_within_1m", "supported within 1 min"),
+            )
+        ]
+    )
     chart.update_layout(title="Sessions by local start hour", barmode="group", xaxis={"dtick": 1})
-    parts.append(_section("hourly", "Sessions by hour", figure(chart, "chart-hourly"), hourly, note))
+    parts.append(
+        _section("hourly", "Sessions by hour", figure(chart, "chart-hourly"), hourly, note)
+    )
 
     daily, note = _view(con, "daily", filters)
     dates = [str(d) for d in daily.column("started_date")]
-    chart = go.Figure([go.Bar(name="chat", x=dates, y=daily.column("message_sessions")),
-                       go.Bar(name="comment", x=dates, y=daily.column("comment_sessions"))])
+    chart = go.Figure(
+        [
+            go.Bar(name="chat", x=dates, y=daily.column("message_sessions")),
+            go.Bar(name="comment", x=dates, y=daily.column("comment_sessions")),
+        ]
+    )
     chart.update_layout(title="Sessions by local start date", barmode="stack")
-    parts.append(_section("daily", "Sessions by date (chat and comment)", figure(chart, "chart-daily"), daily, note))
+    parts.append(
+        _section(
+            "daily",
+            "Sessions by date (chat and comment)",
+            figure(chart, "chart-daily"),
+            daily,
+            note,
+        )
+    )
 
     channels, note = _view(con, "channels", filters)
-    names = [n or c for c, n in zip(channels.column("channel_id"), channels.column("channel_name"), strict=True)]
-    chart = go.Figure([go.Bar(name="chat", x=names, y=channels.column("message_sessions")),
-                       go.Bar(name="comment", x=names, y=channels.column("comment_sessions"))])
+    names = [
+        n or c
+        for c, n in zip(channels.column("channel_id"), channels.column("channel_name"), strict=True)
+    ]
+    chart = go.Figure(
+        [
+            go.Bar(name="chat", x=names, y=channels.column("message_sessions")),
+            go.Bar(name="comment", x=names, y=channels.column("comment_sessions")),
+        ]
+    )
     chart.update_layout(title="Sessions by channel", barmode="stack")
-    parts.append(_section("channels", "Sessions by channel", figure(chart, "chart-channels"), channels, note))
+    parts.append(
+        _section("channels", "Sessions by channel", figure(chart, "chart-channels"), channels, note)
+    )
 
     users, note = _view(con, "users", filters)
-    names = [n or u for u, n in zip(users.column("user_id"), users.column("full_name"), strict=True)]
-    chart = go.Figure([go.Bar(name=users.labels[col], x=names, y=users.column(col))
-                       for col in users.columns if col.startswith(("assigned_", "not_assigned_"))])
-    chart.update_layout(title="Sessions by user (assigned / completed / supported)", barmode="stack")
+    names = [
+        n or u for u, n in zip(users.column("user_id"), users.column("full_name"), strict=True)
+    ]
+    chart = go.Figure(
+        [
+            go.Bar(name=users.labels[col], x=names, y=users.column(col))
+            for col in users.columns
+            if col.startswith(("assigned_", "not_assigned_"))
+        ]
+    )
+    chart.update_layout(
+        title="Sessions by user (assigned / completed / supported)", barmode="stack"
+    )
     parts.append(_section("users", "Statistics by user", figure(chart, "chart-users"), users, note))
 
     working, note = _view(con, "working-time", filters)
-    names = [n or u for u, n in zip(working.column("user_id"), working.column("full_name"), strict=True)]
-    chart = go.Figure([go.Bar(name="total pause (hours)", x=names,
-                              y=[round(s / 3600, 2) for s in working.column("total_pause_s")])])
+    names = [
+        n or u for u, n in zip(working.column("user_id"), working.column("full_name"), strict=True)
+    ]
+    chart = go.Figure(
+        [
+            go.Bar(
+                name="total pause (hours)",
+                x=names,
+                y=[round(s / 3600, 2) for s in working.column("total_pause_s")],
+            )
+        ]
+    )
     chart.update_layout(title="Total pause time by employee (hours)")
-    parts.append(_section("working-time", "Working time", figure(chart, "chart-working-time"), working, note))
+    parts.append(
+        _section("working-time", "Working time", figure(chart, "chart-working-time"), working, note)
+    )
 
     for by in ("chart", "page", "staff"):
         tags, note = _view(con, "tags", filters, ViewOptions(tags_by=by))
-        tag_names = [n or t for t, n in zip(tags.column("tag_id"), tags.column("tag_name"), strict=True)]
+        tag_names = [
+            n or t for t, n in zip(tags.column("tag_id"), tags.column("tag_name"), strict=True)
+        ]
         if by == "chart":
-            chart = go.Figure([go.Bar(name="added", x=tag_names, y=tags.column("tags_added")),
-                               go.Bar(name="removed", x=tag_names, y=tags.column("tags_removed"))])
+            chart = go.Figure(
+                [
+                    go.Bar(name="added", x=tag_names, y=tags.column("tags_added")),
+                    go.Bar(name="removed", x=tag_names, y=tags.column("tags_removed")),
+                ]
+            )
             chart.update_layout(title="Tags added and removed", barmode="group")
         else:
             key = "channel_name" if by == "page" else "full_name"
             ids = tags.column("channel_id" if by == "page" else "tagged_by_user_id")
             who = [n or i or "automation" for i, n in zip(ids, tags.column(key), strict=True)]
-            chart = go.Figure([go.Bar(name=tag, x=[w for w, t in zip(who, tag_names, strict=True) if t == tag],
-                                      y=[a for a, t in zip(tags.column("tags_added"), tag_names, strict=True)
-                                         if t == tag]) for tag in dict.fromkeys(tag_names)])
+            chart = go.Figure(
+                [
+                    go.Bar(
+                        name=tag,
+                        x=[w for w, t in zip(who, tag_names, strict=True) if t == tag],
+                        y=[
+                            a
+                            for a, t in zip(tags.column("tags_added"), tag_names, strict=True)
+                            if t == tag
+                        ],
+                    )
+                    for tag in dict.fromkeys(tag_names)
+                ]
+            )
             chart.update_layout(title=f"Tags added by {by}", barmode="stack")
-        parts.append(_section(f"tags-{by}", f"Tags by {by}", figure(chart, f"chart-tags-{by}"), tags, note))
+        parts.append(
+            _section(f"tags-{by}", f"Tags by {by}", figure(chart, f"chart-tags-{by}"), tags, note)
+        )
 
     frt = frt_distribution(con, filters)
-    names = [n or c for c, n in zip(frt.column("channel_id"), frt.column("channel_name"), strict=True)]
-    chart = go.Figure([go.Bar(name=label, x=names, y=frt.column(f"frt_{label}")) for label, _, _ in FRT_BUCKETS])
-    chart.update_layout(title="First-response time by channel (sessions with a waiting time)", barmode="stack")
-    parts.append(_section("frt", "First-response time distribution", figure(chart, "chart-frt"), frt))
+    names = [
+        n or c for c, n in zip(frt.column("channel_id"), frt.column("channel_name"), strict=True)
+    ]
+    chart = go.Figure(
+        [go.Bar(name=label, x=names, y=frt.column(f"frt_{label}")) for label, _, _ in FRT_BUCKETS]
+    )
+    chart.update_layout(
+        title="First-response time by channel (sessions with a waiting time)", barmode="stack"
+    )
+    parts.append(
+        _section("frt", "First-response time distribution", figure(chart, "chart-frt"), frt)
+    )
 
     heat = weekday_hour(con, filters)
-    chart = go.Figure(go.Heatmap(z=[list(r[1:25]) for r in heat.rows], x=list(range(24)), y=WEEKDAYS,
-                                 colorscale="Blues"))
+    chart = go.Figure(
+        go.Heatmap(
+            z=[list(r[1:25]) for r in heat.rows], x=list(range(24)), y=WEEKDAYS, colorscale="Blues"
+        )
+    )
     chart.update_layout(title="Sessions by local weekday and hour", yaxis={"autorange": "reversed"})
-    parts.append(_section("heatmap", "Sessions by weekday and hour", figure(chart, "chart-heatmap"), heat))
+    parts.append(
+        _section("heatmap", "Sessions by weekday and hour", figure(chart, "chart-heatmap"), heat)
+    )
 
-    meta = (f'<p class="meta" id="build">Source: {html.escape(build.describe())}</p>'
-            f'<p class="meta" id="filters">Filters: {html.escape(filters.describe())}</p>'
-            '<p class="meta">Dates and hours are local, in the report time zone the warehouse was built with '
-            f"(UTC{html.escape(' and UTC'.join(utc_offsets(con)) or '?')} in the data); timestamps are UTC; "
-            "durations are H:MM:SS.</p>")
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>Omnichannel conversation report</title>"
-            f"<style>{CSS}</style></head><body><h1>Omnichannel conversation report</h1>{meta}"
-            f"{''.join(parts)}</body></html>")
+    meta = (
+        f'<p class="meta" id="build">Source: {html.escape(build.describe())}</p>'
+        f'<p class="meta" id="filters">Filters: {html.escape(filters.describe())}</p>'
+        '<p class="meta">Dates and hours are local, in the report time zone the warehouse was built with '
+        f"(UTC{html.escape(' and UTC'.join(utc_offsets(con)) or '?')} in the data); timestamps are UTC; "
+        "durations are H:MM:SS.</p>"
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Omnichannel conversation report</title>"
+        f"<style>{CSS}</style></head><body><h1>Omnichannel conversation report</h1>{meta}"
+        f"{''.join(parts)}</body></html>"
+    )
 
 
-def write_html(con: duckdb.DuckDBPyConnection, filters: Filters, build: BuildInfo, out: Path) -> Path:
+def write_html(
+    con: duckdb.DuckDBPyConnection, filters: Filters, build: BuildInfo, out: Path
+) -> Path:
     """Write the report to ``out`` (written whole to a temporary name, then renamed)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

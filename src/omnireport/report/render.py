@@ -53,12 +53,18 @@ def to_text(table: Table) -> str:
         row = table.rows[0]
         width = max(len(table.labels.get(c, c)) for c in table.columns)
         return "\n".join(
-            f"{table.labels.get(c, c):<{width}}  {format_cell(c, v)}" for c, v in zip(table.columns, row, strict=True)
+            f"{table.labels.get(c, c):<{width}}  {format_cell(c, v)}"
+            for c, v in zip(table.columns, row, strict=True)
         )
     headers = [table.labels.get(c, c) for c in table.columns]
-    body = [[format_cell(c, v) for c, v in zip(table.columns, row, strict=True)] for row in table.rows]
+    body = [
+        [format_cell(c, v) for c, v in zip(table.columns, row, strict=True)] for row in table.rows
+    ]
     totals = (
-        [format_cell(c, v) if v is not None else "" for c, v in zip(table.columns, table.totals, strict=True)]
+        [
+            format_cell(c, v) if v is not None else ""
+            for c, v in zip(table.columns, table.totals, strict=True)
+        ]
         if table.totals
         else None
     )
@@ -68,7 +74,8 @@ def to_text(table: Table) -> str:
 
     def line(cells: list[str]) -> str:
         return "  ".join(
-            cell.rjust(widths[i]) if right[i] else cell.ljust(widths[i]) for i, cell in enumerate(cells)
+            cell.rjust(widths[i]) if right[i] else cell.ljust(widths[i])
+            for i, cell in enumerate(cells)
         ).rstrip()
 
     out = [line(headers), "  ".join("-" * w for w in widths)]

@@ -83,13 +83,18 @@ def open_marts(path: Path | str) -> duckdb.DuckDBPyConnection:
 # The session x agent participation fact, where the by-user view reads it when a filter is
 # not a column of rpt_user_stats. The first that exists wins: a future contracted mart,
 # then the intermediate model of a full warehouse (a marts-only snapshot has no intermediate).
-PARTICIPATION_RELATIONS = ("marts.fct_agent_participations", "intermediate.int_agent_participations")
+PARTICIPATION_RELATIONS = (
+    "marts.fct_agent_participations",
+    "intermediate.int_agent_participations",
+)
 
 
 def participations_relation(con: duckdb.DuckDBPyConnection) -> str | None:
     """The participation fact's relation in this file, or None when it has none."""
     present = {
         f"{schema}.{name}"
-        for schema, name in con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+        for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
     }
     return next((relation for relation in PARTICIPATION_RELATIONS if relation in present), None)

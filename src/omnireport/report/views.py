@@ -18,10 +18,10 @@ import duckdb
 
 from omnireport.report.filters import (
     FILTER_OPTIONS,
-    FilterArgs,
     SUPPORT_TYPES,
-    Filters,
+    FilterArgs,
     FilterError,
+    Filters,
     Where,
     date_conditions,
     require_supported,
@@ -100,7 +100,11 @@ def overview_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[s
     facts = session_conditions(filters, "s")
     if _uses_report_table(filters, {"date", "page", "support_type"}):
         where = session_conditions(filters, "r", keys={"date", "page", "support_type"})
-        row = _fetch(con, f"select {sums} from marts.rpt_overview_daily as r where {where.sql()}", where.params)[0]
+        row = _fetch(
+            con,
+            f"select {sums} from marts.rpt_overview_daily as r where {where.sql()}",
+            where.params,
+        )[0]
     else:
         row = _fetch(
             con,
@@ -124,7 +128,9 @@ def overview_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[s
         )[0]
     # contacts are distinct over the whole range: always from the facts
     contacts = _fetch(
-        con, f"select count(distinct s.contact_id) from marts.fct_sessions as s where {facts.sql()}", facts.params
+        con,
+        f"select count(distinct s.contact_id) from marts.fct_sessions as s where {facts.sql()}",
+        facts.params,
     )[0][0]
     sessions, assigned, unassigned, done, pending, wait, n_wait, support, n_support = row
     return {
@@ -156,7 +162,9 @@ def overview(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOpti
     )
 
 
-def _source(filters: Filters, dims: set[str], report_table: str, facts: str = "fct_sessions") -> str:
+def _source(
+    filters: Filters, dims: set[str], report_table: str, facts: str = "fct_sessions"
+) -> str:
     if _uses_report_table(filters, dims):
         return f"marts.{report_table}"
     return f"marts.{facts} (filters the report table cannot answer)"
@@ -216,7 +224,9 @@ def _order_by(sort: str | None, default: str, columns: list[str], tie: str) -> s
     descending = spec.startswith("-") or spec.lower().endswith(":desc")
     name = spec.lstrip("-+").removesuffix(":desc").removesuffix(":asc")
     if name not in columns:
-        raise FilterError(f"cannot sort by {name!r}: give one of {', '.join(columns)} (COLUMN:desc or --sort=-COLUMN for descending)")
+        raise FilterError(
+            f"cannot sort by {name!r}: give one of {', '.join(columns)} (COLUMN:desc or --sort=-COLUMN for descending)"
+        )
     direction = "desc" if descending else "asc"
     return f"order by {name} {direction} nulls last, {tie} {direction}"
 
@@ -234,7 +244,13 @@ def sessions(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOpti
         f"{_limit(options.limit)}",
         where.params,
     )
-    return Table("sessions", "Conversation session history", SESSION_COLUMNS, rows, source="marts.fct_sessions")
+    return Table(
+        "sessions",
+        "Conversation session history",
+        SESSION_COLUMNS,
+        rows,
+        source="marts.fct_sessions",
+    )
 
 
 def messages(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions) -> Table:
@@ -247,7 +263,10 @@ def messages(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOpti
     session_keys = filters.active() - {"date", "page"}
     if session_keys:
         inner = session_conditions(filters, "s", keys=session_keys)
-        where.add(f"m.session_id in (select s.session_id from marts.fct_sessions as s where {inner.sql()})", *inner.params)
+        where.add(
+            f"m.session_id in (select s.session_id from marts.fct_sessions as s where {inner.sql()})",
+            *inner.params,
+        )
     order = _order_by(options.sort, "-sent_at", MESSAGE_COLUMNS, "message_id")
     rows = _fetch(
         con,
@@ -259,6 +278,7 @@ def messages(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOpti
 
 
 # ---------------------------------------------------------------- users
+
 
 def sla_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The configured ``sla_<X>m`` columns of rpt_user_stats, by X."""
@@ -342,7 +362,15 @@ def users(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions
             group by p.user_id
         """
     raw = _fetch(con, f"select * from ({sql}) order by full_name nulls last, user_id", where.params)
-    columns = ["user_id", "full_name", *USER_MATRIX, *slas, *DURATIONS, "avg_waiting_time_s", "avg_support_time_s"]
+    columns = [
+        "user_id",
+        "full_name",
+        *USER_MATRIX,
+        *slas,
+        *DURATIONS,
+        "avg_waiting_time_s",
+        "avg_support_time_s",
+    ]
     rows = [(*row, average(row[-4], row[-3]), average(row[-2], row[-1])) for row in raw]
     totals = _totals(columns, rows, first_label=("TOTAL", None))
     labels = {
@@ -380,7 +408,9 @@ def _totals(columns: list[str], rows: list[tuple], first_label: tuple) -> tuple:
     for name in columns:
         if name.startswith("avg_"):
             measure = name[len("avg_") :].removesuffix("_s")
-            sums[name] = average(sums.get(f"total_{measure}_s"), sums.get(f"sessions_with_{measure}"))
+            sums[name] = average(
+                sums.get(f"total_{measure}_s"), sums.get(f"sessions_with_{measure}")
+            )
         elif name.endswith("pct_complete"):
             prefix = name[: -len("pct_complete")]
             done = sums[f"{prefix}done_supported"] + sums[f"{prefix}done_not_supported"]
@@ -394,8 +424,15 @@ def _totals(columns: list[str], rows: list[tuple], first_label: tuple) -> tuple:
 
 # ---------------------------------------------------------------- hourly
 
+
 def hourly(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions) -> Table:
-    columns = ["started_hour", "sessions", "supported_sessions", "supported_within_1m", "done_sessions"]
+    columns = [
+        "started_hour",
+        "sessions",
+        "supported_sessions",
+        "supported_within_1m",
+        "done_sessions",
+    ]
     if _uses_report_table(filters, {"date"}):
         where = Where()
         date_conditions(where, filters, "r.started_date")
@@ -412,13 +449,25 @@ def hourly(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOption
             from marts.fct_sessions as s where {where.sql()} group by started_hour order by started_hour
         """
     rows = [tuple(int(v) for v in row) for row in _fetch(con, sql, where.params)]
-    labels = {"started_hour": "hour", "supported_sessions": "supported", "supported_within_1m": "supported <1m",
-              "done_sessions": "done"}
-    return Table("hourly", "Conversation sessions by hour", columns, rows, _totals(columns, rows, ("TOTAL",)),
-                 labels, _source(filters, {"date"}, "rpt_hourly_stats"))
+    labels = {
+        "started_hour": "hour",
+        "supported_sessions": "supported",
+        "supported_within_1m": "supported <1m",
+        "done_sessions": "done",
+    }
+    return Table(
+        "hourly",
+        "Conversation sessions by hour",
+        columns,
+        rows,
+        _totals(columns, rows, ("TOTAL",)),
+        labels,
+        _source(filters, {"date"}, "rpt_hourly_stats"),
+    )
 
 
 # ---------------------------------------------------------------- daily and channels
+
 
 def _matrix_sql(where: Where, keys: str, durations: bool) -> str:
     extra = (
@@ -436,9 +485,7 @@ def _matrix_sql(where: Where, keys: str, durations: bool) -> str:
     """
 
 
-def _pivot(
-    raw: list[tuple], n_keys: int, durations: bool
-) -> tuple[list[str], list[tuple]]:
+def _pivot(raw: list[tuple], n_keys: int, durations: bool) -> tuple[list[str], list[tuple]]:
     """Rows (keys..., support_type, matrix..., sessions[, durations]) -> one row per key with
     chat (message) and comment side by side, their total, and duration totals."""
     per_key: dict[tuple, dict[str, tuple]] = {}
@@ -446,7 +493,11 @@ def _pivot(
         per_key.setdefault(tuple(row[:n_keys]), {})[row[n_keys]] = row[n_keys + 1 :]
     columns: list[str] = []
     for kind in SUPPORT_TYPES:
-        columns += [f"{kind}_{c}" for c in MATRIX] + [f"{kind}_sessions", f"{kind}_pct_complete", f"{kind}_pct_support"]
+        columns += [f"{kind}_{c}" for c in MATRIX] + [
+            f"{kind}_sessions",
+            f"{kind}_pct_complete",
+            f"{kind}_pct_support",
+        ]
     columns.append("sessions")
     if durations:
         columns += [*DURATIONS, "avg_waiting_time_s", "avg_support_time_s"]
@@ -460,16 +511,26 @@ def _pivot(
             matrix = [int(v) for v in part[:4]] if part else [0, 0, 0, 0]
             sessions_n = int(part[4]) if part else 0
             total += sessions_n
-            values += [*matrix, sessions_n, percentage(matrix[0] + matrix[1], sessions_n),
-                       percentage(matrix[0] + matrix[2], sessions_n)]
+            values += [
+                *matrix,
+                sessions_n,
+                percentage(matrix[0] + matrix[1], sessions_n),
+                percentage(matrix[0] + matrix[2], sessions_n),
+            ]
             if durations and part:
                 for i in range(4):
                     duration_sums[i] += part[5 + i]
         values.append(total)
         if durations:
             wait, n_wait, support, n_support = duration_sums
-            values += [float(wait), int(n_wait), float(support), int(n_support),
-                       average(wait, n_wait), average(support, n_support)]
+            values += [
+                float(wait),
+                int(n_wait),
+                float(support),
+                int(n_support),
+                average(wait, n_wait),
+                average(support, n_support),
+            ]
         rows.append(tuple(values))
     return columns, rows
 
@@ -478,20 +539,29 @@ def _matrix_labels(durations: bool) -> dict[str, str]:
     labels = {}
     for kind in SUPPORT_TYPES:
         short = SUPPORT_LABELS[kind]
-        labels.update({
-            f"{kind}_done_supported": f"{short} done/sup",
-            f"{kind}_done_not_supported": f"{short} done/no",
-            f"{kind}_not_done_supported": f"{short} open/sup",
-            f"{kind}_not_done_not_supported": f"{short} open/no",
-            f"{kind}_sessions": f"{short} total",
-            f"{kind}_pct_complete": f"{short} %done",
-            f"{kind}_pct_support": f"{short} %sup",
-        })
+        labels.update(
+            {
+                f"{kind}_done_supported": f"{short} done/sup",
+                f"{kind}_done_not_supported": f"{short} done/no",
+                f"{kind}_not_done_supported": f"{short} open/sup",
+                f"{kind}_not_done_not_supported": f"{short} open/no",
+                f"{kind}_sessions": f"{short} total",
+                f"{kind}_pct_complete": f"{short} %done",
+                f"{kind}_pct_support": f"{short} %sup",
+            }
+        )
     labels["sessions"] = "total"
     if durations:
-        labels.update({"total_waiting_time_s": "waiting", "sessions_with_waiting_time": "n waiting",
-                       "total_support_time_s": "support", "sessions_with_support_time": "n support",
-                       "avg_waiting_time_s": "avg waiting", "avg_support_time_s": "avg support"})
+        labels.update(
+            {
+                "total_waiting_time_s": "waiting",
+                "sessions_with_waiting_time": "n waiting",
+                "total_support_time_s": "support",
+                "sessions_with_support_time": "n support",
+                "avg_waiting_time_s": "avg waiting",
+                "avg_support_time_s": "avg support",
+            }
+        )
     return labels
 
 
@@ -500,7 +570,7 @@ def daily(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions
     if _uses_report_table(filters, dims):
         where = session_conditions(filters, "r", keys=dims)
         sql = f"""
-            select started_date, support_type, {', '.join(f'sum({c})' for c in MATRIX)}, sum(sessions)
+            select started_date, support_type, {", ".join(f"sum({c})" for c in MATRIX)}, sum(sessions)
             from marts.rpt_daily_stats as r where {where.sql()} group by started_date, support_type
         """
     else:
@@ -510,8 +580,15 @@ def daily(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions
     columns, rows = _pivot(raw, 1, durations=False)
     columns = ["started_date", *columns]
     labels = {"started_date": "date", **_matrix_labels(False)}
-    return Table("daily", "Conversation sessions by date (chat and comment)", columns, rows,
-                 _totals(columns, rows, ("TOTAL",)), labels, _source(filters, dims, "rpt_daily_stats"))
+    return Table(
+        "daily",
+        "Conversation sessions by date (chat and comment)",
+        columns,
+        rows,
+        _totals(columns, rows, ("TOTAL",)),
+        labels,
+        _source(filters, dims, "rpt_daily_stats"),
+    )
 
 
 def channels(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions) -> Table:
@@ -538,11 +615,19 @@ def channels(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOpti
     columns, rows = _pivot(raw, 2, durations=True)
     columns = ["channel_id", "channel_name", *columns]
     labels = {"channel_id": "channel", "channel_name": "name", **_matrix_labels(True)}
-    return Table("channels", "Conversation sessions by channel", columns, rows,
-                 _totals(columns, rows, ("TOTAL", None)), labels, _source(filters, dims, "rpt_channel_stats"))
+    return Table(
+        "channels",
+        "Conversation sessions by channel",
+        columns,
+        rows,
+        _totals(columns, rows, ("TOTAL", None)),
+        labels,
+        _source(filters, dims, "rpt_channel_stats"),
+    )
 
 
 # ---------------------------------------------------------------- working time and tags
+
 
 def working_time(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions) -> Table:
     """Agent pauses by user; --from/--to on the pause's local start date, --user/--group on the agent."""
@@ -562,10 +647,22 @@ def working_time(con: duckdb.DuckDBPyConnection, filters: Filters, options: View
     )
     columns = ["user_id", "full_name", "pause_count", "total_pause_s", "open_pause_count"]
     rows = [(uid, name, int(n), float(total), int(n_open)) for uid, name, n, total, n_open in raw]
-    labels = {"user_id": "user", "full_name": "employee", "pause_count": "time stop",
-              "total_pause_s": "total time stop", "open_pause_count": "still paused"}
-    return Table("working-time", "Working time (pauses)", columns, rows, _totals(columns, rows, ("TOTAL", None)),
-                 labels, "marts.rpt_agent_working_time")
+    labels = {
+        "user_id": "user",
+        "full_name": "employee",
+        "pause_count": "time stop",
+        "total_pause_s": "total time stop",
+        "open_pause_count": "still paused",
+    }
+    return Table(
+        "working-time",
+        "Working time (pauses)",
+        columns,
+        rows,
+        _totals(columns, rows, ("TOTAL", None)),
+        labels,
+        "marts.rpt_agent_working_time",
+    )
 
 
 TAG_GROUPINGS = {
@@ -593,25 +690,39 @@ def tags(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions)
     raw = _fetch(
         con,
         f"""
-        select {', '.join(keys)}, sum(r.tags_added), sum(r.tags_removed)
+        select {", ".join(keys)}, sum(r.tags_added), sum(r.tags_removed)
         from marts.rpt_tag_stats as r
         left join ({tag_lookup_sql(con)}) as t on t.tag_id = r.tag_id
         left join marts.dim_channels as c on c.channel_id = r.channel_id
         left join marts.dim_users as u on u.user_id = r.tagged_by_user_id
         where {where.sql()}
-        group by {', '.join(keys)}
-        order by {', '.join([f'{e} nulls last' for e in exprs[::-1]] + ['sum(r.tags_added) desc', 'r.tag_id'])}
+        group by {", ".join(keys)}
+        order by {", ".join([f"{e} nulls last" for e in exprs[::-1]] + ["sum(r.tags_added) desc", "r.tag_id"])}
         """,
         where.params,
     )
     columns = [*names, "tag_id", "tag_name", "tags_added", "tags_removed"]
     rows = [(*row[:-2], int(row[-2]), int(row[-1])) for row in raw]
-    labels = {"channel_id": "page", "channel_name": "page name", "tagged_by_user_id": "staff",
-              "full_name": "staff name", "tag_id": "tag", "tag_name": "tag name",
-              "tags_added": "added", "tags_removed": "removed"}
+    labels = {
+        "channel_id": "page",
+        "channel_name": "page name",
+        "tagged_by_user_id": "staff",
+        "full_name": "staff name",
+        "tag_id": "tag",
+        "tag_name": "tag name",
+        "tags_added": "added",
+        "tags_removed": "removed",
+    }
     first = ("TOTAL",) + (None,) * (len(names) + 1)
-    return Table("tags", f"Report tags by {options.tags_by}", columns, rows, _totals(columns, rows, first),
-                 labels, "marts.rpt_tag_stats")
+    return Table(
+        "tags",
+        f"Report tags by {options.tags_by}",
+        columns,
+        rows,
+        _totals(columns, rows, first),
+        labels,
+        "marts.rpt_tag_stats",
+    )
 
 
 @dataclass(frozen=True)
@@ -633,9 +744,18 @@ VIEWS: dict[str, View] = {
         View("hourly", hourly, ALL_FILTERS),
         View("daily", daily, ALL_FILTERS),
         View("channels", channels, ALL_FILTERS),
-        View("working-time", working_time, frozenset({"date", "user", "group"}), rows_are="agent pauses"),
-        View("tags", tags, frozenset({"date", "page", "user", "group", "tag"}),
-             rows_are="tag events (some on no session)"),
+        View(
+            "working-time",
+            working_time,
+            frozenset({"date", "user", "group"}),
+            rows_are="agent pauses",
+        ),
+        View(
+            "tags",
+            tags,
+            frozenset({"date", "page", "user", "group", "tag"}),
+            rows_are="tag events (some on no session)",
+        ),
     )
 }
 
@@ -646,10 +766,14 @@ def check_view(name: str, filters: Filters | FilterArgs) -> None:
     require_supported(name, filters, view.filters, view.rows_are)
 
 
-def run_view(con: duckdb.DuckDBPyConnection, name: str, filters: Filters, options: ViewOptions) -> Table:
+def run_view(
+    con: duckdb.DuckDBPyConnection, name: str, filters: Filters, options: ViewOptions
+) -> Table:
     """Run view ``name`` after checking it can honour every active filter."""
     view = VIEWS[name]
     require_supported(name, filters, view.filters, view.rows_are)
     if not view.history and (options.sort or options.limit is not None):
-        raise FilterError(f"--sort and --limit apply to the history views (sessions, messages), not {name}")
+        raise FilterError(
+            f"--sort and --limit apply to the history views (sessions, messages), not {name}"
+        )
     return view.run(con, filters, options)

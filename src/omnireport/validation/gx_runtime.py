@@ -186,9 +186,7 @@ class SuiteRunner:
         suite = self.context.suites.add(gx.ExpectationSuite(name=suite_name))
         for rule in self.rules:
             expectation_class = getattr(gxe, rule.expectation)
-            suite.add_expectation(
-                expectation_class(**rule.kwargs, meta={"label": rule.label})
-            )
+            suite.add_expectation(expectation_class(**rule.kwargs, meta={"label": rule.label}))
         self._validation = self.context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{suite_name}_validation", data=batch, suite=suite)
         )
@@ -215,9 +213,7 @@ class SuiteRunner:
         by_label = {
             (item.expectation_config.meta or {}).get("label"): item for item in result.results
         }
-        outcomes = [
-            _outcome(rule, by_label.get(rule.label), frame) for rule in self.rules
-        ]
+        outcomes = [_outcome(rule, by_label.get(rule.label), frame) for rule in self.rules]
         return outcomes, result
 
 

@@ -33,7 +33,6 @@ import duckdb
 import pandas as pd
 
 from omnireport.contract import RAW_TABLES_BY_NAME
-from omnireport.settings import validation_duckdb_config
 from omnireport.landing.files import FORMATS_BY_EXTENSION, LandingFile
 from omnireport.landing.readers import (
     LandingFileError,
@@ -42,6 +41,7 @@ from omnireport.landing.readers import (
     sql_identifier,
     sql_string,
 )
+from omnireport.settings import validation_duckdb_config
 from omnireport.validation.gx_runtime import (
     EXAMPLES_PER_RULE,
     Rule,
@@ -102,9 +102,7 @@ LANDING_RULES: dict[str, LandingRules] = {
         required_ids=("user_id",), patterns={"is_active": BOOLEAN_PATTERN}, key=("user_id",)
     ),
     "groups": LandingRules(required_ids=("group_id",), key=("group_id",)),
-    "user_groups": LandingRules(
-        required_ids=("user_id", "group_id"), key=("user_id", "group_id")
-    ),
+    "user_groups": LandingRules(required_ids=("user_id", "group_id"), key=("user_id", "group_id")),
     "contacts": LandingRules(
         required_ids=("contact_id", "channel_id", "external_id"), key=("contact_id",)
     ),
@@ -454,9 +452,7 @@ def landing_file_for(path: Path, table: str) -> LandingFile:
     """The ``LandingFile`` of ``path`` (an export of ``table``)."""
     file_format = FORMATS_BY_EXTENSION.get(Path(path).suffix.lower())
     if file_format is None:
-        raise ValueError(
-            f"{path}: not a landing file (expected a .csv, .jsonl or .parquet export)"
-        )
+        raise ValueError(f"{path}: not a landing file (expected a .csv, .jsonl or .parquet export)")
     _table_columns(table)
     return LandingFile(table, file_format, Path(path), f"{table}/{Path(path).name}")
 
@@ -630,9 +626,7 @@ def _split_run(files: list[_WholeFile], suite: LandingSuite) -> bool:
     run_started = time.perf_counter()
     _outcomes, result = suite.values_runner.run_result(combined, complete=True)
     run_seconds = time.perf_counter() - run_started
-    by_label = {
-        (item.expectation_config.meta or {}).get("label"): item for item in result.results
-    }
+    by_label = {(item.expectation_config.meta or {}).get("label"): item for item in result.results}
     failing_rows: dict[str, list[int]] = {}
     for rule in suite.values_runner.rules:
         item = by_label.get(rule.label)
@@ -709,9 +703,7 @@ def validate_landing_files_together(
             for whole in pending:
                 run_started = time.perf_counter()
                 suite.check_chunk(whole.frame, whole.validation)
-                whole.validation.seconds = (
-                    whole.read_seconds + time.perf_counter() - run_started
-                )
+                whole.validation.seconds = whole.read_seconds + time.perf_counter() - run_started
         for whole in pending:
             found[whole.position] = whole.validation
         pending.clear()
@@ -725,9 +717,7 @@ def validate_landing_files_together(
         elif isinstance(read, FileValidation):
             found[position] = read
         else:
-            found[position] = validate_landing_file(
-                path, table, chunk_rows=chunk_rows, suite=suite
-            )
+            found[position] = validate_landing_file(path, table, chunk_rows=chunk_rows, suite=suite)
     flush()
     return [validation for validation in found if validation is not None]
 

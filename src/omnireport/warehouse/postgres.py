@@ -50,11 +50,19 @@ Progress = Callable[[str], None]
 READER_ROLE = "omnireport_reader"
 SERVED_SCHEMA = "marts"
 # Every schema the project creates (generate_schema_name keeps these names exact).
-PROJECT_SCHEMAS: tuple[str, ...] = ("raw", "staging", "quarantine", "intermediate", "marts", "audit")
+PROJECT_SCHEMAS: tuple[str, ...] = (
+    "raw",
+    "staging",
+    "quarantine",
+    "intermediate",
+    "marts",
+    "audit",
+)
 
 _ROWS_PER_BATCH = 50_000
 # One loader at a time per database: load ids are handed out from the log.
 _LOAD_LOCK_KEY = 0x6F6D6E69  # "omni"
+
 
 class PostgresLoadError(RuntimeError):
     """The PostgreSQL warehouse cannot be loaded (connection, lock, permissions)."""
@@ -80,7 +88,9 @@ class QmarkConnection:
     connection (`landing.load_log`, `summary.collect_summary`'s queries) run unchanged on
     PostgreSQL. SQL text must hold no other `?` or `%`."""
 
-    def __init__(self, cursor: Any, connection: Any | None = None, *, owns_connection: bool = False) -> None:
+    def __init__(
+        self, cursor: Any, connection: Any | None = None, *, owns_connection: bool = False
+    ) -> None:
         self._cursor = cursor
         self._connection = connection
         self._owns_connection = owns_connection
@@ -100,7 +110,9 @@ class QmarkConnection:
 
     def _transactions(self) -> Any:
         if self._connection is None:
-            raise RuntimeError("this QmarkConnection was made without its connection: cannot commit")
+            raise RuntimeError(
+                "this QmarkConnection was made without its connection: cannot commit"
+            )
         return self._connection
 
     def close(self) -> None:
@@ -214,7 +226,9 @@ def _load_file(
     stream: _CsvStream | None = None
     try:
         select = build_select(reader, landing_file)
-        stream = _CsvStream(_arrow_batches(reader, landing_file, select, pending.load_id, pending.loaded_at))
+        stream = _CsvStream(
+            _arrow_batches(reader, landing_file, select, pending.load_id, pending.loaded_at)
+        )
         columns = RAW_TABLES_BY_NAME[table].columns
         target_columns = ", ".join(sql_identifier(c) for c in (*columns, *LINEAGE_COLUMNS))
         cursor.copy_expert(
@@ -226,8 +240,14 @@ def _load_file(
         rows = stream.rows
         write_entry(con, pending.loaded_entry(rows), replaces_status=pending.replaces_status)
         pg.commit()
-    except (LandingFileError, duckdb.Error, OSError, psycopg2.DataError, psycopg2.IntegrityError,
-            psycopg2.errors.QueryCanceled) as exc:
+    except (
+        LandingFileError,
+        duckdb.Error,
+        OSError,
+        psycopg2.DataError,
+        psycopg2.IntegrityError,
+        psycopg2.errors.QueryCanceled,
+    ) as exc:
         pg.rollback()
         cause = stream.error if stream is not None and stream.error is not None else exc
         if isinstance(cause, NOT_THE_FILES_FAULT):
@@ -240,7 +260,11 @@ def _load_file(
 
 
 def _arrow_batches(
-    reader: duckdb.DuckDBPyConnection, landing_file: LandingFile, select: str, load_id: int, now: datetime
+    reader: duckdb.DuckDBPyConnection,
+    landing_file: LandingFile,
+    select: str,
+    load_id: int,
+    now: datetime,
 ) -> Iterator[Any]:
     """The file's rows with their lineage columns, as Arrow record batches of text."""
     columns = RAW_TABLES_BY_NAME[landing_file.table].columns
@@ -281,13 +305,13 @@ class _CsvStream(io.RawIOBase):
                     self._done = True
                     break
                 self.rows += batch.num_rows
-                self._buffer = self._buffer[self._offset:] + _batch_csv(batch)
+                self._buffer = self._buffer[self._offset :] + _batch_csv(batch)
                 self._offset = 0
         except BaseException as exc:
             self.error = exc
             raise
         end = len(self._buffer) if size < 0 else min(len(self._buffer), self._offset + size)
-        chunk = self._buffer[self._offset:end]
+        chunk = self._buffer[self._offset : end]
         self._offset = end
         return chunk
 
@@ -304,7 +328,12 @@ def _batch_csv(batch: Any) -> bytes:
 def _error_text(exc: BaseException, landing_file: LandingFile) -> str:
     """`<path>: line <n>: <problem>`, or what PostgreSQL refused."""
     if _is_postgres_error(exc):
-        problem = str(getattr(exc, "pgerror", None) or exc).strip().splitlines()[0].removeprefix("ERROR:  ")
+        problem = (
+            str(getattr(exc, "pgerror", None) or exc)
+            .strip()
+            .splitlines()[0]
+            .removeprefix("ERROR:  ")
+        )
         return f"{landing_file.relative_path}: PostgreSQL refused the rows: {problem}"
     return read_error_text(exc, landing_file)
 
@@ -351,9 +380,13 @@ def grant_reader_role(
                 cursor.execute(sql.SQL("alter role {} login password %s").format(ident), [password])
             cursor.execute(sql.SQL("create schema if not exists {}").format(schema))
             cursor.execute(sql.SQL("grant usage on schema {} to {}").format(schema, ident))
-            cursor.execute(sql.SQL("grant select on all tables in schema {} to {}").format(schema, ident))
             cursor.execute(
-                sql.SQL("alter default privileges in schema {} grant select on tables to {}").format(schema, ident)
+                sql.SQL("grant select on all tables in schema {} to {}").format(schema, ident)
+            )
+            cursor.execute(
+                sql.SQL(
+                    "alter default privileges in schema {} grant select on tables to {}"
+                ).format(schema, ident)
             )
         pg.commit()
     except psycopg2.Error as exc:

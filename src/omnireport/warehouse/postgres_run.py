@@ -31,8 +31,16 @@ def run_on_postgres(
         say(f"FAILED to load {outcome.path}: {outcome.error}")
     dbt = Path(sys.executable).parent / "dbt"
     command = [
-        str(dbt), "build", "--profiles-dir", ".", "--target", "postgres",
-        "--target-path", "target/postgres", "--exclude-resource-type", "unit_test",
+        str(dbt),
+        "build",
+        "--profiles-dir",
+        ".",
+        "--target",
+        "postgres",
+        "--target-path",
+        "target/postgres",
+        "--exclude-resource-type",
+        "unit_test",
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]

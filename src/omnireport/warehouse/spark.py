@@ -67,7 +67,14 @@ SPARK_SHUFFLE_PARTITIONS_ENV = "OMNIREPORT_SPARK_SHUFFLE_PARTITIONS"
 
 _LOG = f"{RAW_SCHEMA}.{LOAD_LOG_TABLE}"
 _LOG_COLUMNS = (
-    "table_name", "file_path", "content_hash", "file_size", "rows_loaded", "status", "error", "seen_at",
+    "table_name",
+    "file_path",
+    "content_hash",
+    "file_size",
+    "rows_loaded",
+    "status",
+    "error",
+    "seen_at",
 )
 
 
@@ -93,7 +100,9 @@ class SparkTarget:
 
         source = os.environ if env is None else env
         value = (source.get(SPARK_DIR_ENV) or "").strip()
-        directory = Path(value).expanduser().absolute() if value else project_root() / "data" / "spark"
+        directory = (
+            Path(value).expanduser().absolute() if value else project_root() / "data" / "spark"
+        )
         return cls(
             directory=directory,
             cores=_positive_int(source, SPARK_CORES_ENV, "2"),
@@ -228,7 +237,8 @@ class _SparkLog:
         for load_id, old in list(self.entries.items()):
             if (
                 load_id != entry.load_id
-                and (old.table, old.path, old.content_hash) == (entry.table, entry.path, entry.content_hash)
+                and (old.table, old.path, old.content_hash)
+                == (entry.table, entry.path, entry.content_hash)
                 and old.status == replaces_status
             ):
                 self.replaced.append(load_id)
@@ -241,7 +251,9 @@ class _SparkLog:
             self.spark.sql(f"insert into {_LOG} partition (load_id) values\n{values}")
         self.unwritten.clear()
         for load_id in self.replaced:
-            self.spark.sql(f"alter table {_LOG} drop if exists partition (load_id = {int(load_id)})")
+            self.spark.sql(
+                f"alter table {_LOG} drop if exists partition (load_id = {int(load_id)})"
+            )
         self.replaced.clear()
 
 
@@ -263,11 +275,30 @@ def _spark_string(value: str) -> str:
 def _log_values_sql(entry: LogEntry) -> str:
     """The entry's values in the log table's column order, its load id (the partition) last."""
     values = (
-        entry.table, entry.path, entry.content_hash, entry.file_size, entry.rows,
-        entry.status, entry.error, entry.seen_at, entry.load_id,
+        entry.table,
+        entry.path,
+        entry.content_hash,
+        entry.file_size,
+        entry.rows,
+        entry.status,
+        entry.error,
+        entry.seen_at,
+        entry.load_id,
     )
-    casts = ("string", "string", "string", "bigint", "bigint", "string", "string", "timestamp", "bigint")
-    return ", ".join(f"cast({_literal(value)} as {cast})" for value, cast in zip(values, casts, strict=True))
+    casts = (
+        "string",
+        "string",
+        "string",
+        "bigint",
+        "bigint",
+        "string",
+        "string",
+        "timestamp",
+        "bigint",
+    )
+    return ", ".join(
+        f"cast({_literal(value)} as {cast})" for value, cast in zip(values, casts, strict=True)
+    )
 
 
 def read_history_spark(spark: Any) -> tuple[LoadHistory, _SparkLog]:
@@ -279,8 +310,15 @@ def read_history_spark(spark: Any) -> tuple[LoadHistory, _SparkLog]:
     entries: dict[int, LogEntry] = {}
     for row in rows:
         entries[int(row["load_id"])] = LogEntry(
-            int(row["load_id"]), row["table_name"], row["file_path"], row["content_hash"],
-            row["file_size"], row["rows_loaded"], row["status"], row["error"], row["seen_at"],
+            int(row["load_id"]),
+            row["table_name"],
+            row["file_path"],
+            row["content_hash"],
+            row["file_size"],
+            row["rows_loaded"],
+            row["status"],
+            row["error"],
+            row["seen_at"],
         )
     log = _SparkLog(spark, entries)
 
@@ -303,7 +341,8 @@ def read_history_spark(spark: Any) -> tuple[LoadHistory, _SparkLog]:
 
     for table in RAW_TABLES:
         loaded_ids = {
-            load_id for load_id, entry in log.entries.items()
+            load_id
+            for load_id, entry in log.entries.items()
             if entry.table == table.name and entry.status == "loaded"
         }
         for load_id in _raw_partitions(spark, table.name):
@@ -357,7 +396,9 @@ def load_landing_spark(
                 staged.setdefault(landing_file.table, []).append((len(outcomes), pending, rows))
                 outcomes.append(None)
         for table_name, files in staged.items():
-            report(f"writing {sum(rows for _, _, rows in files):,} rows of {len(files)} file(s) to raw.{table_name} ...")
+            report(
+                f"writing {sum(rows for _, _, rows in files):,} rows of {len(files)} file(s) to raw.{table_name} ..."
+            )
             _insert_table_files(session, table_name, scratch / table_name)
         for files in staged.values():
             for _, pending, rows in files:
@@ -415,7 +456,9 @@ def _write_parquet(reader: duckdb.DuckDBPyConnection, pending: PendingFile, parq
         f"cast({int(pending.load_id)} as bigint) as _load_id "
         f"from (\n{select}\n) as file_rows) to {sql_string(str(parquet))} (format parquet)"
     )
-    count = reader.execute(f"select count(*) from read_parquet({sql_string(str(parquet))})").fetchone()
+    count = reader.execute(
+        f"select count(*) from read_parquet({sql_string(str(parquet))})"
+    ).fetchone()
     return int(count[0]) if count else 0
 
 

@@ -36,7 +36,14 @@ INSTALL_HINT = (
 MIN_JAVA = 17
 
 # The databases the dbt project writes (generate_schema_name keeps these names exact).
-SPARK_DATABASES: tuple[str, ...] = ("raw", "staging", "quarantine", "intermediate", "marts", "audit")
+SPARK_DATABASES: tuple[str, ...] = (
+    "raw",
+    "staging",
+    "quarantine",
+    "intermediate",
+    "marts",
+    "audit",
+)
 
 
 def missing_spark_dependencies() -> str | None:
@@ -69,7 +76,9 @@ def missing_spark_dependencies() -> str | None:
 def java_major_version(java: str) -> int | None:
     """The major version `java -version` reports (8 for "1.8.0_x"), None when unreadable."""
     try:
-        shown = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60, check=False)
+        shown = subprocess.run(
+            [java, "-version"], capture_output=True, text=True, timeout=60, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r'version "(\d+)(?:\.(\d+))?', shown.stderr + shown.stdout)
@@ -83,10 +92,18 @@ def spark_dbt_args(target: SparkTarget, dbt_vars: dict[str, Any]) -> list[str]:
     """`dbt build` on the spark target: every model and data test (unit tests are
     `make test`'s), always `--full-refresh`; artifacts under the Spark folder."""
     args = [
-        "build", "--target", "spark", "--full-refresh", "--profiles-dir", ".",
-        "--target-path", str(target.directory / "dbt_target"),
-        "--log-path", str(target.directory / "dbt_logs"),
-        "--exclude-resource-type", "unit_test",
+        "build",
+        "--target",
+        "spark",
+        "--full-refresh",
+        "--profiles-dir",
+        ".",
+        "--target-path",
+        str(target.directory / "dbt_target"),
+        "--log-path",
+        str(target.directory / "dbt_logs"),
+        "--exclude-resource-type",
+        "unit_test",
     ]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
@@ -116,8 +133,11 @@ def run_on_spark(
     )
     say("Spark rebuilds the incremental models in full on every run (dbt --full-refresh).")
     loaded, built = build_spark(
-        landing_dir, target, project_dir=dbt_project_dir,
-        dbt_args=spark_dbt_args(target, dbt_vars), progress=say,
+        landing_dir,
+        target,
+        project_dir=dbt_project_dir,
+        dbt_args=spark_dbt_args(target, dbt_vars),
+        progress=say,
         on_loaded=lambda _result: say(
             f"Loaded {landing_dir} into Spark in {time.perf_counter() - started:.1f} s; "
             "building every dbt model on Spark ..."
@@ -167,9 +187,16 @@ def collect_spark_summary(spark: Any, rows_loaded_this_run: dict[str, int]) -> R
         if (RAW_SCHEMA, table.name) in existing:
             total = spark.sql(f"select count(*) from {RAW_SCHEMA}.`{table.name}`").collect()[0][0]
         staged, quarantined, superseded = reconciliation.get(table.name, (None, None, None))
-        summary.tables.append(TableRows(
-            table.name, int(rows_loaded_this_run.get(table.name, 0)), total, staged, quarantined, superseded,
-        ))
+        summary.tables.append(
+            TableRows(
+                table.name,
+                int(rows_loaded_this_run.get(table.name, 0)),
+                total,
+                staged,
+                quarantined,
+                superseded,
+            )
+        )
     if ("marts", "fct_sessions") in existing:
         rows = spark.sql(
             """

@@ -66,7 +66,12 @@ class PostgresTarget:
 
     def conninfo(self) -> str:
         """A libpq connection string (psycopg2.connect accepts it)."""
-        parts = {"host": self.host, "port": str(self.port), "user": self.user, "dbname": self.dbname}
+        parts = {
+            "host": self.host,
+            "port": str(self.port),
+            "user": self.user,
+            "dbname": self.dbname,
+        }
         if self.password:
             parts["password"] = self.password
         return " ".join(f"{key}={_libpq_quote(value)}" for key, value in parts.items())

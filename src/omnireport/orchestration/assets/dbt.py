@@ -5,7 +5,6 @@ time zone and SLA minutes passed as dbt vars, into the warehouse's own target pa
 can parse partially and keep its run results where the command line reads them.
 """
 
-
 import json
 import os
 import subprocess
@@ -84,9 +83,7 @@ def untouched_nodes(manifest: Mapping[str, Any], tables: Iterable[str]) -> list[
     ]
     for mart in marts:
         touched.add(mart)
-        touched.update(
-            child for child in child_map.get(mart, []) if child.startswith("test.")
-        )
+        touched.update(child for child in child_map.get(mart, []) if child.startswith("test."))
     while frontier:
         node = frontier.pop()
         for child in child_map.get(node, []):

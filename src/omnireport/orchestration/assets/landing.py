@@ -13,7 +13,6 @@ A landing file that cannot be loaded does not stop the others: its table's
 dbt still builds on everything that did load.
 """
 
-
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,9 +88,7 @@ def _table_events(result: Any, table: str) -> Iterator[MaterializeResult | Asset
         check_name=LANDING_CHECK_NAME,
         passed=not failed,
         severity=AssetCheckSeverity.ERROR,
-        metadata={
-            "failed_files": "\n".join(_failure_line(outcome) for outcome in failed)
-        },
+        metadata={"failed_files": "\n".join(_failure_line(outcome) for outcome in failed)},
         description=(
             f"{len(failed)} landing file(s) of {table} could not be loaded"
             if failed
@@ -154,8 +151,11 @@ def build_landing_assets() -> AssetsDefinition:
 
         try:
             result = load_files(
-                discovery.files, Path(settings.warehouse), refused=validation.gate,
-                warnings=discovery.warnings, progress=report,
+                discovery.files,
+                Path(settings.warehouse),
+                refused=validation.gate,
+                warnings=discovery.warnings,
+                progress=report,
                 hashes=HashCache(settings.state_dir / LANDING_HASHES_FILE),
             )
         except BaseException:

@@ -319,7 +319,6 @@ def _table_result(table: str, findings: list[FileFindings]) -> AssetCheckResult:
     )
 
 
-
 def refusal_reason(name: str, summary: Mapping[str, Any]) -> str:
     """Why the landing file ``name`` is not loaded, and what to do about it (one line)."""
     if summary.get("missing_columns"):

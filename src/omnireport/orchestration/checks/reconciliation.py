@@ -15,8 +15,8 @@ from typing import Any
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     AssetKey,
     MetadataValue,
     TableColumn,
@@ -77,9 +77,11 @@ def evaluate_reconciliation(
             if named:
                 more = f" and {len(named) - FILES_NAMED} more" if len(named) > FILES_NAMED else ""
                 where = f", in {', '.join(named[:FILES_NAMED])}{more}"
-            mismatched.append(f"{name}: raw {counts['raw_rows']} != staged "
-                              f"{counts['staged_rows']} + quarantined {counts['quarantined_rows']}"
-                              f" + superseded {counts['superseded_rows']} ({difference:+d}){where}")
+            mismatched.append(
+                f"{name}: raw {counts['raw_rows']} != staged "
+                f"{counts['staged_rows']} + quarantined {counts['quarantined_rows']}"
+                f" + superseded {counts['superseded_rows']} ({difference:+d}){where}"
+            )
         for column in COUNT_COLUMNS:
             totals[column] += counts[column]
         records.append(TableRecord({"table_name": name, **counts, "difference": difference}))

@@ -1,0 +1,72 @@
+"""Fixtures shared by the whole test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.pg_server import (
+    _SESSION,
+    SAMPLE_LANDING,
+    PostgresServer,
+    _start_duckdb_reference,
+    postgres_available,
+    run_dbt,
+    start_postgres_server,
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> PostgresServer:
+    """One throwaway server for the test session, stopped at its end."""
+    if not postgres_available():
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    if "server" not in _SESSION:
+        _SESSION["server"] = start_postgres_server()
+    server = _SESSION["server"]
+    assert isinstance(server, PostgresServer)
+    yield server
+    server.stop()
+    entry = _SESSION.get("duckdb_process")
+    if entry and entry[0].poll() is None:  # type: ignore[index]
+        entry[0].kill()  # type: ignore[index]
+
+
+@pytest.fixture(scope="session")
+def postgres_warehouse(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """seeds/landing loaded with COPY and one `dbt build` on database `omnireport`: every
+    model, data test and unit test (dbt runs each unit test once its model's parents
+    exist). Returns dbt's work dir (target/ and logs/ of the session's dbt runs)."""
+    if "warehouse" not in _SESSION:
+        from omnireport.warehouse.postgres import load_landing_postgres
+
+        work_dir = tmp_path_factory.mktemp("pg_dbt")
+        _start_duckdb_reference(tmp_path_factory)  # runs beside the PostgreSQL build
+        loaded = load_landing_postgres(SAMPLE_LANDING, postgres_server.conninfo())
+        assert loaded.ok, [outcome.error for outcome in loaded.failed]
+        result = run_dbt(postgres_server, work_dir, "build")
+        _SESSION["build_output"] = result.stdout + result.stderr
+        assert result.returncode == 0, (result.stdout + result.stderr)[-8000:]
+        _SESSION["warehouse"] = work_dir
+    work_dir = _SESSION["warehouse"]
+    assert isinstance(work_dir, Path)
+    return work_dir
+
+
+@pytest.fixture(scope="session")
+def duckdb_reference_warehouse(
+    postgres_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """seeds/landing built on DuckDB by `omnireport run` (started beside the PostgreSQL build)."""
+    _start_duckdb_reference(tmp_path_factory)
+    process, warehouse, log_path, log = _SESSION["duckdb_process"]  # type: ignore[misc]
+    try:
+        returncode = process.wait(timeout=900)
+    finally:
+        log.close()
+    output = Path(log_path).read_text(errors="replace")
+    assert returncode == 0, f"omnireport run on DuckDB failed:\n{output[-6000:]}"
+    return Path(warehouse)
