@@ -67,8 +67,7 @@ DEV_ENV = DAGSTER_HOME=$(abspath .dagster_home) OMNIREPORT_LANDING_DIR=$(abspath
 
 dev: setup  ## the Dagster UI on http://127.0.0.1:3000 (demo landing folder and warehouse)
 	@mkdir -p .dagster_home
-	$(DEV_ENV) $(BIN)/omnireport prepare
-	$(DEV_ENV) $(BIN)/dagster dev -m omnireport.orchestration.definitions -h 127.0.0.1 -p 3000
+	$(DEV_ENV) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 docs: setup  ## dbt docs for the whole project (target/ under dbt_project)
 	cd dbt_project && OMNIREPORT_WAREHOUSE=$(abspath $(DEMO_WAREHOUSE)) ../$(BIN)/dbt docs generate --profiles-dir .

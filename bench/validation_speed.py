@@ -1,6 +1,6 @@
 """How fast the landing suite (Great Expectations) validates landing files: rows per second.
 
-Runs ``omnireport.orchestration.checks.landing.validate_landing_files`` (what
+Runs ``orchestration.checks.landing.validate_landing_files`` (what
 ``omnireport run`` does before loading) on the given files or landing folders, with a
 fresh state folder (no findings cache), and prints rows, seconds and rows/s per table and
 in total, plus a digest of the findings (failing counts and examples per rule, repeated
@@ -55,7 +55,7 @@ def _landing_files(paths: list[Path]) -> tuple[list[Any], Path]:
 
 def measure(paths: list[Path]) -> dict[str, Any]:
     """Validate ``paths`` once (no cache) and return timings and a findings digest."""
-    from omnireport.orchestration.checks.landing import validate_landing_files
+    from orchestration.checks.landing import validate_landing_files
 
     files, root = _landing_files(paths)
     with tempfile.TemporaryDirectory(prefix="validation_speed_") as state:

@@ -4,7 +4,6 @@
     omnireport load    load new landing files into raw only
     omnireport build   build and test dbt models only (optionally a --select)
     omnireport status  the last run, the last publish, freshness and quarantined rows
-    omnireport prepare parse the dbt project so `dagster dev` / `dagster definitions validate` can load
 
 run, load and build take the warehouse's writer lock (``<warehouse>.lock``, shared with
 Dagster runs): when another writer holds it they wait up to ``--wait SECONDS`` (default
@@ -40,8 +39,8 @@ from omnireport.warehouse.targets import DEFAULT_TARGET, TARGETS
 if TYPE_CHECKING:
     from dagster import AssetKey, Definitions
 
-    from omnireport.orchestration.assets.dbt import DbtBuildConfig
-    from omnireport.orchestration.execute import RunOutcome
+    from orchestration.assets.dbt import DbtBuildConfig
+    from orchestration.execute import RunOutcome
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -216,14 +215,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_paths(status, landing=False)
 
-    prepare = commands.add_parser(
-        "prepare",
-        help="parse the dbt project (for dagster dev / dagster definitions validate)",
-        description="Write the dbt manifest into the warehouse's target path, so the Dagster "
-        "code location (omnireport.orchestration.definitions) can load.",
-    )
-    _add_paths(prepare, landing=False)
-
     from omnireport.generate.cli import add_generate_parser
     from omnireport.report.cli import add_report_parser
 
@@ -254,7 +245,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _prepare(settings: Settings, dbt_vars: dict[str, object] | None) -> None:
-    from omnireport.orchestration.project import ensure_manifest, manifest_is_stale
+    from orchestration.project import ensure_manifest, manifest_is_stale
 
     if manifest_is_stale(settings, dbt_vars):
         started = time.perf_counter()
@@ -264,7 +255,7 @@ def _prepare(settings: Settings, dbt_vars: dict[str, object] | None) -> None:
 
 
 def _dbt_config(args: argparse.Namespace) -> DbtBuildConfig:
-    from omnireport.orchestration.assets.dbt import DbtBuildConfig
+    from orchestration.assets.dbt import DbtBuildConfig
 
     return DbtBuildConfig(
         report_timezone=args.timezone, sla_minutes=args.sla, full_refresh=args.full_refresh
@@ -324,14 +315,14 @@ def _execute_locked(
     started = time.perf_counter()
     dbt_config = None
     if needs_dbt_config:
-        from omnireport.orchestration.assets.dbt import dbt_vars
+        from orchestration.assets.dbt import dbt_vars
 
         dbt_config = _dbt_config(args)
         _prepare(settings, dbt_vars(dbt_config))
     if not sys.stdout.isatty():
         os.environ.setdefault("DBT_USE_COLORS", "false")
-    from omnireport.orchestration.definitions import build_definitions
-    from omnireport.orchestration.execute import execute_job
+    from orchestration.definitions import build_definitions
+    from orchestration.execute import execute_job
 
     defs = build_definitions(settings, echo_progress=True, include_dbt=needs_dbt_config)
     selection = None
@@ -397,7 +388,7 @@ def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
 def _dbt_selection(defs: Definitions, select: str, exclude: str) -> list[AssetKey]:
     from dagster_dbt import build_dbt_asset_selection
 
-    from omnireport.orchestration.assets.dbt import DBT_ASSETS_NAME
+    from orchestration.assets.dbt import DBT_ASSETS_NAME
 
     dbt_defs = [
         assets_def
@@ -414,19 +405,8 @@ def _dbt_selection(defs: Definitions, select: str, exclude: str) -> list[AssetKe
 
 
 def _run_command(args: argparse.Namespace) -> int:
-    from omnireport.orchestration.jobs import DBT_BUILD_JOB, FULL_BUILD_JOB, LOAD_JOB
+    from orchestration.jobs import DBT_BUILD_JOB, FULL_BUILD_JOB, LOAD_JOB
 
-    if args.command == "prepare":
-        settings = _settings(args)
-        from omnireport.orchestration.project import ensure_manifest
-
-        manifest = ensure_manifest(settings, force=True)
-        _say(f"dbt manifest written: {manifest}")
-        _say(
-            f"Load the code location with {WAREHOUSE_ENV}={settings.warehouse} set, e.g. "
-            "`dagster dev -m omnireport.orchestration.definitions`."
-        )
-        return EXIT_OK
     if args.command == "report":
         from omnireport.report.cli import run_report
 

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds" / "landing"
 ARTIFACTS = ROOT / "test-artifacts"
 ARTIFACT = ARTIFACTS / "dagster-asset-graph.png"
-MODULE = "omnireport.orchestration.definitions"
+MODULE = "orchestration.definitions"
 RUN_TIMEOUT_S = 300
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -178,16 +178,6 @@ def dagster_dev(tmp_path_factory):
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
     )
-    prepared = subprocess.run(
-        [str(BIN / "omnireport"), "prepare"],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert prepared.returncode == 0, prepared.stdout + prepared.stderr
     server = DagsterDev(root, _free_port(), env)
     with server.log.open("w") as log:
         server.process = subprocess.Popen(

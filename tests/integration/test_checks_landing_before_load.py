@@ -14,10 +14,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from omnireport.orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
-from omnireport.orchestration.definitions import build_definitions
-from omnireport.orchestration.jobs import LOAD_JOB
 from omnireport.settings import Settings
+from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
+from orchestration.definitions import build_definitions
+from orchestration.jobs import LOAD_JOB
 
 pytestmark = pytest.mark.integration
 

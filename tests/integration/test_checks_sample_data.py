@@ -21,13 +21,13 @@ import duckdb
 import pytest
 
 from omnireport.contract import RAW_TABLES
-from omnireport.orchestration.checks import build_asset_checks
-from omnireport.orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
-from omnireport.orchestration.checks.marts import REPORT_CHECK_NAME
-from omnireport.orchestration.definitions import build_definitions
-from omnireport.orchestration.jobs import LOAD_JOB
-from omnireport.orchestration.resources import WarehouseResource
 from omnireport.settings import Settings
+from orchestration.checks import build_asset_checks
+from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
+from orchestration.checks.marts import REPORT_CHECK_NAME
+from orchestration.definitions import build_definitions
+from orchestration.jobs import LOAD_JOB
+from orchestration.resources import WarehouseResource
 
 pytestmark = pytest.mark.integration
 

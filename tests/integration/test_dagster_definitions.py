@@ -1,4 +1,4 @@
-"""The Dagster code location: loads after `omnireport prepare`, validates, and wires lineage."""
+"""The Dagster code location: loads on a fresh clone, validates, and wires lineage."""
 
 import os
 import subprocess
@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey
 
-from omnireport.orchestration.definitions import build_definitions
-from omnireport.orchestration.translator import LAYERS
 from omnireport.settings import load_settings
+from orchestration.definitions import build_definitions
+from orchestration.translator import LAYERS
 
 pytestmark = pytest.mark.integration
 
 BIN = Path(sys.executable).parent
-MODULE = "omnireport.orchestration.definitions"
 
 
 def _env(warehouse: Path) -> dict[str, str]:
@@ -24,31 +23,18 @@ def _env(warehouse: Path) -> dict[str, str]:
     return env
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
+    """`dagster definitions validate` from the project folder (the code location named in
+    pyproject.toml) on a fresh warehouse path: it parses the dbt project itself."""
     warehouse = tmp_path_factory.mktemp("dagster") / "wh.duckdb"
     completed = subprocess.run(
-        [str(BIN / "omnireport"), "prepare", "--warehouse", str(warehouse)],
+        [str(BIN / "dagster"), "definitions", "validate"],
         env=_env(warehouse),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return warehouse
-
-
-def test_prepare_writes_the_manifest_beside_the_warehouse(prepared):
-    assert (prepared.parent / ".omnireport" / "wh" / "dbt_target" / "manifest.json").is_file()
-    assert not prepared.exists()  # parsing never opens the warehouse
-
-
-def test_dagster_definitions_validate(prepared):
-    completed = subprocess.run(
-        [str(BIN / "dagster"), "definitions", "validate", "-m", MODULE],
-        env=_env(prepared),
-        cwd=prepared.parent,
+        cwd=REPO,
         capture_output=True,
         text=True,
         timeout=600,
@@ -56,20 +42,12 @@ def test_dagster_definitions_validate(prepared):
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Validation successful" in completed.stdout + completed.stderr
+    return warehouse
 
 
-def test_missing_manifest_says_how_to_make_it(tmp_path):
-    completed = subprocess.run(
-        [str(BIN / "dagster"), "definitions", "validate", "-m", MODULE],
-        env=_env(tmp_path / "never.duckdb"),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert completed.returncode != 0
-    assert "omnireport prepare" in completed.stdout + completed.stderr
+def test_loading_the_code_location_writes_the_manifest_beside_the_warehouse(prepared):
+    assert (prepared.parent / ".omnireport" / "wh" / "dbt_target" / "manifest.json").is_file()
+    assert not prepared.exists()  # parsing never opens the warehouse
 
 
 def test_assets_are_grouped_by_layer_and_sources_are_raw(prepared):

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
-from omnireport.orchestration.definitions import build_definitions
-from omnireport.orchestration.jobs import LOAD_JOB
 from omnireport.settings import Settings
+from orchestration.definitions import build_definitions
+from orchestration.jobs import LOAD_JOB
 
 pytestmark = pytest.mark.integration
 

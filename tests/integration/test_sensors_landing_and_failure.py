@@ -11,11 +11,11 @@ from dagster import (
     build_sensor_context,
 )
 
-from omnireport.orchestration.definitions import build_definitions
-from omnireport.orchestration.jobs import LOAD_JOB
-from omnireport.orchestration.sensors import build_landing_sensor, build_run_sensors
 from omnireport.settings import Settings
 from omnireport.status import read_history
+from orchestration.definitions import build_definitions
+from orchestration.jobs import LOAD_JOB
+from orchestration.sensors import build_landing_sensor, build_run_sensors
 
 pytestmark = pytest.mark.integration
 

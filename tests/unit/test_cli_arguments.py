@@ -12,14 +12,13 @@ pytestmark = pytest.mark.unit
 @pytest.mark.parametrize(
     ("command", "expected_options"),
     [
-        ([], ["run", "load", "build", "prepare", "--version"]),
+        ([], ["run", "load", "build", "status", "report", "--version"]),
         (["run"], ["--landing", "--warehouse", "--timezone", "--sla", "--full-refresh"]),
         (["load"], ["--landing", "--warehouse"]),
         (
             ["build"],
             ["--select", "--exclude", "--warehouse", "--timezone", "--sla", "--full-refresh"],
         ),
-        (["prepare"], ["--warehouse"]),
     ],
 )
 def test_help_on_each_command(command, expected_options, capsys):

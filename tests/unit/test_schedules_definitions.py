@@ -3,7 +3,7 @@
 import pytest
 from dagster import DefaultScheduleStatus, build_schedule_context
 
-from omnireport.orchestration.schedules import (
+from orchestration.schedules import (
     DAILY_SCHEDULE,
     INCREMENTAL_SCHEDULE,
     build_schedules,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from dagster import AssetCheckSeverity, AssetKey
 
-from omnireport.orchestration.checks.freshness import evaluate_freshness, freshness_hours
+from orchestration.checks.freshness import evaluate_freshness, freshness_hours
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,8 @@ import pytest
 
 from omnireport.landing.files import discover_landing_files
 from omnireport.landing.loader import load_files
-from omnireport.orchestration.checks.landing import validate_landing_files
-from omnireport.orchestration.checks.landing_gate import (
+from orchestration.checks.landing import validate_landing_files
+from orchestration.checks.landing_gate import (
     BackgroundValidation,
     LandingValidationError,
     VerdictGate,
@@ -201,9 +201,7 @@ def test_a_validation_error_stops_the_load_and_is_raised(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise OSError("state folder not writable")
 
-    monkeypatch.setattr(
-        "omnireport.orchestration.checks.landing_gate.validate_landing_files", broken
-    )
+    monkeypatch.setattr("orchestration.checks.landing_gate.validate_landing_files", broken)
     validation = BackgroundValidation(files, folder, tmp_path / "state").start()
     with pytest.raises(LandingValidationError, match="state folder not writable"):
         load_files(files, tmp_path / "warehouse.duckdb", refused=validation.gate)
@@ -222,9 +220,7 @@ def test_a_failed_load_stops_the_validation_at_its_next_verdict(tmp_path, monkey
             stopped.wait(5)  # the load fails while this file is being checked
         return {}
 
-    monkeypatch.setattr(
-        "omnireport.orchestration.checks.landing_gate.validate_landing_files", slow_validation
-    )
+    monkeypatch.setattr("orchestration.checks.landing_gate.validate_landing_files", slow_validation)
     folder = landing(
         tmp_path, {"channels/a.csv": CHANNELS, "groups/a.csv": GROUPS, "users/a.csv": GOOD}
     )

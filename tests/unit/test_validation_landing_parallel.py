@@ -6,15 +6,15 @@ import pytest
 
 from omnireport.contract import RAW_TABLES_BY_NAME
 from omnireport.landing.files import discover_landing_files
-from omnireport.orchestration.checks.landing import (
-    _batches,
-    validate_landing_files,
-    validation_workers,
-)
 from omnireport.validation.landing_suite import (
     LandingSuite,
     validate_landing_file,
     validate_landing_files_together,
+)
+from orchestration.checks.landing import (
+    _batches,
+    validate_landing_files,
+    validation_workers,
 )
 
 pytestmark = pytest.mark.unit

@@ -4,7 +4,7 @@ import pytest
 from dagster import AssetCheckSeverity, AssetKey
 
 from omnireport.contract import RAW_TABLES
-from omnireport.orchestration.checks.reconciliation import evaluate_reconciliation
+from orchestration.checks.reconciliation import evaluate_reconciliation
 
 pytestmark = pytest.mark.unit
 

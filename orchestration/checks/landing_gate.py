@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from omnireport.orchestration.checks.landing import TableValidation, validate_landing_files
+from orchestration.checks.landing import TableValidation, validate_landing_files
 
 if TYPE_CHECKING:
     from omnireport.landing.files import LandingFile

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from dagster import AssetChecksDefinition
 
-from omnireport.orchestration.checks.freshness import build_freshness_check
-from omnireport.orchestration.checks.marts import build_report_checks
-from omnireport.orchestration.checks.reconciliation import build_reconciliation_check
+from orchestration.checks.freshness import build_freshness_check
+from orchestration.checks.marts import build_report_checks
+from orchestration.checks.reconciliation import build_reconciliation_check
 
 
 def build_asset_checks(*, include_dbt: bool = True) -> list[AssetChecksDefinition]:

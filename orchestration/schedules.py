@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dagster import DefaultScheduleStatus, ScheduleDefinition
 
-from omnireport.orchestration.jobs import FULL_BUILD_JOB, INCREMENTAL_JOB, dbt_run_config
+from orchestration.jobs import FULL_BUILD_JOB, INCREMENTAL_JOB, dbt_run_config
 
 DAILY_TIME_ENV = "OMNIREPORT_DAILY_BUILD_TIME"
 TIMEZONE_ENV = "OMNIREPORT_REPORT_TIMEZONE"

@@ -30,8 +30,8 @@ from dagster import (
     multi_asset_check,
 )
 
-from omnireport.orchestration.resources import WarehouseResource
 from omnireport.settings import Settings
+from orchestration.resources import WarehouseResource
 
 MARTS_SCHEMA = "marts"
 REPORT_CHECK_NAME = "report_expectations"
@@ -150,9 +150,9 @@ def build_report_checks() -> AssetChecksDefinition:
     def report_marts_expectations(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[AssetCheckResult]:
-        from omnireport.orchestration.checks.warehouse_reader import read_frames
         from omnireport.validation.marts_suite import validate_report_tables
         from omnireport.validation.results_store import write_validation_result
+        from orchestration.checks.warehouse_reader import read_frames
 
         settings = warehouse.settings()
         selected = [

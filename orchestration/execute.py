@@ -19,11 +19,11 @@ from typing import Any
 from dagster import AssetCheckSeverity, AssetKey, Definitions
 
 from omnireport.contract import RAW_SCHEMA
-from omnireport.orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig
-from omnireport.orchestration.assets.landing import LANDING_CHECK_NAME
-from omnireport.orchestration.assets.publish import PUBLISH_ASSET_KEY
-from omnireport.orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 from omnireport.settings import Settings
+from orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig
+from orchestration.assets.landing import LANDING_CHECK_NAME
+from orchestration.assets.publish import PUBLISH_ASSET_KEY
+from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
 

@@ -20,7 +20,7 @@ from dagster import (
     asset_check,
 )
 
-from omnireport.orchestration.resources import WarehouseResource
+from orchestration.resources import WarehouseResource
 
 FRESHNESS_HOURS_ENV = "OMNIREPORT_FRESHNESS_HOURS"
 DEFAULT_FRESHNESS_HOURS = 24.0
@@ -124,7 +124,7 @@ def build_freshness_check() -> AssetChecksDefinition:
     def data_freshness(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> AssetCheckResult:
-        from omnireport.orchestration.checks.warehouse_reader import read_rows
+        from orchestration.checks.warehouse_reader import read_rows
 
         max_age_hours = freshness_hours()
         sql = " union all ".join(

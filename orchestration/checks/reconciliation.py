@@ -26,7 +26,7 @@ from dagster import (
 )
 
 from omnireport.contract import RAW_TABLES
-from omnireport.orchestration.resources import WarehouseResource
+from orchestration.resources import WarehouseResource
 
 RECONCILIATION_ASSET = AssetKey(["audit", "row_reconciliation"])
 RECONCILIATION_CHECK_NAME = "raw_rows_reconciled"
@@ -131,7 +131,7 @@ def build_reconciliation_check() -> AssetChecksDefinition:
     def raw_rows_reconciled(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> AssetCheckResult:
-        from omnireport.orchestration.checks.warehouse_reader import read_rows
+        from orchestration.checks.warehouse_reader import read_rows
 
         path = warehouse.settings().warehouse
         rows = read_rows(

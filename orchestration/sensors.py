@@ -35,8 +35,8 @@ from dagster import (
     sensor,
 )
 
-from omnireport.orchestration.jobs import INCREMENTAL_JOB, dbt_run_config
 from omnireport.settings import Settings
+from orchestration.jobs import INCREMENTAL_JOB, dbt_run_config
 
 LANDING_SENSOR = "omnireport_landing_files"
 FAILURE_SENSOR = "omnireport_run_failure_alert"
@@ -98,7 +98,7 @@ def build_landing_sensor(
     Its runs build in the report time zone of the schedules (``OMNIREPORT_REPORT_TIMEZONE``
     in ``env``, default os.environ), so sensor and scheduled runs never mix two settings.
     """
-    from omnireport.orchestration.schedules import report_timezone
+    from orchestration.schedules import report_timezone
 
     timezone = report_timezone(os.environ if env is None else env)
 
@@ -206,6 +206,6 @@ def build_run_sensors(settings: Settings) -> list[SensorDefinition]:
 
 def landing_sensor_running(env: dict[str, str] | None = None) -> bool:
     """Whether the landing sensor starts running (``OMNIREPORT_AUTOMATION=running``)."""
-    from omnireport.orchestration.schedules import automation_status
+    from orchestration.schedules import automation_status
 
     return automation_status(os.environ if env is None else env)

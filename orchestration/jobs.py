@@ -39,7 +39,7 @@ def dbt_run_config(
     only_touched: bool = False,
 ) -> dict[str, Any]:
     """Run config of the dbt step (only the values given)."""
-    from omnireport.orchestration.assets.dbt import DBT_ASSETS_NAME
+    from orchestration.assets.dbt import DBT_ASSETS_NAME
 
     config: dict[str, Any] = {}
     if report_timezone:

@@ -54,7 +54,7 @@ def dbt_project(settings: Settings) -> DbtProject:
 
 def dbt_resource(settings: Settings) -> DbtCliResource:
     """The dbt CLI resource: the venv's dbt, the project and its profiles."""
-    from omnireport.orchestration.resources import VenvDbtCliResource
+    from orchestration.resources import VenvDbtCliResource
 
     return VenvDbtCliResource(
         project_dir=dbt_project(settings),
@@ -138,21 +138,4 @@ def ensure_manifest(
     (settings.dbt_target_path / PARSE_STAMP).write_text(
         _parse_stamp(settings, dbt_vars), encoding="utf-8"
     )
-    return manifest
-
-
-def require_manifest(settings: Settings) -> Path:
-    """The manifest for loading the code location.
-
-    Under ``dagster dev`` (like ``DbtProject.prepare_if_dev``) the project is re-parsed
-    when stale; otherwise a missing manifest is an error that says how to make it.
-    """
-    if os.getenv("DAGSTER_IS_DEV_CLI"):
-        return ensure_manifest(settings)
-    manifest = settings.dbt_target_path / "manifest.json"
-    if not manifest.is_file():
-        raise FileNotFoundError(
-            f"No dbt manifest at {manifest}: run `omnireport prepare` (with the same "
-            "OMNIREPORT_WAREHOUSE / OMNIREPORT_DBT_PROJECT_DIR) before loading the code location."
-        )
     return manifest

@@ -18,12 +18,12 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
 from omnireport.contract import RAW_SCHEMA
-from omnireport.orchestration.resources import (
+from orchestration.resources import (
     ProgressResource,
     WarehouseResource,
     WriterLockResource,
 )
-from omnireport.orchestration.translator import OmnireportDbtTranslator
+from orchestration.translator import OmnireportDbtTranslator
 
 DBT_ASSETS_NAME = "dbt_models"
 MARTS_SCHEMA = "marts"

@@ -22,7 +22,7 @@ from dagster import (
     asset,
 )
 
-from omnireport.orchestration.resources import (
+from orchestration.resources import (
     ProgressResource,
     WarehouseResource,
     WriterLockResource,

@@ -1,33 +1,34 @@
 """The Dagster code location: imports the pieces and assembles them, nothing more.
 
 Importing this module is cheap: the definitions are built when Dagster loads them
-(``@definitions``), from the settings of that moment. The dbt manifest must exist by
-then: ``omnireport`` parses the project when needed, ``dagster dev`` re-parses it on
-load, and for anything else run ``omnireport prepare`` first (``make dev`` does).
+(``@definitions``), from the settings of that moment. Loading them parses the dbt
+project first when its manifest is missing or older than a file of the project (as
+dagster-dbt's ``prepare_if_dev`` does), so ``dagster dev`` and ``dagster definitions
+validate`` work on a fresh clone with nothing run before.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from omnireport.orchestration.assets.dbt import build_dbt_assets
-from omnireport.orchestration.assets.landing import build_landing_assets
-from omnireport.orchestration.assets.publish import build_publish_asset
-from omnireport.orchestration.checks import build_asset_checks
-from omnireport.orchestration.jobs import build_jobs
-from omnireport.orchestration.project import dbt_project, dbt_resource, require_manifest
-from omnireport.orchestration.resources import (
+from omnireport.settings import Settings, load_settings
+from orchestration.assets.dbt import build_dbt_assets
+from orchestration.assets.landing import build_landing_assets
+from orchestration.assets.publish import build_publish_asset
+from orchestration.checks import build_asset_checks
+from orchestration.jobs import build_jobs
+from orchestration.project import dbt_project, dbt_resource, ensure_manifest
+from orchestration.resources import (
     ProgressResource,
     WarehouseResource,
     WriterLockResource,
 )
-from omnireport.orchestration.schedules import build_schedules
-from omnireport.orchestration.sensors import (
+from orchestration.schedules import build_schedules
+from orchestration.sensors import (
     build_landing_sensor,
     build_run_sensors,
     landing_sensor_running,
 )
-from omnireport.settings import Settings, load_settings
 
 
 def build_definitions(
@@ -77,5 +78,5 @@ def build_definitions(
 def defs() -> dg.Definitions:
     """The code location loaded by ``dagster dev`` / ``dagster definitions validate``."""
     settings = load_settings()
-    require_manifest(settings)
+    ensure_manifest(settings)
     return build_definitions(settings)

@@ -1,6 +1,6 @@
 """The landing-file suite as the gate of the load: validate each landing file, then load.
 
-The landing load (``omnireport.orchestration.assets.landing``) runs
+The landing load (``orchestration.assets.landing``) runs
 ``validate_landing_files`` on every landing file, in load order, beside the load
 (``checks.landing_gate``): each file is loaded only once its own findings say it may be.
 It reports one ``landing_file_expectations`` check per ``raw/<table>`` from that step:

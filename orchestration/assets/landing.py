@@ -32,8 +32,8 @@ from dagster import (
 )
 
 from omnireport.contract import RAW_SCHEMA, RAW_TABLES
-from omnireport.orchestration.checks.landing import landing_check_specs
-from omnireport.orchestration.resources import (
+from orchestration.checks.landing import landing_check_specs
+from orchestration.resources import (
     ProgressResource,
     WarehouseResource,
     WriterLockResource,
@@ -130,7 +130,7 @@ def build_landing_assets() -> AssetsDefinition:
         # imported here: the validation and the loader import pandas, GX and DuckDB
         from omnireport.landing.files import HashCache, discover_landing_files
         from omnireport.landing.loader import load_files
-        from omnireport.orchestration.checks.landing_gate import BackgroundValidation
+        from orchestration.checks.landing_gate import BackgroundValidation
 
         settings = warehouse.settings()
         discovery = discover_landing_files(Path(settings.landing_dir))
