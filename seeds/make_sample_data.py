@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write the sample landing data set that `make demo` loads: seeds/landing/<table>/*.csv.
 
-Plain Python (standard library only) and deterministic: a fixed random seed and fixed
-dates, so running it twice writes byte-identical files. Two export batches:
+Plain Python (the column lists come from omnireport.contract) and deterministic: a fixed
+random seed and fixed dates, so running it twice writes byte-identical files. Two export batches:
 
 - `2026-03-09_batch1.csv`: everything the CRM knew at 2026-03-09T00:00:00Z,
 - `2026-03-16_batch2.csv`: everything new or changed until 2026-03-16T00:00:00Z
@@ -13,7 +13,7 @@ superseded and staged rows after loading both batches) and
 `seeds/expected_quarantine.csv` (every bad row, its file, position and reason), both
 from the generator's own bookkeeping of each row's fate. See seeds/README.md.
 
-Usage: python seeds/make_sample_data.py [--out-dir seeds]
+Usage: .venv/bin/python seeds/make_sample_data.py [--out-dir seeds]
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from omnireport.contract import RAW_TABLES
+
 SEED = 20260302
 UTC = UTC
 LOCAL = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no daylight saving
@@ -36,62 +38,8 @@ CUTOFF_1 = datetime(2026, 3, 9, tzinfo=UTC)
 CUTOFF_2 = datetime(2026, 3, 16, tzinfo=UTC)
 BATCH_FILES = ("2026-03-09_batch1.csv", "2026-03-16_batch2.csv")
 
-# CONTRACT.md section 2, in contract order (kept equal to src/omnireport/contract.py).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "channels": ("channel_id", "channel_name", "channel_type"),
-    "users": ("user_id", "full_name", "email", "is_active"),
-    "groups": ("group_id", "group_name"),
-    "user_groups": ("user_id", "group_id"),
-    "contacts": ("contact_id", "display_name", "channel_id", "external_id"),
-    "categories": ("category_id", "category_name", "parent_id"),
-    "tags": ("tag_id", "tag_name"),
-    "sessions": (
-        "session_id",
-        "conversation_id",
-        "channel_id",
-        "contact_id",
-        "session_name",
-        "support_type",
-        "assigned_user_id",
-        "category_id",
-        "note",
-        "status",
-        "started_at",
-        "done_at",
-        "rating",
-        "updated_at",
-    ),
-    "messages": (
-        "message_id",
-        "conversation_id",
-        "session_id",
-        "channel_id",
-        "initiated_by",
-        "direction",
-        "from_id",
-        "to_id",
-        "agent_user_id",
-        "sent_at",
-        "content_type",
-        "content",
-        "template_id",
-        "template_name",
-        "media_url",
-        "status",
-        "status_updated_at",
-    ),
-    "tag_events": (
-        "tag_event_id",
-        "tag_id",
-        "session_id",
-        "contact_id",
-        "channel_id",
-        "user_id",
-        "action",
-        "event_at",
-    ),
-    "agent_status_events": ("event_id", "user_id", "status", "event_at"),
-}
+# CONTRACT.md section 2, in contract order, as the dbt project declares it.
+COLUMNS: dict[str, tuple[str, ...]] = {table.name: table.columns for table in RAW_TABLES}
 
 # Deduplication key of each table (CONTRACT.md section 1 and section 6 item 1).
 KEYS: dict[str, tuple[str, ...]] = {

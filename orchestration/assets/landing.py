@@ -1,12 +1,8 @@
 """The landing load as one multi-asset: one output per raw table (keys ``raw/<table>``).
 
-Validate, then load, file by file. The Great Expectations landing suite
-(``checks.landing``; in chunks, findings cached per file) checks every landing file in a
-background thread, in load order (``checks.landing_gate``), and the loader waits for each
-file's own verdict before it writes it: files the suite refused (a contract column
-missing, unreadable) are not loaded but logged as failed, every other file loads (rows
-with bad values too: dbt quarantines them). Each table's ``landing_file_expectations``
-check is reported once the suite has seen every file.
+The loader copies every row of every new landing file into ``raw.<table>`` as text;
+the rows are validated once, in SQL, by the staging models. A file that cannot be read
+as a whole, or misses a column of its table, loads nothing and is logged as failed.
 
 A landing file that cannot be loaded does not stop the others: its table's
 ``landing_files_loaded`` check fails (severity error), so the run reports failure while
@@ -24,7 +20,6 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
-    AssetKey,
     AssetsDefinition,
     AssetSpec,
     MaterializeResult,
@@ -32,7 +27,7 @@ from dagster import (
 )
 
 from omnireport.contract import RAW_SCHEMA, RAW_TABLES
-from orchestration.checks.landing import landing_check_specs
+from orchestration.checks.landing import raw_asset_key
 from orchestration.resources import (
     ProgressResource,
     WarehouseResource,
@@ -43,11 +38,6 @@ LANDING_CHECK_NAME = "landing_files_loaded"
 LANDING_ASSET_NAME = "landing_load"
 # The landing files' hashes from earlier runs (landing.files.HashCache), in the state folder.
 LANDING_HASHES_FILE = "landing_hashes.json"
-
-
-def raw_asset_key(table: str) -> AssetKey:
-    """Asset key of a raw table (the dbt source ``crm.<table>`` maps to the same key)."""
-    return AssetKey([RAW_SCHEMA, table])
 
 
 def describe_progress(*args: Any, **kwargs: Any) -> str:
@@ -118,8 +108,7 @@ def build_landing_assets() -> AssetsDefinition:
                 description=f"Every landing file of `{table.name}` could be read and loaded.",
             )
             for table in RAW_TABLES
-        ]
-        + landing_check_specs(),
+        ],
     )
     def landing_load(
         context: AssetExecutionContext,
@@ -127,10 +116,9 @@ def build_landing_assets() -> AssetsDefinition:
         progress: ProgressResource,
         writer_lock: WriterLockResource,
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        # imported here: the validation and the loader import pandas, GX and DuckDB
+        # imported here: the loader imports DuckDB
         from omnireport.landing.files import HashCache, discover_landing_files
         from omnireport.landing.loader import load_files
-        from orchestration.checks.landing_gate import BackgroundValidation
 
         settings = warehouse.settings()
         discovery = discover_landing_files(Path(settings.landing_dir))
@@ -138,44 +126,27 @@ def build_landing_assets() -> AssetsDefinition:
             progress.report(f"  warning: {warning}")
         started = time.perf_counter()
         progress.report(
-            f"Validating and loading {len(discovery.files)} landing file(s) from "
-            f"{settings.landing_dir} (Great Expectations checks each new file before it "
-            "loads, while the files before it load; files seen before are not read again) ..."
+            f"Loading {len(discovery.files)} landing file(s) from {settings.landing_dir} "
+            "(files loaded before are skipped) ..."
         )
-        validation = BackgroundValidation(
-            discovery.files, Path(settings.landing_dir), settings.state_dir
-        ).start()
 
         def report(*args: Any, **kwargs: Any) -> None:
             progress.report("  " + describe_progress(*args, **kwargs))
 
-        try:
-            result = load_files(
-                discovery.files,
-                Path(settings.warehouse),
-                refused=validation.gate,
-                warnings=discovery.warnings,
-                progress=report,
-                hashes=HashCache(settings.state_dir / LANDING_HASHES_FILE),
-            )
-        except BaseException:
-            validation.stop()  # the load's error is the one to report
-            raise
-        verdicts = validation.result()
-        refused = 0
-        for verdict in verdicts.values():
-            refused += len(verdict.refused)
-            check = verdict.check_result()
-            if _selected(context, check):
-                yield check
-        # The loader already reported each warning and failure (refusals too) through `report`.
+        result = load_files(
+            discovery.files,
+            Path(settings.warehouse),
+            warnings=discovery.warnings,
+            progress=report,
+            hashes=HashCache(settings.state_dir / LANDING_HASHES_FILE),
+        )
+        # The loader already reported each warning and failure through `report`.
         loaded = sum(result.rows_loaded_by_table.values())
         progress.report(
-            f"Validated and loaded in {time.perf_counter() - started:.1f} s: {loaded} rows from "
+            f"Loaded in {time.perf_counter() - started:.1f} s: {loaded} rows from "
             f"{sum(1 for outcome in result.files if outcome.status == 'loaded')} new file(s); "
             f"{sum(1 for outcome in result.files if outcome.status == 'already_loaded')} "
-            f"already loaded; {len(result.failed)} failed or refused ({refused} refused "
-            "by the landing checks)."
+            f"already loaded; {len(result.failed)} failed."
         )
         for table in RAW_TABLES:
             for event in _table_events(result, table.name):

@@ -1,7 +1,7 @@
 """The report-marts suite as blocking asset checks, one per ``marts/rpt_*`` table.
 
 One step validates every selected report table (the suite is
-``omnireport.validation.marts_suite``) on DataFrames read from the warehouse (read-only,
+``orchestration.checks.marts_suite``) on DataFrames read from the warehouse (read-only,
 closed before validating), stores GX's results as a JSON file and reports, per table,
 the failing rows per rule and a few failing rows. Severity ERROR and blocking: a report
 that fails must not be published.
@@ -150,8 +150,8 @@ def build_report_checks() -> AssetChecksDefinition:
     def report_marts_expectations(
         context: AssetCheckExecutionContext, warehouse: WarehouseResource
     ) -> Iterator[AssetCheckResult]:
-        from omnireport.validation.marts_suite import validate_report_tables
-        from omnireport.validation.results_store import write_validation_result
+        from orchestration.checks.marts_suite import validate_report_tables
+        from orchestration.checks.results_store import write_validation_result
         from orchestration.checks.warehouse_reader import read_frames
 
         settings = warehouse.settings()

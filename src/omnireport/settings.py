@@ -14,7 +14,6 @@ checkout), else the current working directory.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,56 +108,3 @@ def duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
     Without it DuckDB may use 80% of the machine's memory, its cache of written blocks too."""
     env = os.environ if env is None else env
     return {"memory_limit": env.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT}
-
-
-# The landing step runs two DuckDB instances at once: the loader's and the landing
-# validation's, which reads files a chunk at a time and counts one file's ids. They share
-# the configured limit: the validation gets a third of it, at most 1 GiB, the loader the rest.
-VALIDATION_MEMORY_LIMIT_BYTES = 1024**3
-_SIZE_UNITS = {
-    "b": 1,
-    "kb": 1000,
-    "mb": 1000**2,
-    "gb": 1000**3,
-    "tb": 1000**4,
-    "kib": 1024,
-    "mib": 1024**2,
-    "gib": 1024**3,
-    "tib": 1024**4,
-}
-
-
-def size_in_bytes(text: str) -> int | None:
-    """``3GB``, ``512 MiB``, ``2gb`` in bytes, as DuckDB reads a memory limit (None if not
-    a size, e.g. a percentage)."""
-    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*", text)
-    if match is None:
-        return None
-    unit = _SIZE_UNITS.get((match.group(2) or "b").lower())
-    return None if unit is None else int(float(match.group(1)) * unit)
-
-
-def _mib(size: int) -> str:
-    return f"{max(size // 1024**2, 64)}MiB"
-
-
-def _validation_share(configured: int) -> int:
-    """The validation's share of a limit of ``configured`` bytes, whole MiB (as set)."""
-    return max(min(VALIDATION_MEMORY_LIMIT_BYTES, configured // 3) // 1024**2, 64) * 1024**2
-
-
-def validation_duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Settings of the landing validation's DuckDB: a third of the limit, at most 1 GiB."""
-    configured = size_in_bytes(duckdb_config(env)["memory_limit"])
-    if configured is None:  # e.g. a percentage: leave it to the loader, keep 1 GiB here
-        return {"memory_limit": _mib(VALIDATION_MEMORY_LIMIT_BYTES)}
-    return {"memory_limit": _mib(_validation_share(configured))}
-
-
-def loader_duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Settings of the loader's DuckDB: the limit less the validation's share beside it."""
-    limit = duckdb_config(env)["memory_limit"]
-    configured = size_in_bytes(limit)
-    if configured is None:
-        return {"memory_limit": limit}
-    return {"memory_limit": _mib(configured - _validation_share(configured))}

@@ -1,10 +1,9 @@
 """The asset checks of part B on the sample data, executed by Dagster.
 
 The warehouse is built once (`omnireport run` on seeds/landing); tests that provoke a
-failure work on a copy. The checks on dbt's assets run in checks-only jobs; the landing
-checks are reported by the landing load (it validates before it loads), so they come
-from a load job on a fresh warehouse. Expected numbers come from the seed files read
-with Python's csv module, or from dbt's own quarantine and reconciliation relations.
+failure work on a copy. The checks run in checks-only jobs. Expected numbers come from
+the seed files read with Python's csv module, from the generator's own list of bad rows
+(seeds/expected_quarantine.csv), or from dbt's reconciliation relation.
 """
 
 import csv
@@ -21,12 +20,9 @@ import duckdb
 import pytest
 
 from omnireport.contract import RAW_TABLES
-from omnireport.settings import Settings
 from orchestration.checks import build_asset_checks
 from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 from orchestration.checks.marts import REPORT_CHECK_NAME
-from orchestration.definitions import build_definitions
-from orchestration.jobs import LOAD_JOB
 from orchestration.resources import WarehouseResource
 
 pytestmark = pytest.mark.integration
@@ -34,19 +30,6 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds" / "landing"
 BIN = Path(sys.executable).parent
-# Tables whose bad sample rows each break exactly one rule that the landing suite checks
-# (no cross-column rule), so its failing rows equal dbt's quarantined rows.
-ONE_FAULT_TABLES = (
-    "channels",
-    "users",
-    "groups",
-    "user_groups",
-    "contacts",
-    "categories",
-    "tags",
-    "tag_events",
-    "agent_status_events",
-)
 
 
 def seed_records(table):
@@ -125,23 +108,9 @@ def meta(evaluation, name):
     return getattr(value, "value", value)
 
 
-def load_and_validate(landing, warehouse):
-    """Run the load job in process; its landing check evaluations by (asset, check)."""
-    settings = Settings(landing, warehouse, ROOT / "dbt_project")
-    defs = build_definitions(settings, include_dbt=False)
-    result = defs.resolve_job_def(LOAD_JOB).execute_in_process(raise_on_error=False)
-    assert result.success
-    return {
-        (e.asset_key.to_user_string(), e.check_name): e
-        for e in result.get_asset_check_evaluations()
-        if e.check_name == LANDING_VALIDATION_CHECK_NAME
-    }
-
-
 @pytest.fixture(scope="module")
-def evaluations(built, tmp_path_factory):
-    landing = load_and_validate(SEEDS, tmp_path_factory.mktemp("load") / "wh.duckdb")
-    return {**run_checks(built), **landing}
+def evaluations(built):
+    return run_checks(built)
 
 
 @pytest.fixture(scope="module")
@@ -164,60 +133,79 @@ def test_every_check_ran(evaluations):
     }
 
 
-def test_landing_checks_count_rows_and_bad_values(evaluations, reconciliation):
+def expected_quarantine():
+    """(table, file) -> the bad rows the sample generator wrote there."""
+    with (ROOT / "seeds" / "expected_quarantine.csv").open(newline="", encoding="utf-8") as stream:
+        return Counter((row["table"], row["source_file"]) for row in csv.DictReader(stream))
+
+
+def test_landing_checks_count_loaded_and_quarantined_rows_per_file(evaluations):
+    bad = expected_quarantine()
     for table in RAW_TABLES:
         found = evaluations[(f"raw/{table.name}", LANDING_VALIDATION_CHECK_NAME)]
-        assert meta(found, "rows") == len(seed_records(table.name)), table.name
-        assert meta(found, "files") == len(list((SEEDS / table.name).glob("*.csv")))
-        assert meta(found, "files_with_errors") == 0
+        files = sorted((SEEDS / table.name).glob("*.csv"))
+        assert meta(found, "files") == len(files), table.name
+        assert meta(found, "rows_loaded") == len(seed_records(table.name)), table.name
+        expected_bad = sum(count for (name, _), count in bad.items() if name == table.name)
+        assert meta(found, "rows_quarantined") == expected_bad, table.name
+        assert meta(found, "refused_files") == {}
         assert not found.passed  # every sample table has a bad row
         assert found.severity == dg.AssetCheckSeverity.WARN
-        if table.name in ONE_FAULT_TABLES:
-            quarantined = reconciliation[table.name][2]
-            assert meta(found, "rule_failures_total") == quarantined, table.name
 
 
-def test_landing_enumerations_match_the_seed_files(evaluations):
-    sessions = meta(evaluations[("raw/sessions", LANDING_VALIDATION_CHECK_NAME)], "failing_rows")
-    messages = meta(evaluations[("raw/messages", LANDING_VALIDATION_CHECK_NAME)], "failing_rows")
-    contract = {
-        ("sessions", "status"): {"open", "done"},
-        ("sessions", "support_type"): {"message", "comment"},
-        ("messages", "direction"): {"incoming", "outgoing"},
-        ("messages", "status"): {"sent", "delivered", "read", "failed"},
-        ("messages", "content_type"): {
-            "text",
-            "image",
-            "audio",
-            "video",
-            "file",
-            "sticker",
-            "template",
-            "other",
-        },
-    }
-    for (table, column), allowed in contract.items():
-        unknown = sum(
-            1 for r in seed_records(table) if r[column].strip(" ") and r[column] not in allowed
+def test_landing_checks_name_each_file_and_rule(evaluations):
+    sessions = meta(
+        evaluations[("raw/sessions", LANDING_VALIDATION_CHECK_NAME)],
+        "quarantined_rows_by_file_and_rule",
+    )
+    messages = meta(
+        evaluations[("raw/messages", LANDING_VALIDATION_CHECK_NAME)],
+        "quarantined_rows_by_file_and_rule",
+    )
+    # by hand from the seed files: status 'Done' in batch 1 and 'Closed' in batch 2;
+    # direction 'Outgoing' and content_type 'emoji' in the messages of batch 2
+    assert sessions["sessions/2026-03-09_batch1.csv: unknown status"] == 1
+    assert sessions["sessions/2026-03-16_batch2.csv: unknown status"] == 1
+    assert sessions["sessions/2026-03-16_batch2.csv: done_at before started_at"] == 1
+    assert messages["messages/2026-03-16_batch2.csv: unknown direction"] == 1
+    assert messages["messages/2026-03-16_batch2.csv: unknown content_type"] == 1
+    unknown_status = sum(
+        1
+        for row in seed_records("sessions")
+        if row["status"].strip(" ") and row["status"] not in {"open", "done"}
+    )
+    assert unknown_status == 2
+
+
+def test_a_refused_file_fails_its_landing_check(built, tmp_path):
+    warehouse = copy_warehouse(built, tmp_path / "refused")
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "insert into raw._load_log values (999, 'tags', 'tags/broken.csv', 'x', 10, null, "
+            "'failed', 'tags/broken.csv: missing column tag_name', now())"
         )
-        failing = sessions if table == "sessions" else messages
-        assert failing.get(f"unknown {column}", 0) == unknown, (table, column)
-    # by hand: 'Done' and 'Closed'; 'Comment'; 'Outgoing'; 'Read'; 'emoji'
-    assert sessions["unknown status"] == 2
-    assert (messages["unknown direction"], messages["unknown content_type"]) == (1, 1)
+    finally:
+        con.close()
+    found = run_checks(warehouse)[("raw/tags", LANDING_VALIDATION_CHECK_NAME)]
+    assert not found.passed
+    assert found.severity == dg.AssetCheckSeverity.ERROR
+    assert meta(found, "refused_files") == {
+        "tags/broken.csv": "tags/broken.csv: missing column tag_name"
+    }
+    assert "missing column tag_name" in found.description
 
 
 def test_landing_results_are_files_a_user_can_open(evaluations):
     found = evaluations[("raw/sessions", LANDING_VALIDATION_CHECK_NAME)]
-    (path,) = meta(found, "validation_results")
+    path = meta(found, "validation_results")
     assert Path(path).parent.name == "validations"
     stored = json.loads(Path(path).read_text(encoding="utf-8"))
-    assert stored["suite"] == "landing_sessions"
-    assert [f["relative_path"] for f in stored["files"]] == [
-        "sessions/2026-03-09_batch1.csv",
-        "sessions/2026-03-16_batch2.csv",
-    ]
-    assert stored["files"][0]["gx_results"][0]["result"]["success"] is False
+    assert stored["suite"] == "landing_files"
+    outcomes = {o["label"]: o for o in stored["sessions"]["outcomes"]}
+    assert outcomes["file refused"]["failing"] == 0
+    assert outcomes["rows quarantined"]["failing"] == 2  # both session files have bad rows
+    assert stored["sessions"]["gx_result"]["success"] is False
 
 
 def test_report_marts_pass_on_the_sample(evaluations, built):

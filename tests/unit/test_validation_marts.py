@@ -6,12 +6,12 @@ import json
 import pandas as pd
 import pytest
 
-from omnireport.validation.marts_suite import (
+from orchestration.checks.marts_suite import (
     average_matches_total,
     report_rules,
     validate_report_tables,
 )
-from omnireport.validation.results_store import write_validation_result
+from orchestration.checks.results_store import write_validation_result
 
 pytestmark = pytest.mark.unit
 

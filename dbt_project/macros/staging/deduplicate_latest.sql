@@ -20,3 +20,38 @@
     ) as ranked
     where _version_rank = 1
 {%- endmacro %}
+
+{#- A stg_crm__<table> model: the good rows of base_crm__<table>_validated, one per key
+    (the table's key, which it sets as the model's unique_key), the highest of the table's latest_by columns, then the last
+    loaded (CONTRACT.md 1, 6.1-6.2). In an incremental run only the keys with a version
+    loaded since the model's own watermark are recomputed, from all their good versions. -#}
+{% macro latest_good_versions(table_name) -%}
+    {%- set base_model = 'base_crm__' ~ table_name ~ '_validated' -%}
+    {%- set table = omnireport.raw_table(table_name) -%}
+    {%- set key_columns = table['key'] -%}
+    {{ config(unique_key=key_columns) }}
+with
+
+validated as (
+    select * from {{ ref(base_model) }}
+    where _reason is null
+    {{ omnireport.staging_changed_keys(base_model, key_columns) }}
+),
+
+deduplicated as (
+    {{ omnireport.deduplicate_latest('validated', key_columns, table.get('latest_by', [])) }}
+),
+
+final as (
+    select
+        {%- for column in table['columns'] %}
+        {{ column }},
+        {%- endfor %}
+        _source_file,
+        _row_number,
+        _load_id
+    from deduplicated
+)
+
+select * from final
+{%- endmacro %}

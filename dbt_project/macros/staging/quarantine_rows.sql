@@ -18,7 +18,7 @@ rejected as (
 
 final as (
     select
-        {%- for column in omnireport.crm_raw_columns(table_name) %}
+        {%- for column in omnireport.raw_columns(table_name) %}
         source.{{ column }},
         {%- endfor %}
         rejected._reason as reason,

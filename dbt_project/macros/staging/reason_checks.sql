@@ -1,69 +1,40 @@
-{#- Row validation (CONTRACT.md 4, 6.2-6.6, 6.8). Each reason_* macro is one kind of check
-    on one raw column: a readable reason text when the value is bad, else null.
-    join_reasons turns a row's reasons into `_reason`: null for a good row. -#}
+{#- Row validation (CONTRACT.md 4, 6.2-6.6, 6.8): the readable reason a raw value or row is
+    bad, or null. join_reasons turns a row's reasons into `_reason`: null for a good row. -#}
 
-{#- Quote a raw value inside a reason: 'Done'. -#}
-{% macro quoted_raw_value(column) -%}
-    '''' || {{ column }} || ''''
+{#- The reason of one column, from its spec in the var raw_tables; `value` is the typed
+    value (parsed once by validated_rows). Null when the column has no rule. -#}
+{% macro column_reason(column, spec, value) -%}
+    {%- set quoted = "'''' || " ~ column ~ " || ''''" -%}
+    {%- set missing = "'missing " ~ column ~ "'" if spec.get('required') or spec['kind'] == 'enum' else 'null' -%}
+    {%- if spec['kind'] == 'enum' -%}
+        case
+            when {{ omnireport.is_blank(column) }} then {{ missing }}
+            when {{ column }} not in ('{{ spec["values"] | join("', '") }}')
+                then 'unknown {{ column }} ' || {{ quoted }}
+        end
+    {%- elif omnireport.is_parsed_kind(spec['kind']) -%}
+        {%- set problem = 'unparseable' if spec['kind'] == 'timestamp' else 'invalid' -%}
+        case
+            when {{ omnireport.is_blank(column) }} then {{ missing }}
+            when ({{ value }}) is null then '{{ problem }} {{ column }} ' || {{ quoted }}
+        end
+    {%- elif spec.get('required') -%}
+        case when {{ omnireport.is_blank(column) }} then {{ missing }} end
+    {%- else -%}
+        null
+    {%- endif -%}
 {%- endmacro %}
 
-{#- A required id or text value: `missing <column>`. -#}
-{% macro reason_if_missing(column) -%}
-    case when {{ omnireport.is_blank(column) }} then 'missing {{ column }}' end
-{%- endmacro %}
-
-{#- A required enumeration, matched exactly (`Done` is unknown):
-    `missing <column>` or `unknown <column> '<value>'`. -#}
-{% macro reason_if_unknown_value(column, accepted_values) -%}
-    case
-        when {{ omnireport.is_blank(column) }} then 'missing {{ column }}'
-        when {{ column }} not in ('{{ accepted_values | join("', '") }}')
-            then 'unknown {{ column }} ' || {{ omnireport.quoted_raw_value(column) }}
-    end
-{%- endmacro %}
-
-{#- A value that is present but does not parse: `<problem> <column> '<value>'`;
-    when missing: `missing <column>` if required, else fine. -#}
-{% macro reason_if_not_parsed(column, parsed_expression, problem, required) -%}
-    case
-        when {{ omnireport.is_blank(column) }} then {% if required %}'missing {{ column }}'{% else %}null{% endif %}
-        when ({{ parsed_expression }}) is null
-            then '{{ problem }} {{ column }} ' || {{ omnireport.quoted_raw_value(column) }}
-    end
-{%- endmacro %}
-
-{#- A timestamp (CONTRACT.md 6.6): `missing <column>` / `unparseable <column> '<value>'`. -#}
-{% macro reason_if_unparseable_timestamp(column, required=true) -%}
-    {{ omnireport.reason_if_not_parsed(column, omnireport.parse_utc_timestamp(column), 'unparseable', required) }}
-{%- endmacro %}
-
-{#- rating: one of 1-5 or empty: `invalid rating '<value>'`. -#}
-{% macro reason_if_invalid_rating(column) -%}
-    {{ omnireport.reason_if_not_parsed(column, omnireport.parse_rating(column), 'invalid', false) }}
-{%- endmacro %}
-
-{#- A boolean such as is_active: `invalid <column> '<value>'`. -#}
-{% macro reason_if_invalid_boolean(column) -%}
-    {{ omnireport.reason_if_not_parsed(column, omnireport.parse_boolean(column), 'invalid', false) }}
-{%- endmacro %}
-
-{#- A rule across columns of one row: the reason text when the condition holds. -#}
-{% macro reason_if(condition, reason) -%}
-    case when {{ condition }} then '{{ reason }}' end
-{%- endmacro %}
-
-{#- `done_at before started_at`, when both parse. -#}
-{% macro reason_if_ends_before_start(end_column, start_column) -%}
-    {{ omnireport.reason_if(
-        omnireport.parse_utc_timestamp(end_column) ~ ' < ' ~ omnireport.parse_utc_timestamp(start_column),
-        end_column ~ ' before ' ~ start_column
-    ) }}
-{%- endmacro %}
-
-{#- A value that must be empty in some state: `<column> set on <state>`
-    (`done_at set on an open session`, `agent_user_id on an incoming message`). -#}
-{% macro reason_if_set_when(column, condition, reason) -%}
-    {{ omnireport.reason_if('not ' ~ omnireport.is_blank(column) ~ ' and ' ~ condition, reason) }}
+{#- The reason of a rule across columns of one row (a table's row_rules). `values` maps a
+    parsed column to its typed value. -#}
+{% macro row_rule_reason(rule, values) -%}
+    {%- if rule['rule'] == 'ordered' -%}
+        case when {{ values[rule['later']] }} < {{ values[rule['earlier']] }} then '{{ rule["reason"] }}' end
+    {%- elif rule['rule'] == 'absent_when' -%}
+        case when not {{ omnireport.is_blank(rule['column']) }} and {{ rule['when'] }} then '{{ rule["reason"] }}' end
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("unknown row rule '" ~ rule['rule'] ~ "' in the var raw_tables") }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The reasons of one row joined with '; ' in the order given; null when none. -#}
@@ -73,4 +44,15 @@
         {{ reason }}{{ ',' if not loop.last }}
         {%- endfor %}
     ), '')
+{%- endmacro %}
+
+{#- The rule a column's reason belongs to, without the raw value: `missing status`,
+    `unknown status`, `unparseable sent_at`, `invalid rating`. SQL on the raw column. -#}
+{% macro column_rule_label(column, spec) -%}
+    {%- if spec['kind'] == 'enum' or omnireport.is_parsed_kind(spec['kind']) -%}
+        {%- set problem = {'enum': 'unknown', 'timestamp': 'unparseable'}.get(spec['kind'], 'invalid') -%}
+        case when {{ omnireport.is_blank(column) }} then 'missing {{ column }}' else '{{ problem }} {{ column }}' end
+    {%- else -%}
+        'missing {{ column }}'
+    {%- endif -%}
 {%- endmacro %}

@@ -14,12 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import duckdb
 
 from omnireport.contract import LINEAGE_COLUMNS, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
-from omnireport.landing.files import HashCache, LandingFile, content_hash, discover_landing_files
+from omnireport.landing.files import HashCache, LandingFile, discover_landing_files
 from omnireport.landing.load_log import (
     NOT_THE_FILES_FAULT,
     FileOutcome,
@@ -30,22 +29,14 @@ from omnireport.landing.load_log import (
     finish_loaded,
     read_error_text,
     read_history,
-    record_failure,
     start_file,
     write_entry,
 )
 from omnireport.landing.raw_schema import ensure_raw_schema
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier
-from omnireport.settings import loader_duckdb_config
+from omnireport.settings import duckdb_config
 
 Progress = Callable[[str], None]
-
-
-class Refusals(Protocol):
-    """Why a landing file must not be loaded (None: it may): a ``dict`` of landing-relative
-    path -> reason, or ``checks.landing_gate.VerdictGate``, which waits for each verdict."""
-
-    def get(self, relative_path: str, /) -> str | None: ...
 
 
 __all__ = ["FileOutcome", "LoadResult", "load_files", "load_landing"]
@@ -90,32 +81,27 @@ def load_landing(
 
 
 def connect_warehouse(warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """The loader's connection: within its share of the configured DuckDB memory limit
-    (``loader_duckdb_config``: the landing validation runs beside it), which also bounds
-    DuckDB's cache of the blocks a large load writes."""
-    return duckdb.connect(str(warehouse), config=loader_duckdb_config())
+    """The loader's connection, within the configured DuckDB memory limit, which also
+    bounds DuckDB's cache of the blocks a large load writes."""
+    return duckdb.connect(str(warehouse), config=duckdb_config())
 
 
 def load_files(
     files: Sequence[LandingFile],
     warehouse: Path,
     *,
-    refused: Refusals | None = None,
     warnings: Sequence[str] = (),
     progress: Progress | None = None,
     hashes: HashCache | None = None,
 ) -> LoadResult:
     """Load `files` into `warehouse` (created if missing), in the order given.
 
-    A file `refused` gives a reason for (relative path -> reason, e.g. from the landing
-    validation, asked just before that file is loaded) is not read: it is logged in the
-    load log as failed with that reason, so `omnireport status` shows it and every run
-    retries it, like an unreadable file. `hashes`: the file hashes
-    remembered from earlier runs, updated and saved at the end (by default every file is
-    hashed).
+    A file that cannot be read as a whole, or misses a column of its table, loads nothing
+    and is logged as failed, so `omnireport status` shows it and every run retries it.
+    `hashes`: the file hashes remembered from earlier runs, updated and saved at the end
+    (by default every file is hashed).
     """
     report = progress or (lambda _line: None)
-    refused = {} if refused is None else refused
     result = LoadResult(warnings=list(warnings))
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = connect_warehouse(warehouse)
@@ -124,11 +110,7 @@ def load_files(
         ensure_raw_schema(con)
         history = read_history(con)
         for landing_file in files:
-            reason = refused.get(landing_file.relative_path)
-            if reason is None:
-                outcome = _load_file(con, landing_file, history, report, hashes)
-            else:
-                outcome = _refuse(con, landing_file, reason, history, report)
+            outcome = _load_file(con, landing_file, history, report, hashes)
             result.files.append(outcome)
             result.rows_loaded_by_table[outcome.table] += outcome.rows
     finally:
@@ -136,30 +118,6 @@ def load_files(
     if hashes is not None:
         hashes.save()
     return result
-
-
-def _refuse(
-    con: duckdb.DuckDBPyConnection,
-    landing_file: LandingFile,
-    reason: str,
-    history: LoadHistory,
-    report: Progress,
-) -> FileOutcome:
-    try:
-        digest = content_hash(landing_file.path)
-        file_size = landing_file.path.stat().st_size
-    except OSError:  # vanished since validation: nothing to record against its content
-        digest, file_size = "", 0
-    return record_failure(
-        SqlLog(con),
-        landing_file,
-        digest,
-        file_size,
-        reason,
-        history.next_load_id(),
-        history,
-        report,
-    )
 
 
 def _load_file(

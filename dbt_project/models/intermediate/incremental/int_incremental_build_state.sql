@@ -30,7 +30,7 @@
 with
 
 new_load_ids as (
-    {% for table_name in omnireport.crm_tables() %}
+    {% for table_name in omnireport.raw_table_names() %}
         select max(_load_id) as load_id
         from {{ ref('base_crm__' ~ table_name ~ '_validated') }}
         where _load_id > {{ last_load_id }}

@@ -153,19 +153,6 @@ def new_context() -> Any:
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def skip_batch_fingerprint() -> None:
-    """Stop GX hashing every DataFrame it validates (its ``pandas_data_fingerprint``).
-
-    GX's pandas engine hashes each batch under 1 GB for a batch marker nothing here
-    reads: about a quarter of a landing chunk's run. The only effect is that marker's
-    absence from the stored GX results; every expectation's result is the same.
-    """
-    import_great_expectations()
-    from great_expectations.execution_engine import pandas_execution_engine
-
-    pandas_execution_engine.HASH_THRESHOLD = 0
-
-
 class SuiteRunner:
     """One GX suite over DataFrames of one shape, ready to run many times (chunks, files).
 
@@ -193,20 +180,10 @@ class SuiteRunner:
 
     def run(self, frame: pd.DataFrame) -> tuple[list[RuleOutcome], dict[str, Any]]:
         """Validate ``frame``: one outcome per rule (in rule order) and GX's result as a dict."""
-        outcomes, result = self.run_result(frame)
-        return outcomes, jsonable(result.to_json_dict())
-
-    def run_result(
-        self, frame: pd.DataFrame, *, complete: bool = False
-    ) -> tuple[list[RuleOutcome], Any]:
-        """As ``run``, with GX's result object (turn it into a dict only when it is kept).
-
-        ``complete``: GX's COMPLETE result format (every failing row's index listed).
-        """
         result = self._validation.run(
             batch_parameters={"dataframe": frame},
             result_format={
-                "result_format": "COMPLETE" if complete else "SUMMARY",
+                "result_format": "SUMMARY",
                 "partial_unexpected_count": PARTIAL_UNEXPECTED_COUNT,
             },
         )
@@ -214,7 +191,7 @@ class SuiteRunner:
             (item.expectation_config.meta or {}).get("label"): item for item in result.results
         }
         outcomes = [_outcome(rule, by_label.get(rule.label), frame) for rule in self.rules]
-        return outcomes, result
+        return outcomes, jsonable(result.to_json_dict())
 
 
 def _outcome(rule: Rule, item: Any, frame: pd.DataFrame) -> RuleOutcome:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from omnireport.validation.gx_runtime import jsonable
+from orchestration.checks.gx_runtime import jsonable
 
 VALIDATIONS_DIR_NAME = "validations"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

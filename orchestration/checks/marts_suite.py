@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from omnireport.validation.gx_runtime import Rule, RuleOutcome, SuiteRunner, new_context
+from orchestration.checks.gx_runtime import Rule, RuleOutcome, SuiteRunner, new_context
 
 SUITE_NAME = "report_marts"
 RELATIVE_TOLERANCE = 1e-6
