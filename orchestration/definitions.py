@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from omnireport.build_state import BuildSettings
 from omnireport.settings import Settings, load_settings
 from orchestration.assets.dbt import build_dbt_assets
 from orchestration.assets.landing import build_landing_assets
@@ -78,5 +79,5 @@ def build_definitions(
 def defs() -> dg.Definitions:
     """The code location loaded by ``dagster dev`` / ``dagster definitions validate``."""
     settings = load_settings()
-    ensure_manifest(settings)
+    ensure_manifest(settings, dbt_vars=BuildSettings.resolve().dbt_vars())
     return build_definitions(settings)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from functools import cached_property
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
 from dagster_dbt import DbtCliResource
@@ -34,6 +34,18 @@ class WarehouseResource(ConfigurableResource):
             warehouse=Path(self.warehouse).resolve(),
             dbt_project_dir=Path(self.dbt_project_dir).resolve(),
         )
+
+    @contextmanager
+    def cursor(self) -> Iterator[Any]:
+        """A connection to the warehouse, closed (and so committed) on leaving: DuckDB has
+        one writer, and dbt must find the file free."""
+        import duckdb
+
+        con = duckdb.connect(str(self.settings().warehouse))
+        try:
+            yield con
+        finally:
+            con.close()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:

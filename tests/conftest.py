@@ -11,8 +11,8 @@ from tests.pg_server import (
     SAMPLE_LANDING,
     PostgresServer,
     _start_duckdb_reference,
+    build_dbt,
     postgres_available,
-    run_dbt,
     start_postgres_server,
 )
 
@@ -47,7 +47,7 @@ def postgres_warehouse(
         _start_duckdb_reference(tmp_path_factory)  # runs beside the PostgreSQL build
         loaded = load_landing_postgres(SAMPLE_LANDING, postgres_server.conninfo())
         assert loaded.ok, [outcome.error for outcome in loaded.failed]
-        result = run_dbt(postgres_server, work_dir, "build")
+        result = build_dbt(postgres_server, work_dir, "build")
         _SESSION["build_output"] = result.stdout + result.stderr
         assert result.returncode == 0, (result.stdout + result.stderr)[-8000:]
         _SESSION["warehouse"] = work_dir

@@ -322,6 +322,40 @@ def run_dbt(
     )
 
 
+def build_dbt(
+    server: PostgresServer,
+    work_dir: Path,
+    command: str = "build",
+    *,
+    dbname: str | None = None,
+    full_refresh: bool = False,
+) -> subprocess.CompletedProcess:
+    """A dbt build as the orchestration runs it on PostgreSQL: decide full or incremental
+    from the last build's state, run `dbt <command>`, record the state when it passed."""
+    import json
+
+    import psycopg2
+
+    from omnireport.build_state import BuildSettings, begin_build, finish_build
+
+    settings = BuildSettings.resolve()
+    con = psycopg2.connect(server.conninfo(dbname=dbname))
+    con.autocommit = True
+    try:
+        with con.cursor() as cursor:
+            start = begin_build(cursor, settings, full_refresh=full_refresh)
+        args = [command, "--vars", json.dumps(settings.dbt_vars())]
+        if start.plan.full:
+            args.append("--full-refresh")
+        result = run_dbt(server, work_dir, *args, dbname=dbname)
+        if result.returncode == 0:
+            with con.cursor() as cursor:
+                finish_build(cursor, start, settings)
+        return result
+    finally:
+        con.close()
+
+
 def build_output() -> str:
     """The output of the session's first `dbt build` (after postgres_warehouse ran)."""
     return str(_SESSION.get("build_output", ""))

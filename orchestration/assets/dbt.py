@@ -1,8 +1,11 @@
 """Every dbt model, seed and snapshot as Dagster assets; dbt data tests as asset checks.
 
-One ``dbt build`` per run (unit tests excluded: they run in ``make test``), with the run's
-time zone and SLA minutes passed as dbt vars, into the warehouse's own target path so dbt
-can parse partially and keep its run results where the command line reads them.
+One ``dbt build`` per run (unit tests excluded: they run in ``make test``), into the
+warehouse's own target path so dbt can parse partially and keep its run results where
+the command line reads them. Before dbt starts, the asset reads the last build's state
+once and decides whether the build is full (``--full-refresh``) or incremental
+(``omnireport.build_state``); the settings go to dbt as vars. A build in which every node
+succeeded becomes the new state.
 """
 
 import json
@@ -17,6 +20,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEven
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
+from omnireport.build_state import BuildSettings, begin_build, finish_build
 from omnireport.contract import RAW_SCHEMA
 from orchestration.resources import (
     ProgressResource,
@@ -47,14 +51,14 @@ class DbtBuildConfig(Config):
     )
 
 
+def build_settings(config: DbtBuildConfig) -> BuildSettings:
+    """The settings of this build: the config's, else the dbt project's defaults."""
+    return BuildSettings.resolve(config.report_timezone, config.sla_minutes)
+
+
 def dbt_vars(config: DbtBuildConfig) -> dict[str, Any]:
-    """The dbt vars this config sets (only those given)."""
-    values: dict[str, Any] = {}
-    if config.report_timezone:
-        values["report_timezone"] = config.report_timezone
-    if config.sla_minutes:
-        values["sla_minutes"] = list(config.sla_minutes)
-    return values
+    """The dbt vars of this build (every setting, so each run parses with the same vars)."""
+    return build_settings(config).dbt_vars()
 
 
 def untouched_nodes(manifest: Mapping[str, Any], tables: Iterable[str]) -> list[str]:
@@ -98,18 +102,15 @@ def untouched_nodes(manifest: Mapping[str, Any], tables: Iterable[str]) -> list[
     )
 
 
-def dbt_build_args(config: DbtBuildConfig, exclude: Iterable[str] = ()) -> list[str]:
-    """Arguments of ``dbt build`` for this config (``exclude``: dbt node names left out)."""
+def dbt_build_args(config: DbtBuildConfig, *, full: bool, exclude: Iterable[str] = ()) -> list[str]:
+    """Arguments of ``dbt build`` (``exclude``: dbt node names left out)."""
     args = ["build", "--exclude-resource-type", "unit_test"]
     exclude = list(exclude)
     if exclude:
         args += ["--exclude", " ".join(exclude)]
-    if config.full_refresh:
+    if full:
         args.append("--full-refresh")
-    values = dbt_vars(config)
-    if values:
-        args += ["--vars", json.dumps(values)]
-    return args
+    return [*args, "--vars", json.dumps(dbt_vars(config))]
 
 
 @contextmanager
@@ -171,8 +172,14 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         writer_lock: WriterLockResource,
     ) -> Iterator[Any]:
         settings = warehouse.settings()
+        build = build_settings(config)
+        with warehouse.cursor() as cursor:
+            start = begin_build(cursor, build, full_refresh=config.full_refresh)
+        progress.report(
+            f"{'Full' if start.plan.full else 'Incremental'} build: {start.plan.reason}."
+        )
         exclude: list[str] = []
-        if config.only_touched:
+        if config.only_touched and not start.plan.full:
             touched = tables_loaded_in_run(context)
             if not touched:
                 progress.report("No raw table received rows in this run: no dbt model to rebuild.")
@@ -180,7 +187,7 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
             progress.report(f"Rebuilding what the new rows of {', '.join(touched)} touch ...")
             manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
             exclude = untouched_nodes(manifest, touched)
-        args = dbt_build_args(config, exclude)
+        args = dbt_build_args(config, full=start.plan.full, exclude=exclude)
         shown = " ".join(args) if len(" ".join(args)) < 300 else " ".join(args)[:300] + " ..."
         progress.report(f"Building dbt models into {settings.warehouse} (dbt {shown}) ...")
         # profiles.yml reads the warehouse path from OMNIREPORT_WAREHOUSE; dbt inherits it.
@@ -191,6 +198,8 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
                 yield from invocation.stream()
             finally:
                 _stop(invocation.process)
+        with warehouse.cursor() as cursor:
+            finish_build(cursor, start, build)
         progress.report(f"dbt build finished in {time.perf_counter() - started:.1f} s.")
 
     return dbt_models

@@ -36,6 +36,11 @@ from orchestration.resources import (
 
 LANDING_CHECK_NAME = "landing_files_loaded"
 LANDING_ASSET_NAME = "landing_load"
+# The loader's own tables beside the raw ones (dbt source `omnireport`): it creates both.
+BOOKKEEPING_TABLES = {
+    "load_log": "`raw._load_log`: one row per landing file seen (path, content hash, rows, status, error).",
+    "build_state": "`raw._build_state`: the last successful build, read before the next one.",
+}
 # The landing files' hashes from earlier runs (landing.files.HashCache), in the state folder.
 LANDING_HASHES_FILE = "landing_hashes.json"
 
@@ -100,6 +105,15 @@ def build_landing_assets() -> AssetsDefinition:
                 kinds={"duckdb", "python"},
             )
             for table in RAW_TABLES
+        ]
+        + [
+            AssetSpec(
+                raw_asset_key(name),
+                group_name=RAW_SCHEMA,
+                description=description,
+                kinds={"duckdb", "python"},
+            )
+            for name, description in BOOKKEEPING_TABLES.items()
         ],
         check_specs=[
             AssetCheckSpec(
@@ -152,6 +166,8 @@ def build_landing_assets() -> AssetsDefinition:
             for event in _table_events(result, table.name):
                 if _selected(context, event):
                     yield event
+        for name in BOOKKEEPING_TABLES:
+            yield MaterializeResult(asset_key=raw_asset_key(name))
 
     return landing_load
 

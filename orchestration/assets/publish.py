@@ -65,7 +65,7 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         progress: ProgressResource,
         writer_lock: WriterLockResource,
     ) -> MaterializeResult:
-        from omnireport.publish import mart_names_from_manifest, mart_scopes_from_manifest, publish
+        from omnireport.publish import publish
         from omnireport.status import append_history, collect_health
 
         settings = warehouse.settings()
@@ -77,10 +77,7 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
                     f"({', '.join(failed[:10])}); readers keep the previous snapshot"
                 ),
             )
-        manifest = settings.dbt_target_path / "manifest.json"
-        scopes = mart_scopes_from_manifest(manifest) if manifest.is_file() else None
-        names = mart_names_from_manifest(manifest) if manifest.is_file() else None
-        result = publish(settings.warehouse, run_id=context.run_id, scopes=scopes, names=names)
+        result = publish(settings.warehouse, run_id=context.run_id)
         health = collect_health(settings.warehouse)
         append_history(
             settings,

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from omnireport.contract import RAW_SCHEMA, dbt_project_file
+from omnireport.contract import LOAD_LOG_TABLE, RAW_SCHEMA, dbt_project_file
 
 STATE_TABLE = "_build_state"
 STATE_RELATION = f"{RAW_SCHEMA}.{STATE_TABLE}"
@@ -125,9 +125,7 @@ def plan_build(
             return BuildPlan(True, f"{name} changed from {before!r} to {now!r}")
     if missing_relations:
         return BuildPlan(True, f"{', '.join(missing_relations)} is missing")
-    return BuildPlan(
-        False, f"incremental: the raw rows loaded since load {previous.last_load_id}"
-    )
+    return BuildPlan(False, f"incremental: the raw rows loaded since load {previous.last_load_id}")
 
 
 # --- the state row, through any DB-API connection (DuckDB, psycopg2) ---------------------
@@ -184,3 +182,53 @@ def write_state(cursor: Any, state: BuildState) -> None:
     cursor.execute(
         f"insert into {STATE_RELATION} values ({', '.join(_literal(v) for v in values)})"
     )
+
+
+@dataclass(frozen=True)
+class BuildStart:
+    """What a build decided before dbt ran: its plan, the state it continues (None for a
+    full build) and the highest load id it will have processed."""
+
+    plan: BuildPlan
+    previous: BuildState | None
+    load_id_upto: int
+
+
+def _missing_relations(cursor: Any) -> list[str]:
+    cursor.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in ('marts')"
+    )
+    present = {row[0] for row in cursor.fetchall()}
+    return [name for name in REQUIRED_RELATIONS if name not in present]
+
+
+def begin_build(cursor: Any, settings: BuildSettings, *, full_refresh: bool) -> BuildStart:
+    """Read the state once, decide the build, and empty the state before a full build."""
+    previous = read_state(cursor)
+    plan = plan_build(
+        previous,
+        settings,
+        full_refresh=full_refresh,
+        missing_relations=_missing_relations(cursor) if previous else (),
+    )
+    if plan.full:
+        clear_state(cursor)
+    cursor.execute(f"select coalesce(max(load_id), -1) from {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
+    (load_id_upto,) = cursor.fetchone()
+    return BuildStart(plan, None if plan.full else previous, int(load_id_upto))
+
+
+def finish_build(cursor: Any, start: BuildStart, settings: BuildSettings) -> BuildState:
+    """Record a build in which every dbt node succeeded as the new state."""
+    cursor.execute("select max(newest_sent_at) from intermediate.int_newest_message")
+    (newest_sent_at,) = cursor.fetchone()
+    state = BuildState(
+        last_load_id=start.load_id_upto,
+        newest_sent_at=newest_sent_at,
+        settings_text=settings.as_text(),
+        built_at=datetime.now(UTC).replace(tzinfo=None),
+        previous_built_at=start.previous.built_at if start.previous else None,
+    )
+    write_state(cursor, state)
+    return state

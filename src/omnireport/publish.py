@@ -9,16 +9,14 @@ with ``os.replace``. Connections open on the old snapshot keep reading the old f
 connections see the new one. The snapshot is ``<warehouse folder>/<warehouse stem>.published.duckdb``
 unless ``OMNIREPORT_SNAPSHOT`` names another file.
 
-After an incremental build the copy is incremental too (issue 5: a run must cost what its
-batch costs, not what the warehouse holds): when the current snapshot was published from
-exactly the build this run continued (``previous_built_at`` of
-``intermediate.int_incremental_build_state``), the new file starts as a byte copy of the
-old one, and each incremental mart replaces only the rows of its scope (the
-``incremental_scope`` in its dbt meta, read from the manifest: the same rows the build
-deleted and inserted), then sets its name columns to their dimension's current values
-where they differ (the ``incremental_names`` in its dbt meta: the same in-place update the
-build ran, so a renamed channel rewrites no message). Everything else, and every relation
-whose columns changed, is copied in full, as is the whole snapshot after a full build.
+After an incremental build the copy is incremental too, so a run costs what its batch
+costs, not what the warehouse holds: when the current snapshot was published from exactly
+the build this run continued (``previous_built_at`` of ``raw._build_state``), the new file
+starts as a byte copy of the old one, and each mart the build replaced in part
+(``audit.replaced_scopes``, written by dbt at the end of the build: the mart, its scope
+column and the scope relation) replaces the same rows. Everything else, and every
+relation whose columns changed, is copied in full, as is the whole snapshot after a full
+build.
 """
 
 from __future__ import annotations
@@ -36,7 +34,8 @@ import duckdb
 
 from omnireport.settings import duckdb_config
 
-BUILD_STATE_RELATION = "intermediate.int_incremental_build_state"
+BUILD_STATE_RELATION = "raw._build_state"
+REPLACED_SCOPES_RELATION = "audit.replaced_scopes"
 
 SNAPSHOT_ENV = "OMNIREPORT_SNAPSHOT"
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts",)
@@ -62,46 +61,20 @@ class PublishResult:
     reason: str = ""
 
 
-# A mart's incremental scope: (column of the mart, scope relation `schema.name`, its column).
-ScopeCondition = tuple[str, str, str]
-# A name a mart keeps current in place: (column of the mart, dimension relation
-# `schema.name` holding the same column, key column of both).
-NameColumn = tuple[str, str, str]
+# A mart the build replaced in part: its scope column and the relation listing the scope.
+ScopeCondition = tuple[str, str]
 
 
-def _marts_meta(manifest: Path, key: str) -> dict[str, list[tuple[str, str, str]]]:
-    """``meta.<key>`` of every mart of schema ``marts`` (a list of (column, model, column)
-    entries), with each model named by its relation in the warehouse; marts without it are
-    left out."""
-    nodes = json.loads(Path(manifest).read_text(encoding="utf-8")).get("nodes", {})
-    models = {
-        node["name"]: node
-        for node in nodes.values()
-        if node.get("resource_type") == "model" and node.get("package_name") == "omnireport"
-    }
-    found: dict[str, list[tuple[str, str, str]]] = {}
-    for node in models.values():
-        entries = (node.get("config", {}).get("meta") or {}).get(key)
-        if node.get("schema") not in PUBLISHED_SCHEMAS or not entries:
-            continue
-        resolved = []
-        for column, other_model, other_column in entries:
-            other = models[other_model]
-            resolved.append((column, f"{other['schema']}.{other['alias']}", other_column))
-        found[node["alias"]] = resolved
-    return found
-
-
-def mart_scopes_from_manifest(manifest: Path) -> dict[str, list[ScopeCondition]]:
-    """The incremental scope of every mart of schema ``marts``, from dbt's manifest.json
-    (``meta.incremental_scope``; a dimension rebuilt in full has none)."""
-    return _marts_meta(manifest, "incremental_scope")
-
-
-def mart_names_from_manifest(manifest: Path) -> dict[str, list[NameColumn]]:
-    """The name columns every mart of schema ``marts`` keeps current in place, from dbt's
-    manifest.json (``meta.incremental_names``: the renamed channel of ``fct_messages``)."""
-    return _marts_meta(manifest, "incremental_names")
+def replaced_scopes(con: duckdb.DuckDBPyConnection) -> dict[str, ScopeCondition]:
+    """The marts the last dbt invocation replaced in part (``audit.replaced_scopes`` of the
+    attached warehouse ``src``): relation name -> (scope column, scope relation)."""
+    try:
+        rows = con.execute(
+            f"select relation_name, scope_column, scope_relation from src.{REPLACED_SCOPES_RELATION}"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    return {name: (column, scope) for name, column, scope in rows}
 
 
 def snapshot_path(warehouse: Path, env: Mapping[str, str] | None = None) -> Path:
@@ -141,7 +114,8 @@ def _build_state(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None
     when the warehouse has no build state (a project without incremental models)."""
     try:
         row = con.execute(
-            f"select cast(built_at as varchar), cast(previous_built_at as varchar) from src.{BUILD_STATE_RELATION}"
+            "select cast(built_at as varchar), cast(previous_built_at as varchar) "
+            f"from src.{BUILD_STATE_RELATION}"
         ).fetchone()
     except duckdb.Error:
         return None, None
@@ -175,36 +149,16 @@ def _columns(
     ).fetchall()
 
 
-def _scope_predicate(conditions: Sequence[ScopeCondition]) -> str:
-    return " or ".join(
-        f"{_quote(column)} in (select {_quote(scope_column)} from src.{scope})"
-        for column, scope, scope_column in conditions
-    )
-
-
-def _update_names(
-    con: duckdb.DuckDBPyConnection, relation: str, columns: Sequence[NameColumn]
-) -> None:
-    """Set each name column of ``snap.<relation>`` to its dimension's current value (from
-    ``src``) where it differs: the build's incremental_update_model_names, on the snapshot."""
-    for column, dimension, key in columns:
-        current = (
-            f"select names.{_quote(column)} from src.{dimension} as names "
-            f"where names.{_quote(key)} = target.{_quote(key)}"
-        )
-        con.execute(
-            f"update snap.{relation} as target set {_quote(column)} = ({current}) "
-            f"where target.{_quote(column)} is distinct from ({current})"
-        )
+def _scope_predicate(column: str, scope: str) -> str:
+    return f"{_quote(column)} in (select {_quote(column)} from src.{scope})"
 
 
 def _copy_schema(
     con: duckdb.DuckDBPyConnection,
     schema: str,
     names: Sequence[str],
-    scopes: Mapping[str, Sequence[ScopeCondition]],
+    scopes: Mapping[str, ScopeCondition],
     incremental: bool,
-    name_columns: Mapping[str, Sequence[NameColumn]] | None = None,
 ) -> dict[str, int]:
     """Copy (or, incrementally, update) every relation of ``schema`` into ``snap``."""
     tables: dict[str, int] = {}
@@ -218,12 +172,11 @@ def _copy_schema(
             con, "snap", schema, name
         )
         if incremental and name in scopes and same_columns:
-            predicate = _scope_predicate(scopes[name])
+            predicate = _scope_predicate(*scopes[name])
             con.execute(f"delete from snap.{relation} where {predicate}")
             con.execute(
                 f"insert into snap.{relation} select * from src.{relation} where {predicate}"
             )
-            _update_names(con, relation, (name_columns or {}).get(name, ()))
         else:
             con.execute(f"drop table if exists snap.{relation}")
             con.execute(f"create table snap.{relation} as select * from src.{relation}")
@@ -237,15 +190,12 @@ def publish(
     snapshot: Path | None = None,
     *,
     run_id: str | None = None,
-    scopes: Mapping[str, Sequence[ScopeCondition]] | None = None,
-    names: Mapping[str, Sequence[NameColumn]] | None = None,
+    incremental: bool = True,
 ) -> PublishResult:
     """Copy the published schemas of ``warehouse`` into a new snapshot and swap it in atomically.
 
-    ``scopes`` (``mart_scopes_from_manifest``) and ``names`` (``mart_names_from_manifest``,
-    the name columns the build set in place) allow an incremental copy when the current
-    snapshot was published from the build this one continued; without both, or when that
-    is not so, every relation is copied. The caller holds the warehouse's writer lock (nothing
+    The copy is incremental when the current snapshot was published from the build this one
+    continued (see the module docstring); ``incremental=False`` copies every relation. The caller holds the warehouse's writer lock (nothing
     else writes it meanwhile). Raises ``FileNotFoundError`` when the warehouse is missing
     and ``RuntimeError`` when it has no ``marts`` relation to publish; the old snapshot is
     then left untouched.
@@ -264,10 +214,13 @@ def publish(
     con = duckdb.connect(":memory:", config=duckdb_config())
     try:
         con.execute("set enable_progress_bar = false")
+        # a missing relation is an error, never a Python variable of the same name
+        con.execute("set python_enable_replacements = false")
         con.execute(f"attach {_literal(warehouse)} as src (read_only)")
         built_at, previous_built_at = _build_state(con)
-        if scopes is None or names is None:
-            mode, reason = "full", "no incremental scopes and name columns given"
+        scopes = replaced_scopes(con)
+        if not incremental:
+            mode, reason = "full", "a full copy was asked for"
         elif previous_built_at is None:
             mode, reason = "full", "the last build was a full build"
         elif published_build != previous_built_at:
@@ -292,9 +245,7 @@ def publish(
                     f"warehouse {warehouse} has no relation in schema {schema}: build the "
                     "marts (omnireport run) before publishing; the old snapshot is kept"
                 )
-            tables.update(
-                _copy_schema(con, schema, relations, scopes or {}, mode == "incremental", names)
-            )
+            tables.update(_copy_schema(con, schema, relations, scopes, mode == "incremental"))
         con.execute(f"drop table if exists snap.main.{PUBLISH_INFO_TABLE}")
         con.execute(
             f"create table snap.main.{PUBLISH_INFO_TABLE} as select "

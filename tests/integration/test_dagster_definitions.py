@@ -70,6 +70,8 @@ def test_assets_are_grouped_by_layer_and_sources_are_raw(prepared):
             "messages",
             "tag_events",
             "agent_status_events",
+            "load_log",
+            "build_state",
         )
     }
     # no dangling source keys: every dbt source maps onto a landing output

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,12 +34,11 @@ from typing import Any
 import duckdb
 import pytest
 
+from omnireport.build_state import BuildPlan, BuildSettings, BuildStart, begin_build, finish_build
 from omnireport.contract import RAW_TABLES_BY_NAME
 from omnireport.generate import GenerateConfig, generate
 from omnireport.landing.loader import load_landing
 from omnireport.publish import (
-    mart_names_from_manifest,
-    mart_scopes_from_manifest,
     publish,
     snapshot_path,
 )
@@ -110,6 +109,24 @@ class DbtInProcess:
 
         self._invoke(dbtRunner(manifest=self.manifest), warehouse, list(arguments))
 
+    def build(
+        self,
+        warehouse: Path,
+        *arguments: str,
+        full_refresh: bool = False,
+        settings: BuildSettings | None = None,
+    ) -> BuildStart:
+        """A build as the orchestration runs it: decide full or incremental from the last
+        build's state, run dbt (``run`` unless other arguments are given), record the state."""
+        settings = settings or BuildSettings.resolve()
+        with duckdb.connect(str(warehouse)) as con:
+            start = begin_build(con, settings, full_refresh=full_refresh)
+        command = list(arguments or ("run",)) + ["--vars", json.dumps(settings.dbt_vars())]
+        self(warehouse, *command, *(["--full-refresh"] if start.plan.full else []))
+        with duckdb.connect(str(warehouse)) as con:
+            finish_build(con, start, settings)
+        return start
+
     def test_failures(self, warehouse: Path, test_name: str) -> int:
         """Run one data test on ``warehouse``; the rows it found."""
         from dbt.cli.main import dbtRunner
@@ -121,7 +138,7 @@ class DbtInProcess:
             check=False,
         )
         assert result.exception is None, result.exception
-        (outcome,) = result.result.results
+        (outcome,) = [r for r in result.result.results if r.node.resource_type == "test"]
         return int(outcome.failures)
 
 
@@ -233,23 +250,21 @@ def built(
     landing = work / "landing"
     incremental = work / "incremental" / WAREHOUSE_NAME
     incremental.parent.mkdir()
-    scopes = mart_scopes_from_manifest(dbt.target / "manifest.json")
-    names = mart_names_from_manifest(dbt.target / "manifest.json")
     publish_modes = []
     for batch in range(1, BATCHES + 1):
         copy_batch(generated, landing, batch)
         load(landing, incremental)
         last_with_tests = batch == BATCHES and seed == SEEDS[0][0]
         if last_with_tests:
-            dbt(incremental, "build", "--exclude-resource-type", "unit_test")
+            dbt.build(incremental, "build", "--exclude-resource-type", "unit_test")
         else:
-            dbt(incremental, "run")
-        publish_modes.append(publish(incremental, scopes=scopes, names=names).mode)
+            dbt.build(incremental)
+        publish_modes.append(publish(incremental).mode)
 
     full = work / "full" / WAREHOUSE_NAME
     full.parent.mkdir()
     load(generated, full)
-    dbt(full, "run", "--full-refresh")
+    dbt.build(full, full_refresh=True)
     return {
         "generated": generated,
         "landing": landing,
@@ -258,8 +273,6 @@ def built(
         "work": work,
         "seed": seed,
         "publish_modes": publish_modes,
-        "scopes": scopes,
-        "names": names,
     }
 
 
@@ -304,7 +317,7 @@ def test_a_run_without_new_files_changes_nothing(built: dict, dbt: DbtInProcess)
     if built["seed"] != SEEDS[0][0]:
         pytest.skip("checked on the first seed")
     before = read_marts(built["incremental"])
-    dbt(built["incremental"], "run")
+    dbt.build(built["incremental"])
     assert differences(before, read_marts(built["incremental"])) == []
 
 
@@ -312,36 +325,37 @@ def _compiled(dbt: DbtInProcess, path: str) -> str:
     return (dbt.target / "compiled" / "omnireport" / "models" / path).read_text(encoding="utf-8")
 
 
-def test_an_incremental_build_tests_the_staging_rows_it_wrote(
-    built: dict, dbt: DbtInProcess
-) -> None:
+def test_an_incremental_build_tests_the_rows_it_wrote(built: dict, dbt: DbtInProcess) -> None:
     if built["seed"] != SEEDS[0][0]:
         pytest.skip("checked on the first seed")
-    # The last batch of this seed ran `dbt build` incrementally: staging tests check only the
-    # rows loaded since the previous build (batch 4's); mart tests check every row.
+    # The last batch of this seed ran `dbt build` incrementally: staging tests check the rows
+    # loaded since the previous build, and the big session-grain tests the sessions of the
+    # run's scope (both read the state the orchestration keeps, emptied for a full build).
     staging_test = _compiled(
         dbt, "staging/crm/_crm__models.yml/unique_stg_crm__messages_message_id.sql"
     )
     mart_test = _compiled(dbt, "marts/_marts__models.yml/unique_fct_messages_message_id.sql")
-    assert "_load_id" not in mart_test
-    watermark = re.search(r"_load_id > (-?\d+)", staging_test)
-    assert watermark, staging_test
+    assert (
+        "_load_id > (select coalesce(max(last_load_id), -1) from raw._build_state)" in staging_test
+    )
+    assert "intermediate.int_incremental_sessions" in mart_test
     with duckdb.connect(str(built["incremental"]), read_only=True) as con:
-        in_scope, outside_last_batch = con.execute(
+        (last_load_id,) = con.execute("select last_load_id from raw._build_state").fetchone()
+        tested, outside_last_batch = con.execute(
             "select count(*), count(*) filter (where _source_file not like '%batch_0004%') "
-            "from raw.messages where _load_id > ?",
-            [int(watermark.group(1))],
+            "from raw.messages where _load_id > (select max(load_id) from raw._load_log "
+            "where file_path not like '%batch_0004%')"
         ).fetchone()
-    assert in_scope > 0 and outside_last_batch == 0
+    assert tested > 0 and outside_last_batch == 0
+    assert last_load_id >= 0
 
 
-def test_a_unique_test_of_an_incremental_model_checks_the_keys_the_run_wrote(
+def test_a_unique_test_of_an_incremental_model_checks_the_sessions_the_run_wrote(
     built: dict, dbt: DbtInProcess, tmp_path: Path
 ) -> None:
     if built["seed"] != SEEDS[0][0]:
         pytest.skip("checked on the first seed")
-    # A copy of the incremental warehouse whose last run (by its scope) wrote the messages
-    # of one session only.
+    # A copy of the incremental warehouse whose last run (by its scope) wrote one session.
     warehouse = tmp_path / WAREHOUSE_NAME
     shutil.copy(built["incremental"], warehouse)
     with duckdb.connect(str(warehouse)) as con:
@@ -351,31 +365,24 @@ def test_a_unique_test_of_an_incremental_model_checks_the_keys_the_run_wrote(
                 "select session_id from marts.fct_messages group by 1 order by 1 limit 2"
             ).fetchall()
         ]
-        con.execute("delete from intermediate.int_incremental_changed_sessions")
+        con.execute("delete from intermediate.int_incremental_sessions")
+        con.execute("insert into intermediate.int_incremental_sessions values (?)", [written])
+        # A written row twice: found.
         con.execute(
-            "insert into intermediate.int_incremental_changed_sessions values (?)", [written]
-        )
-        # A row of another session with the key of a written row: found, though that row
-        # is outside the scope.
-        con.execute(
-            "insert into marts.fct_messages select * replace (cast(? as varchar) as session_id) "
-            "from marts.fct_messages where session_id = ? order by message_id limit 1",
-            [older, written],
+            "insert into marts.fct_messages select * from marts.fct_messages "
+            "where session_id = ? order by message_id limit 1",
+            [written],
         )
     assert dbt.test_failures(warehouse, "unique_fct_messages_message_id") == 1
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            "delete from marts.fct_messages where session_id = ? and message_id in "
-            "(select message_id from marts.fct_messages where session_id = ?)",
-            [older, written],
-        )
-        # Two rows this run did not write are not looked at again: the build that wrote
-        # them tested them, and a full build tests every key.
+        con.execute("delete from marts.fct_messages where session_id = ?", [written])
         con.execute(
             "insert into marts.fct_messages select * from marts.fct_messages "
             "where session_id = ? order by message_id limit 1",
             [older],
         )
+    # A row of a session this run did not write is not looked at again: the build that
+    # wrote it tested it, and a full build tests every row.
     assert dbt.test_failures(warehouse, "unique_fct_messages_message_id") == 0
 
 
@@ -385,7 +392,7 @@ def test_the_same_batch_loaded_twice_changes_nothing(built: dict, dbt: DbtInProc
     # The last batch again under other names: new raw rows, new load ids, same content.
     copy_batch(built["generated"], built["landing"], BATCHES, suffix="_again")
     load(built["landing"], built["incremental"])
-    dbt(built["incremental"], "run")
+    dbt.build(built["incremental"])
     assert differences(read_marts(built["full"]), read_marts(built["incremental"])) == []
 
 
@@ -529,18 +536,15 @@ def test_reexports_that_move_rows_and_rename_dimensions(built: dict, dbt: DbtInP
     ):
         _write_csv(built["landing"], name, rows)
         load(built["landing"], built["incremental"])
-        dbt(built["incremental"], "run")
-        # The snapshot follows, renames included (fct_messages sets channel_name in place).
-        assert (
-            publish(built["incremental"], scopes=built["scopes"], names=built["names"]).mode
-            == "incremental"
-        )
+        dbt.build(built["incremental"])
+        # The snapshot follows, renames included.
+        assert publish(built["incremental"]).mode == "incremental"
         snapshot = read_marts(snapshot_path(built["incremental"], env={}))
         assert differences(read_marts(built["incremental"]), snapshot) == [], name
         full = built["work"] / f"full_{name[:-4]}" / WAREHOUSE_NAME
         full.parent.mkdir()
         load(built["landing"], full)
-        dbt(full, "run", "--full-refresh")
+        dbt.build(full, full_refresh=True)
         incremental_marts = read_marts(built["incremental"])
         assert differences(read_marts(full), incremental_marts) == [], name
     # The edits took effect (so the comparison above covers them).
@@ -567,15 +571,11 @@ def test_another_time_zone_rebuilds_in_full(built: dict, dbt: DbtInProcess) -> N
     warehouse = built["work"] / "utc" / WAREHOUSE_NAME
     warehouse.parent.mkdir()
     shutil.copy(built["incremental"], warehouse)
-    dbt(warehouse, "run", "--vars", "{report_timezone: UTC}")
-    # The staging tables do not depend on the time zone: they stay incremental.
-    base = _compiled(dbt, "staging/crm/base/base_crm__messages_validated.sql")
-    assert "where _load_id > (select coalesce(max(_load_id), -1) from" in base
+    start = dbt.build(warehouse, settings=BuildSettings.resolve("UTC"))
+    assert start.plan == BuildPlan(True, "report_timezone changed from 'Asia/Ho_Chi_Minh' to 'UTC'")
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        state = con.execute(
-            "select report_timezone from intermediate.int_incremental_build_state"
-        ).fetchall()
+        state = con.execute("select report_timezone from raw._build_state").fetchall()
         # Every session's date is now its UTC date (Asia/Ho_Chi_Minh moves 7 hours' worth).
         wrong_dates = con.execute(
             "select count(*) from marts.fct_sessions where started_date <> cast(started_at as date)"

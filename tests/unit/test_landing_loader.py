@@ -238,7 +238,7 @@ def test_empty_landing_folder_creates_the_raw_schema(tmp_path: Path) -> None:
         tmp_path, "select table_name from information_schema.tables where table_schema = 'raw'"
     )
     tables = {row[0] for row in rows}
-    assert tables == {t.name for t in RAW_TABLES} | {"_load_log"}
+    assert tables == {t.name for t in RAW_TABLES} | {"_load_log", "_build_state"}
 
 
 def test_missing_landing_folder_is_an_error_that_says_so(tmp_path: Path) -> None:

@@ -133,10 +133,13 @@ def _build(
     scope: list[int],
 ) -> None:
     """A hand-made warehouse after a build: fct_sessions (session_id, staff), a dimension,
-    the build state and the build's incremental scope."""
+    the build state, the build's incremental scope and the marts it replaced in part."""
     con = duckdb.connect(str(path))
     try:
-        con.execute("create schema if not exists marts; create schema if not exists intermediate")
+        con.execute(
+            "create schema if not exists marts; create schema if not exists intermediate; "
+            "create schema if not exists raw; create schema if not exists audit"
+        )
         con.execute(
             "create or replace table marts.fct_sessions (session_id integer, staff varchar)"
         )
@@ -149,9 +152,14 @@ def _build(
         if scope:
             con.executemany("insert into intermediate.scope values (?)", [(s,) for s in scope])
         con.execute(
-            "create or replace table intermediate.int_incremental_build_state as "
+            "create or replace table raw._build_state as "
             "select cast(? as timestamptz) as built_at, cast(? as varchar) as previous_built_at",
             [built_at, previous_built_at],
+        )
+        con.execute(
+            "create or replace table audit.replaced_scopes as select * from (values "
+            "('fct_sessions', 'session_id', 'intermediate.scope')) "
+            "as scopes (relation_name, scope_column, scope_relation)"
         )
     finally:
         con.close()
@@ -165,20 +173,17 @@ def _rows(path: Path, relation: str) -> list[tuple]:
         con.close()
 
 
-SCOPES = {"fct_sessions": [("session_id", "intermediate.scope", "session_id")]}
-
-
 def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(
     tmp_path, monkeypatch
 ):
     monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
     warehouse = tmp_path / "wh.duckdb"
     _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: "Binh", 3: "Chi", 4: "Dung"}, [])
-    first = publish(warehouse, scopes=SCOPES, names={})
+    first = publish(warehouse)
     assert first.mode == "full"  # the first build was a full one
     (built_at,) = (
         duckdb.connect(str(warehouse), read_only=True)
-        .execute("select cast(built_at as varchar) from intermediate.int_incremental_build_state")
+        .execute("select cast(built_at as varchar) from raw._build_state")
         .fetchone()
     )
 
@@ -191,7 +196,7 @@ def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(
         {1: "An", 2: "Binh 2", 4: "Dung 2", 9: "Giang"},
         [2, 3, 9],
     )
-    second = publish(warehouse, scopes=SCOPES, names={})
+    second = publish(warehouse)
     assert second.mode == "incremental"
     snapshot = snapshot_path(warehouse, env={})
     assert _rows(snapshot, "marts.fct_sessions") == [
@@ -222,7 +227,7 @@ def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(
         {1: "An", 2: "Binh 2", 4: "Dung 2", 9: "Giang"},
         [9],
     )
-    third = publish(warehouse, scopes=SCOPES, names={})
+    third = publish(warehouse)
     assert third.mode == "full"
     assert _rows(snapshot, "marts.fct_sessions") == [
         (1, "An"),
@@ -236,71 +241,18 @@ def test_incremental_publish_copies_a_relation_whose_columns_changed(tmp_path, m
     monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
     warehouse = tmp_path / "wh.duckdb"
     _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: "Binh"}, [])
-    publish(warehouse, scopes=SCOPES, names={})
+    publish(warehouse)
     (built_at,) = (
         duckdb.connect(str(warehouse), read_only=True)
-        .execute("select cast(built_at as varchar) from intermediate.int_incremental_build_state")
+        .execute("select cast(built_at as varchar) from raw._build_state")
         .fetchone()
     )
     _build(warehouse, "2026-11-01 11:00:00+00", built_at, {1: "An", 2: "Binh"}, [2])
     with duckdb.connect(str(warehouse)) as con:
         con.execute("alter table marts.fct_sessions add column sla_2m integer default 7")
-    result = publish(warehouse, scopes=SCOPES, names={})
+    result = publish(warehouse)
     assert result.mode == "incremental"
     assert _rows(snapshot_path(warehouse, env={}), "marts.fct_sessions") == [
         (1, "An", 7),
         (2, "Binh", 7),
-    ]
-
-
-def test_incremental_publish_sets_renamed_names_in_place(tmp_path, monkeypatch):
-    """fct_messages keeps channel_name current in place (meta incremental_names): the
-    incremental publish runs the same update, so a renamed channel reaches the snapshot
-    although none of its messages is in the build's scope."""
-    monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
-    warehouse = tmp_path / "wh.duckdb"
-    names = {"fct_messages": [("channel_name", "marts.dim_channels", "channel_id")]}
-    scopes = {"fct_messages": [("session_id", "intermediate.scope", "session_id")]}
-
-    def build(
-        built_at: str, previous: str | None, channels: dict[str, str], messages: list[tuple]
-    ) -> None:
-        _build(warehouse, built_at, previous, {1: "An"}, [])
-        with duckdb.connect(str(warehouse)) as con:
-            con.execute(
-                "create or replace table marts.dim_channels (channel_id varchar, channel_name varchar)"
-            )
-            con.executemany("insert into marts.dim_channels values (?, ?)", list(channels.items()))
-            con.execute(
-                "create or replace table marts.fct_messages "
-                "(message_id integer, session_id integer, channel_id varchar, channel_name varchar)"
-            )
-            con.executemany("insert into marts.fct_messages values (?, ?, ?, ?)", messages)
-
-    build(
-        "2026-11-01 10:00:00+00",
-        None,
-        {"c1": "One", "c2": "Two", "c3": "Three"},
-        [(1, 1, "c1", "One"), (2, 1, "c2", "Two"), (3, 2, "c3", "Three")],
-    )
-    assert publish(warehouse, scopes=scopes, names=names).mode == "full"
-    (built_at,) = (
-        duckdb.connect(str(warehouse), read_only=True)
-        .execute("select cast(built_at as varchar) from intermediate.int_incremental_build_state")
-        .fetchone()
-    )
-    # The next build renamed c1 and lost c3 (no message is in its scope); the warehouse's
-    # fct_messages holds the names the build set in place.
-    build(
-        "2026-11-01 11:00:00+00",
-        built_at,
-        {"c1": "One renamed", "c2": "Two"},
-        [(1, 1, "c1", "One renamed"), (2, 1, "c2", "Two"), (3, 2, "c3", None)],
-    )
-    result = publish(warehouse, scopes=scopes, names=names)
-    assert result.mode == "incremental"
-    assert _rows(snapshot_path(warehouse, env={}), "marts.fct_messages") == [
-        (1, 1, "c1", "One renamed"),
-        (2, 1, "c2", "Two"),
-        (3, 2, "c3", None),
     ]

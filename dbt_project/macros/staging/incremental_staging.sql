@@ -1,4 +1,4 @@
-{#- Staging is incremental (issue 5): a run validates only the raw rows loaded since the
+{#- Staging is incremental: a run validates only the raw rows loaded since the
     last one, and deduplicates only the keys those rows carry.
 
     base_crm__<table>_validated is an append-only table of every raw row with its `_reason`.
@@ -12,13 +12,12 @@
     watermark can only lag behind what was processed (the newest file's rows may all have
     lost or been quarantined), so a run may recompute a few keys again, never miss one.
 
-    Neither depends on the report settings: they keep their rows when the time zone or the
-    SLA minutes change (meta `incremental_watermark: own`, read by should_full_refresh) and
-    rebuild only on --full-refresh. -#}
+    Neither depends on the state of the last build (raw._build_state): their watermarks are
+    their own tables. -#}
 
 {#- `where` clause of a base model's raw rows: only those loaded since the last run. -#}
 {% macro staging_new_raw_rows() -%}
-    {%- if omnireport.incremental_scope_active() -%}
+    {%- if omnireport.incremental_run() -%}
     where _load_id > {{ omnireport.staging_watermark() }}
     {%- endif -%}
 {%- endmacro %}
@@ -31,7 +30,7 @@
 {#- `and` clause of a stg model's validated rows: only the keys with a version newer than
     the stg table's watermark. -#}
 {% macro staging_changed_keys(base_model, key_columns) -%}
-    {%- if omnireport.incremental_scope_active() -%}
+    {%- if omnireport.incremental_run() -%}
     and ({{ key_columns | join(', ') }}) in (
         {{ omnireport.keys_with_new_versions(base_model, key_columns, omnireport.staging_watermark()) }}
     )

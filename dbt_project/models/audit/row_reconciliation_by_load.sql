@@ -2,18 +2,9 @@
     count that does not add up names the file. Each count reads the relation itself: raw,
     staged (the surviving version of a key), quarantined (bad by itself) and superseded
     (good, but another version of its key won deduplication: a good validated row with no
-    staged row). Incremental (issue 5): a run recounts only the loads of
-    int_incremental_reconciled_loads (the new ones, and the older ones holding a version of
+    staged row). Incremental: a run recounts only the loads of
+    int_incremental_loads (the new ones, and the older ones holding a version of
     a key with a new version), instead of matching every raw row against staging again. -#}
-{%- set incremental_scope = [('_load_id', 'int_incremental_reconciled_loads', '_load_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 with
 
@@ -33,7 +24,7 @@ counts as (
             _load_id,
             count(*) as row_count
         from {{ source('crm', table_name) }}
-        {{ omnireport.incremental_scope_filter(incremental_scope) }}
+        {{ omnireport.in_scope('_load_id') }}
         group by _load_id
     ) as raw_loads
     left join (
@@ -41,7 +32,7 @@ counts as (
             _load_id,
             count(*) as row_count
         from {{ ref('stg_crm__' ~ table_name) }}
-        {{ omnireport.incremental_scope_filter(incremental_scope) }}
+        {{ omnireport.in_scope('_load_id') }}
         group by _load_id
     ) as staged_loads
         on raw_loads._load_id = staged_loads._load_id
@@ -50,7 +41,7 @@ counts as (
             _load_id,
             count(*) as row_count
         from {{ ref('quarantine_crm__' ~ table_name) }}
-        {{ omnireport.incremental_scope_filter(incremental_scope) }}
+        {{ omnireport.in_scope('_load_id') }}
         group by _load_id
     ) as quarantined_loads
         on raw_loads._load_id = quarantined_loads._load_id
@@ -63,14 +54,14 @@ counts as (
                 _load_id,
                 _row_number
             from {{ ref('base_crm__' ~ table_name ~ '_validated') }}
-            where _reason is null {{ omnireport.incremental_scope_filter(incremental_scope, 'and') }}
+            where _reason is null {{ omnireport.in_scope('_load_id', 'and') }}
         ) as validated
         left join (
             select
                 _load_id,
                 _row_number
             from {{ ref('stg_crm__' ~ table_name) }}
-            {{ omnireport.incremental_scope_filter(incremental_scope) }}
+            {{ omnireport.in_scope('_load_id') }}
         ) as staged
             on
                 validated._load_id = staged._load_id

@@ -1,19 +1,10 @@
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id'), ('session_id', 'int_incremental_renamed_sessions', 'session_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 with
 
 current_tags as (
 
     select * from {{ ref('int_session_tags_current') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('session_id') }}
 
 ),
 

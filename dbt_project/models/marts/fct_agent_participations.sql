@@ -1,15 +1,6 @@
 {#- The session-by-agent participation fact, as computed once in int_agent_participations;
     one sla_<X>m flag per value of var sla_minutes (see the model's YAML). -#}
 
-{%- set incremental_scope = [('session_id', 'int_incremental_rebuilt_sessions', 'session_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
@@ -17,7 +8,7 @@ with
 participations as (
 
     select * from {{ ref('int_agent_participations') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('session_id') }}
 
 ),
 

@@ -1,25 +1,10 @@
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
-{#- A renamed channel is not a scope: its messages keep their rows, and the pre-hook
-    incremental_update_model_names sets their channel_name in place (issue 5). -#}
-{%- set incremental_names = [('channel_name', 'dim_channels', 'channel_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope, 'incremental_names': incremental_names},
-    pre_hook=[
-        "{{ omnireport.incremental_delete_model_scope() }}",
-        "{{ omnireport.incremental_update_model_names() }}",
-    ],
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 with
 
 messages as (
 
     select * from {{ ref('int_messages_classified') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('session_id') }}
 
 ),
 

@@ -1,19 +1,10 @@
-{%- set incremental_scope = [('user_id', 'int_incremental_changed_agents', 'user_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 with
 
 pauses as (
 
     select * from {{ ref('int_agent_pauses') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('user_id') }}
 
 ),
 

@@ -1,19 +1,10 @@
-{%- set incremental_scope = [('event_date', 'int_incremental_rebuilt_tag_dates', 'event_date')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 with
 
 tag_events as (
 
     select * from {{ ref('int_tag_events_counted') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('event_date') }}
 
 ),
 

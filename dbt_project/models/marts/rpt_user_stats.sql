@@ -1,15 +1,6 @@
 {#- One sla_<X>m column per value of var sla_minutes: see the model's YAML for how its
     contract covers them. -#}
 
-{%- set incremental_scope = [('started_date', 'int_incremental_rebuilt_dates', 'started_date')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
@@ -17,7 +8,7 @@ with
 participations as (
 
     select * from {{ ref('fct_agent_participations') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('started_date') }}
 
 ),
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from omnireport.build_state import STATE_DDL
 from omnireport.contract import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES
 
 
@@ -37,8 +38,9 @@ create table if not exists {RAW_SCHEMA}.{LOAD_LOG_TABLE} (
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema `raw`, every raw table and the load log, where missing."""
+    """Create schema `raw`, every raw table, the load log and the build state, where missing."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     for table in RAW_TABLES:
         con.execute(raw_table_ddl(table.name, table.columns))
     con.execute(LOAD_LOG_DDL)
+    con.execute(STATE_DDL)

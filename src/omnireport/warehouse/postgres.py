@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from omnireport.build_state import STATE_DDL
 from omnireport.contract import LINEAGE_COLUMNS, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
 from omnireport.landing.files import LandingFile, discover_landing_files
 from omnireport.landing.load_log import (
@@ -146,11 +147,13 @@ def raw_table_ddl_postgres(table_name: str, columns: tuple[str, ...]) -> str:
 
 
 def ensure_raw_schema_postgres(cursor: Any) -> None:
-    """Create schema `raw`, every raw table (all text + lineage) and the load log, where missing."""
+    """Create schema `raw`, every raw table (all text + lineage), the load log and the build
+    state, where missing."""
     cursor.execute(f"create schema if not exists {RAW_SCHEMA}")
     for table in RAW_TABLES:
         cursor.execute(raw_table_ddl_postgres(table.name, table.columns))
     cursor.execute(LOAD_LOG_DDL.replace(" varchar", " text"))
+    cursor.execute(STATE_DDL)
 
 
 def read_history_postgres(cursor: Any) -> LoadHistory:

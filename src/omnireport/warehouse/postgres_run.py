@@ -11,7 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from omnireport.warehouse.postgres import grant_reader_role, load_landing_postgres
+from omnireport.build_state import BuildSettings, begin_build, finish_build
+from omnireport.warehouse.postgres import _connect, grant_reader_role, load_landing_postgres
 from omnireport.warehouse.targets import PostgresTarget
 
 
@@ -29,6 +30,12 @@ def run_on_postgres(
     result = load_landing_postgres(landing_dir, target.conninfo(), progress=say)
     for outcome in result.failed:
         say(f"FAILED to load {outcome.path}: {outcome.error}")
+    settings = BuildSettings.resolve(dbt_vars.get("report_timezone"), dbt_vars.get("sla_minutes"))
+    con = _connect(target.conninfo())
+    con.autocommit = True
+    with con.cursor() as cursor:
+        start = begin_build(cursor, settings, full_refresh=full_refresh)
+    say(f"{'Full' if start.plan.full else 'Incremental'} build: {start.plan.reason}.")
     dbt = Path(sys.executable).parent / "dbt"
     command = [
         str(dbt),
@@ -42,14 +49,16 @@ def run_on_postgres(
         "--exclude-resource-type",
         "unit_test",
     ]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
-    if full_refresh:
+    command += ["--vars", json.dumps(settings.dbt_vars())]
+    if start.plan.full:
         command.append("--full-refresh")
     say("Building every dbt model on PostgreSQL: " + " ".join(command[1:]))
     env = {**os.environ, "OMNIREPORT_DBT_TARGET": "postgres"}
     build = subprocess.run(command, cwd=dbt_project_dir, env=env, check=False)
     if build.returncode == 0:
+        with con.cursor() as cursor:
+            finish_build(cursor, start, settings)
         grant_reader_role(target.conninfo())
         say("Granted the reader role omnireport_reader on schema marts.")
+    con.close()
     return result.ok and build.returncode == 0

@@ -42,6 +42,7 @@ from typing import Any
 
 import duckdb
 
+from omnireport.build_state import STATE_DDL
 from omnireport.contract import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES, RAW_TABLES_BY_NAME
 from omnireport.landing.files import LandingFile, discover_landing_files
 from omnireport.landing.load_log import (
@@ -206,11 +207,15 @@ create table if not exists {_LOG} (
 
 
 def ensure_raw_schema_spark(spark: Any) -> None:
-    """Create database `raw`, every raw table and the load log, where missing."""
+    """Create database `raw`, every raw table, the load log and the build state, where missing."""
     spark.sql(f"create database if not exists {RAW_SCHEMA}")
     for table in RAW_TABLES:
         spark.sql(raw_table_ddl_spark(table.name, table.columns))
     spark.sql(LOAD_LOG_DDL_SPARK)
+    spark.sql(
+        STATE_DDL.replace(" varchar(200)", " string").replace(" varchar(20)", " string")
+        + " using parquet"
+    )
 
 
 # --- Load log ------------------------------------------------------------------------------

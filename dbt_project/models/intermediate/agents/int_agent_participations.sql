@@ -5,15 +5,6 @@
     agent's support time in a completed session (its last message at or before done_at
     minus its first message in the session) and one sla_<X>m flag per var sla_minutes. -#}
 
-{%- set incremental_scope = [('session_id', 'int_incremental_rebuilt_sessions', 'session_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
@@ -29,7 +20,7 @@ sessions as (
         first_responder_user_id,
         waiting_time_s
     from {{ ref('int_session_metrics') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('session_id') }}
 
 ),
 
@@ -41,7 +32,7 @@ agent_messages as (
         sent_at
     from {{ ref('int_messages_classified') }}
     where sender_kind = 'agent'
-    {{ omnireport.incremental_scope_filter(incremental_scope, 'and') }}
+    {{ omnireport.in_scope('session_id', 'and') }}
 
 ),
 

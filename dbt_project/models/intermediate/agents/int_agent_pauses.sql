@@ -4,15 +4,6 @@
     it. A pause with no such event is open and has no duration. Order is
     (event_at, event_id). pause_date is the local date of the start. -#}
 
-{%- set incremental_scope = [('user_id', 'int_incremental_changed_agents', 'user_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
@@ -25,7 +16,7 @@ events as (
         status,
         event_at
     from {{ ref('stg_crm__agent_status_events') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('user_id') }}
 
 ),
 

@@ -2,7 +2,7 @@
     messages that reach fct_messages (a late message, whose session is not loaded, does
     not count); null when there is none. A session no agent answered is unanswered_24h
     once this is more than unanswered_window_hours after its start. Computed once per
-    build for its two readers (int_session_metrics, int_incremental_rebuilt_sessions):
+    build for its two readers (int_session_metrics, int_incremental_sessions):
     it reads every message, through the int_messages_classified view. -#}
 
 with

@@ -3,15 +3,6 @@
     message at or before done_at. Time order is (sent_at, message_id). Page messages
     take no part. Sessions without a contact or agent message have no row here. -#}
 
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
@@ -24,7 +15,7 @@ sessions as (
         started_at,
         done_at
     from {{ ref('stg_crm__sessions') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('session_id') }}
 
 ),
 
@@ -38,7 +29,7 @@ support_messages as (
         agent_user_id
     from {{ ref('int_messages_classified') }}
     where sender_kind in ('contact', 'agent')
-    {{ omnireport.incremental_scope_filter(incremental_scope, 'and') }}
+    {{ omnireport.in_scope('session_id', 'and') }}
 
 ),
 

@@ -3,15 +3,6 @@
     session durations, average reply time and the session type. Fine points 6.9,
     6.14-6.17 apply. Durations are exact seconds. -#}
 
-{%- set incremental_scope = [('session_id', 'int_incremental_rebuilt_sessions', 'session_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 {%- set unanswered_window_s = var('unanswered_window_hours') * 3600 -%}
@@ -21,14 +12,14 @@ with
 sessions as (
 
     select * from {{ ref('stg_crm__sessions') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('session_id') }}
 
 ),
 
 message_stats as (
 
     select * from {{ ref('int_session_message_stats') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('session_id') }}
 
 ),
 
@@ -39,7 +30,7 @@ reply_stats as (
         count(*) as reply_count,
         avg(reply_time_s) as avg_response_time_s
     from {{ ref('int_session_replies') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('session_id') }}
     group by session_id
 
 ),

@@ -5,15 +5,6 @@
     Each segment (the messages after the n-th agent message up to and including the
     next one) holds at most one agent message, which ends it. -#}
 
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
@@ -28,7 +19,7 @@ support_messages as (
         agent_user_id
     from {{ ref('int_messages_classified') }}
     where sender_kind in ('contact', 'agent')
-    {{ omnireport.incremental_scope_filter(incremental_scope, 'and') }}
+    {{ omnireport.in_scope('session_id', 'and') }}
 
 ),
 

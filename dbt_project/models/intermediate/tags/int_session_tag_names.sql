@@ -2,15 +2,6 @@
     point, without duplicates or null names (CONTRACT.md 6.22). A current tag whose
     tag_id is not loaded adds nothing. -#}
 
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id'), ('session_id', 'int_incremental_renamed_sessions', 'session_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
@@ -21,7 +12,7 @@ current_tags as (
         session_id,
         tag_id
     from {{ ref('int_session_tags_current') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('session_id') }}
 
 ),
 

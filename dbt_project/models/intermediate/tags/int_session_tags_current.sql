@@ -2,15 +2,6 @@
     current when its last event for that session, in (event_at, tag_event_id) order,
     is `added`. -#}
 
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
@@ -25,7 +16,7 @@ session_tag_events as (
         event_at
     from {{ ref('int_tag_events_counted') }}
     where session_id is not null
-    {{ omnireport.incremental_scope_filter(incremental_scope, 'and') }}
+    {{ omnireport.in_scope('session_id', 'and') }}
 
 ),
 

@@ -2,15 +2,6 @@
     events whose session is loaded. An event whose session is missing or quarantined is
     late and held out of the tag marts until the session arrives. -#}
 
-{%- set incremental_scope = [('session_id', 'int_incremental_changed_sessions', 'session_id'), ('tag_event_id', 'int_incremental_changed_tag_events', 'tag_event_id')] -%}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    meta={'incremental_scope': incremental_scope},
-    pre_hook="{{ omnireport.incremental_delete_model_scope() }}",
-) }}
-{{ omnireport.incremental_scope_depends_on(incremental_scope) }}
 
 
 with
@@ -18,7 +9,7 @@ with
 tag_events as (
 
     select * from {{ ref('stg_crm__tag_events') }}
-    {{ omnireport.incremental_scope_filter(incremental_scope) }}
+    {{ omnireport.in_scope('tag_event_id') }}
 
 ),
 

@@ -1,0 +1,93 @@
+{#- Incremental runs. The orchestration decides, before dbt starts, whether a run is full
+    (`--full-refresh`: no previous build, other settings, or asked for) or incremental, and
+    keeps the state of the last successful build in raw._build_state, which it empties
+    before a full build. An incremental run recomputes a scope: the rows of the raw tables
+    loaded since that build, and what they touch. Each scope is a small model of
+    intermediate/incremental/, one per scope column, and each incremental model replaces
+    the rows of its scope (its unique_key) with the replace_scope strategy. -#}
+
+{#- dbt's is_incremental(), but false in a unit test: a unit test pins a model's logic on
+    its given rows, whatever the warehouse holds. -#}
+{% macro incremental_run() -%}
+    {{ return(model.resource_type != 'unit_test' and is_incremental()) }}
+{%- endmacro %}
+
+{#- The scope model of each scope column. -#}
+{% macro scope_models() -%}
+    {{ return({
+        'session_id': 'int_incremental_sessions',
+        'started_date': 'int_incremental_dates',
+        'tag_event_id': 'int_incremental_tag_events',
+        'event_date': 'int_incremental_tag_dates',
+        'user_id': 'int_incremental_agents',
+        '_load_id': 'int_incremental_loads',
+    }) }}
+{%- endmacro %}
+
+{% macro scope_relation(column) -%}
+    {%- set model = omnireport.scope_models().get(column) -%}
+    {%- if model is none -%}
+        {{ exceptions.raise_compiler_error("no incremental scope for column " ~ column ~ ": give one of " ~ (omnireport.scope_models().keys() | join(', '))) }}
+    {%- endif -%}
+    {{ return(ref(model)) }}
+{%- endmacro %}
+
+{#- `where <expression> in (the scope of column)` in an incremental run; nothing in a full
+    build. The scope model is named either way, so dbt knows the dependency; a unit test,
+    which never runs incrementally, needs no rows for it. -#}
+{% macro in_scope(column, keyword='where', expression=none) -%}
+    {%- if model.resource_type == 'unit_test' -%}{{ return('') }}{%- endif -%}
+    {%- set scope = omnireport.scope_relation(column) -%}
+    {%- if omnireport.incremental_run() %}
+    {{ keyword }} {{ expression or column }} in (select {{ column }} from {{ scope }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The state of the last successful build, one row (none before the first build, and
+    during a full build): the highest raw _load_id it processed and the newest sent_at of
+    fct_messages it saw. -#}
+{% macro previous_build() -%}
+    (select last_load_id, newest_sent_at from {{ source('omnireport', 'build_state') }})
+{%- endmacro %}
+
+{#- The keys of a validated raw table with a good version loaded after `after` (SQL giving
+    a load id; by default the last build's): the keys a run must look at again. -#}
+{% macro keys_with_new_versions(base_model, key_columns, after=none) -%}
+    select {{ key_columns | join(', ') }}
+    from {{ ref(base_model) }}
+    where
+        _reason is null
+        and _load_id > {{ after or '(select last_load_id from ' ~ omnireport.previous_build() ~ ' as previous)' }}
+{%- endmacro %}
+
+{#- The ids of a dimension table whose current version is new since the last build and
+    differs from the version that build saw (or is new): a re-export with the same values
+    changes nothing downstream. -#}
+{% macro changed_dimension_ids(table_name, key_column, value_columns) -%}
+    {%- set base = ref('base_crm__' ~ table_name ~ '_validated') -%}
+    {%- set staged = ref('stg_crm__' ~ table_name) -%}
+    {%- set last_load_id = '(select last_load_id from ' ~ omnireport.previous_build() ~ ' as previous)' -%}
+    {%- set previous_versions -%}
+        (
+            select * from {{ base }}
+            where
+                _reason is null
+                and _load_id <= {{ last_load_id }}
+                and {{ key_column }} in (select {{ key_column }} from {{ staged }} where _load_id > {{ last_load_id }})
+        ) as previous_versions
+    {%- endset %}
+    select current_rows.{{ key_column }} as changed_id
+    from {{ staged }} as current_rows
+    left join (
+        {{ omnireport.deduplicate_latest(previous_versions, [key_column], omnireport.raw_table(table_name).get('latest_by', [])) }}
+    ) as previous_rows
+        on current_rows.{{ key_column }} = previous_rows.{{ key_column }}
+    where
+        current_rows._load_id > {{ last_load_id }}
+        and (
+            previous_rows.{{ key_column }} is null
+            {%- for column in value_columns %}
+            or current_rows.{{ column }} is distinct from previous_rows.{{ column }}
+            {%- endfor %}
+        )
+{%- endmacro %}
