@@ -1,10 +1,10 @@
-"""One writer at a time: an OS file lock beside the warehouse, shared by every writer.
+"""One writer at a time: a file lock beside the warehouse, shared by every writer.
 
 DuckDB allows one writing process per file. ``omnireport run|load|build`` and Dagster
-runs (through ``WriterLockResource``) all take ``<warehouse>.lock`` with ``fcntl.flock``
-before they write; the holder writes its pid, command and start time into the lock file
-so the one that has to wait can say who holds it. The lock is released by the kernel when
-the holder exits, however it exits, so a crashed run never leaves a stale lock.
+runs (through ``WriterLockResource``) all hold ``<warehouse>.lock`` (``filelock``: an OS
+lock the kernel releases when the holder exits, however it exits) while they write. The
+holder records its pid, command and start time in ``<warehouse>.lock.holder`` so the one
+that has to wait can say who holds it.
 
 The lock is re-entrant within one process: the command line takes it, then the Dagster
 job it runs in the same process takes it again without blocking itself.
@@ -12,24 +12,21 @@ job it runs in the same process takes it again without blocking itself.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 POLL_SECONDS = 0.2
 # How long a process that found the lock taken waits for the holder to record who it is.
 HOLDER_RECORD_SECONDS = 1.0
 UNKNOWN_HOLDER = "an unknown process"
-
-_held: dict[Path, int] = {}
-_held_guard = threading.Lock()
 
 
 class WarehouseBusyError(RuntimeError):
@@ -42,24 +39,40 @@ def lock_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".lock")
 
 
+def holder_path(warehouse: Path) -> Path:
+    """Where the holder of the lock of ``warehouse`` says who it is."""
+    return lock_path(warehouse).with_suffix(".lock.holder")
+
+
+def _lock(warehouse: Path) -> FileLock:
+    # One object per lock file in this process (is_singleton), counted across threads: the
+    # command line and the Dagster run it starts share it.
+    return FileLock(
+        lock_path(warehouse),
+        mode=0o644,
+        thread_local=False,
+        is_singleton=True,
+        preserve_lock_file=True,
+        poll_interval=POLL_SECONDS,
+    )
+
+
 def read_holder(warehouse: Path) -> str:
-    """Who holds (or last held) the lock, as a readable phrase; 'unknown' when not recorded."""
+    """Who holds (or last held) the lock, as a readable phrase."""
     try:
-        text = lock_path(warehouse).read_text(encoding="utf-8").strip()
+        text = holder_path(warehouse).read_text(encoding="utf-8").strip()
         info = json.loads(text) if text else {}
     except (OSError, ValueError):
         return UNKNOWN_HOLDER
     if not info:
         return UNKNOWN_HOLDER
-    return (
-        f"pid {info.get('pid')} ({info.get('command', '?')}, since {info.get('started_at', '?')})"
-    )
+    return f"pid {info.get('pid')} ({info.get('command', '?')}, since {info.get('started_at', '?')})"
 
 
 def _busy_holder(warehouse: Path) -> str:
     """read_holder, for a process that just failed to take the lock. The holder records
-    itself just after taking the lock, so a process that lost a close race can find the
-    file still empty: give the holder a moment to write before calling it unknown."""
+    itself just after taking the lock, so a process that lost a close race can find no
+    record yet: give the holder a moment to write before calling it unknown."""
     deadline = time.monotonic() + HOLDER_RECORD_SECONDS
     holder = read_holder(warehouse)
     while holder == UNKNOWN_HOLDER and time.monotonic() < deadline:
@@ -68,12 +81,13 @@ def _busy_holder(warehouse: Path) -> str:
     return holder
 
 
-def _describe_self(purpose: str) -> dict[str, object]:
-    return {
+def _record_holder(warehouse: Path, purpose: str) -> None:
+    info = {
         "pid": os.getpid(),
         "command": purpose or " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:]),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+    holder_path(warehouse).write_text(json.dumps(info), encoding="utf-8")
 
 
 @contextmanager
@@ -85,54 +99,28 @@ def warehouse_lock(
     Waits up to ``wait_seconds`` (0: do not wait) for another holder, then raises
     ``WarehouseBusyError`` naming the holder. Yields the lock file's path.
     """
-    path = lock_path(Path(warehouse).resolve())
-    with _held_guard:
-        if path in _held:
-            _held[path] += 1
-            reentered = True
-        else:
-            reentered = False
-    if reentered:
-        try:
-            yield path
-        finally:
-            with _held_guard:
-                _held[path] -= 1
-        return
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + max(0.0, wait_seconds)
+    warehouse = Path(warehouse).resolve()
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    lock = _lock(warehouse)
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    waited = f" after waiting {wait_seconds:g} s" if wait_seconds > 0 else ""
-                    raise WarehouseBusyError(
-                        f"warehouse {warehouse} is being written by {_busy_holder(warehouse)}"
-                        f"{waited}; DuckDB allows one writer. Wait for it to finish, or pass "
-                        f"--wait SECONDS to queue behind it (lock file {path})."
-                    ) from None
-                time.sleep(POLL_SECONDS)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(_describe_self(purpose)).encode(), 0)
-        with _held_guard:
-            _held[path] = 1
-        try:
-            yield path
-        finally:
-            with _held_guard:
-                del _held[path]
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        lock.acquire(timeout=max(0.0, wait_seconds))
+    except Timeout:
+        waited = f" after waiting {wait_seconds:g} s" if wait_seconds > 0 else ""
+        raise WarehouseBusyError(
+            f"warehouse {warehouse} is being written by {_busy_holder(warehouse)}{waited}; "
+            "DuckDB allows one writer. Wait for it to finish, or pass --wait SECONDS to queue "
+            f"behind it (lock file {lock.lock_file})."
+        ) from None
+    try:
+        if lock.lock_counter == 1:
+            _record_holder(warehouse, purpose)
+        yield Path(lock.lock_file)
     finally:
-        os.close(fd)
+        if lock.lock_counter == 1:
+            holder_path(warehouse).unlink(missing_ok=True)
+        lock.release()
 
 
 def is_held_here(warehouse: Path) -> bool:
     """True when this process holds the writer lock of ``warehouse``."""
-    with _held_guard:
-        return lock_path(Path(warehouse).resolve()) in _held
+    return _lock(Path(warehouse).resolve()).is_locked

@@ -21,14 +21,18 @@ with warehouse_lock(Path(sys.argv[1]), purpose="test holder"):
 """
 
 
-# Takes the flock like warehouse_lock, but records itself only 0.3 s later.
+# Takes the lock like warehouse_lock, but records itself only 0.3 s later.
 RACE_HOLDER = """
-import fcntl, json, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
-fcntl.flock(fd, fcntl.LOCK_EX)
+import json, os, sys, time
+from pathlib import Path
+from filelock import FileLock
+from omnireport.guard import holder_path, lock_path
+warehouse = Path(sys.argv[1])
+lock = FileLock(lock_path(warehouse))
+lock.acquire()
 print("locked", flush=True)
 time.sleep(0.3)
-os.pwrite(fd, json.dumps({"pid": os.getpid(), "command": "race winner", "started_at": "now"}).encode(), 0)
+holder_path(warehouse).write_text(json.dumps({"pid": os.getpid(), "command": "race winner", "started_at": "now"}))
 time.sleep(30)
 """
 
@@ -69,7 +73,7 @@ def test_a_writer_that_lost_a_close_race_names_the_holder(tmp_path):
     finds the file empty and waits a moment for the name instead of saying 'unknown'."""
     warehouse = tmp_path / "wh.duckdb"
     holder = subprocess.Popen(
-        [sys.executable, "-c", RACE_HOLDER, str(lock_path(warehouse))],
+        [sys.executable, "-c", RACE_HOLDER, str(warehouse)],
         stdout=subprocess.PIPE,
         text=True,
     )
