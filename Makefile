@@ -62,11 +62,14 @@ test: setup lint  ## lint the SQL, then run every test (unit, integration, end t
 test-fast: setup  ## only the fast unit tests
 	$(BIN)/pytest -m unit
 
-DEV_ENV = DAGSTER_HOME=$(abspath .dagster_home) OMNIREPORT_LANDING_DIR=$(abspath $(DEMO_LANDING)) \
+# The warehouse's own Dagster instance (Settings.dagster_home): the UI shows the runs of
+# `omnireport run` too.
+DEMO_DAGSTER_HOME = $(abspath $(dir $(DEMO_WAREHOUSE)).omnireport/$(basename $(notdir $(DEMO_WAREHOUSE)))/dagster)
+DEV_ENV = DAGSTER_HOME=$(DEMO_DAGSTER_HOME) OMNIREPORT_LANDING_DIR=$(abspath $(DEMO_LANDING)) \
 	OMNIREPORT_WAREHOUSE=$(abspath $(DEMO_WAREHOUSE))
 
 dev: setup  ## the Dagster UI on http://127.0.0.1:3000 (demo landing folder and warehouse)
-	@mkdir -p .dagster_home
+	@mkdir -p $(DEMO_DAGSTER_HOME)
 	$(DEV_ENV) $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 docs: setup  ## dbt docs for the whole project (target/ under dbt_project)

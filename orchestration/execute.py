@@ -1,7 +1,8 @@
 """Run a job of the code location in this process and say plainly what failed.
 
 The command line uses this: the in-process executor (one process, no subprocess per
-step), an ephemeral Dagster instance (nothing written to DAGSTER_HOME), Dagster's own
+step), the warehouse's own persistent Dagster instance (``Settings.dagster_home``, so
+``omnireport status`` and the Dagster UI see the same runs), Dagster's own
 console log silenced (progress comes from the assets), and the outcome condensed into a
 ``RunOutcome``: rows loaded per raw table, the failed landing files, the failed and
 warning checks, the failed dbt nodes, and the step errors.
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetCheckSeverity, AssetKey, Definitions
+from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, Definitions
 
 from omnireport.contract import RAW_SCHEMA
 from omnireport.settings import Settings
@@ -26,6 +27,14 @@ from orchestration.assets.publish import PUBLISH_ASSET_KEY
 from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
+# Tags a run with where it was started from (the command line, a schedule, a sensor, the UI).
+SOURCE_TAG = "omnireport/source"
+
+
+def warehouse_instance(settings: Settings) -> DagsterInstance:
+    """The persistent Dagster instance of the warehouse of ``settings``."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    return DagsterInstance.from_config(str(settings.dagster_home))
 
 
 @dataclass
@@ -97,11 +106,14 @@ def execute_job(
     if dbt_config is not None and any(node.name == DBT_ASSETS_NAME for node in job.graph.node_defs):
         run_config["ops"] = {DBT_ASSETS_NAME: {"config": dbt_config.model_dump()}}
     started = time.time()
-    result = job.execute_in_process(
-        run_config=run_config,
-        raise_on_error=False,
-        asset_selection=list(asset_selection) if asset_selection is not None else None,
-    )
+    with warehouse_instance(settings) as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            tags={SOURCE_TAG: "cli"},
+            run_config=run_config,
+            raise_on_error=False,
+            asset_selection=list(asset_selection) if asset_selection is not None else None,
+        )
     outcome = RunOutcome(
         success=result.success, seconds=time.time() - started, run_id=result.run_id
     )

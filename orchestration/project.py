@@ -54,9 +54,7 @@ def dbt_project(settings: Settings) -> DbtProject:
 
 def dbt_resource(settings: Settings) -> DbtCliResource:
     """The dbt CLI resource: the venv's dbt, the project and its profiles."""
-    from orchestration.resources import VenvDbtCliResource
-
-    return VenvDbtCliResource(
+    return DbtCliResource(
         project_dir=dbt_project(settings),
         profiles_dir=str(settings.dbt_project_dir),
         dbt_executable=dbt_executable(),

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dagster import ConfigurableResource, InitResourceContext, get_dagster_logger
-from dagster_dbt import DbtCliResource
-from packaging import version
 
 if TYPE_CHECKING:
-    from dbt.adapters.base import BaseAdapter
+    pass
 
 from omnireport.settings import Settings
 
@@ -96,30 +91,3 @@ class ProgressResource(ConfigurableResource):
             print(message, flush=True)
         else:
             get_dagster_logger().info(message)
-
-
-class VenvDbtCliResource(DbtCliResource):
-    """``DbtCliResource`` for the dbt installed beside this Python, without per-run probes.
-
-    Per run, dagster-dbt asks the executable for its version (a ``dbt --version``
-    subprocess, 2-5 s here) and imports dbt in this process to open an adapter that only
-    serves the opt-in ``fetch_row_counts`` / ``fetch_column_metadata``, which omnireport
-    does not use (and an in-process DuckDB handle must not compete with dbt's writer).
-    With the environment's own dbt, the version is the installed dbt-core's, and no
-    adapter is opened: together about 5-10 s saved per run.
-    """
-
-    def _is_own_dbt(self) -> bool:
-        # no resolve(): a venv's python is a symlink to the base interpreter, its dbt is not
-        return Path(self.dbt_executable).absolute().parent == Path(sys.executable).absolute().parent
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if self._is_own_dbt():
-            return version.parse(package_version("dbt-core"))
-        return super()._cli_version
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> BaseAdapter | None:
-        if self._is_own_dbt():
-            return None
-        return super()._initialize_dbt_core_adapter(args)

@@ -1,8 +1,8 @@
 """Sensors: new landing files start the incremental job; finished runs are recorded and
 failed ones raise an alert.
 
-The landing sensor's cursor maps each landing file (``<table>/<name>``) to its size,
-modification time and sha256: a file is new when its (name, content) pair was not seen,
+The landing sensor's cursor maps each landing file (``<table>/<name>``) to its stamp
+(``landing.files.file_stamp``) and sha256: a file is new when its (name, content) pair was not seen,
 so a re-export under a new name, or new bytes under an old name, both start a run, and
 an unchanged file never does. Files modified in the last ``settle_seconds`` are left for
 the next tick (still being written). The run key is the hash of the new (name, content)
@@ -21,17 +21,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from dagster import (
-    DagsterRunStatus,
     DefaultSensorStatus,
     RunFailureSensorContext,
     RunRequest,
-    RunStatusSensorContext,
     SensorDefinition,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
     run_failure_sensor,
-    run_status_sensor,
     sensor,
 )
 
@@ -40,7 +37,6 @@ from orchestration.jobs import INCREMENTAL_JOB, dbt_run_config
 
 LANDING_SENSOR = "omnireport_landing_files"
 FAILURE_SENSOR = "omnireport_run_failure_alert"
-SUCCESS_SENSOR = "omnireport_run_history"
 SETTLE_SECONDS = 10.0
 
 
@@ -61,7 +57,7 @@ def scan_landing(
     now: float | None = None,
 ) -> tuple[list[tuple[str, str]], str]:
     """The new (file, sha256) pairs under the landing folder, and the cursor to store."""
-    from omnireport.landing.files import content_hash, discover_landing_files
+    from omnireport.landing.files import content_hash, discover_landing_files, file_stamp
 
     seen = _read_cursor(cursor)
     now = time.time() if now is None else now
@@ -72,20 +68,20 @@ def scan_landing(
     for landing_file in discover_landing_files(settings.landing_dir).files:
         name = landing_file.relative_path
         try:
-            stat = landing_file.path.stat()
+            stamp = file_stamp(landing_file.path)
         except OSError:
             continue
         previous = seen.get(name)
-        if previous and previous[0] == stat.st_size and previous[1] == stat.st_mtime_ns:
+        if previous and previous[:-1] == stamp:
             files[name] = previous
             continue
-        if now - stat.st_mtime < settle_seconds:
+        if now - stamp[2] / 1e9 < settle_seconds:
             if previous:
                 files[name] = previous  # still being written: decide next tick
             continue
         digest = content_hash(landing_file.path)
-        files[name] = [stat.st_size, stat.st_mtime_ns, digest]
-        if not previous or previous[2] != digest:
+        files[name] = [*stamp, digest]
+        if not previous or previous[-1] != digest:
             new.append((name, digest))
     return new, json.dumps({"files": files}, sort_keys=True)
 
@@ -140,17 +136,10 @@ def _root_cause(error: Any) -> str:
     return lines[0] if lines else "unknown error"
 
 
-def _run_seconds(context: RunStatusSensorContext) -> float:
-    stats = context.instance.get_run_stats(context.dagster_run.run_id)
-    if stats.start_time and stats.end_time:
-        return float(stats.end_time - stats.start_time)
-    return 0.0
-
-
 def build_run_sensors(settings: Settings) -> list[SensorDefinition]:
-    """The run-failure alert sensor and the run-history sensor (both running by default)."""
+    """The run-failure alert sensor (running by default). Dagster's instance records every
+    run itself; ``omnireport status`` reads it."""
     from omnireport.alerts import raise_alert
-    from omnireport.status import append_history, now_utc
 
     @run_failure_sensor(name=FAILURE_SENSOR, default_status=DefaultSensorStatus.RUNNING)
     def run_failure_alert(context: RunFailureSensorContext) -> None:
@@ -166,42 +155,8 @@ def build_run_sensors(settings: Settings) -> list[SensorDefinition]:
         )
         outcome = raise_alert(message, warehouse=settings.warehouse)
         context.log.info(f"alert sent via {outcome.channel}: {outcome.detail}")
-        append_history(
-            settings,
-            {
-                "kind": "run",
-                "source": "dagster",
-                "run_id": run.run_id,
-                "job": run.job_name,
-                "finished_at": now_utc(),
-                "ok": False,
-                "seconds": _run_seconds(context),
-                "problems": step_errors or [reason],
-            },
-        )
 
-    @run_status_sensor(
-        name=SUCCESS_SENSOR,
-        run_status=DagsterRunStatus.SUCCESS,
-        default_status=DefaultSensorStatus.RUNNING,
-    )
-    def run_history(context: RunStatusSensorContext) -> None:
-        run = context.dagster_run
-        append_history(
-            settings,
-            {
-                "kind": "run",
-                "source": "dagster",
-                "run_id": run.run_id,
-                "job": run.job_name,
-                "finished_at": now_utc(),
-                "ok": True,
-                "seconds": _run_seconds(context),
-                "problems": [],
-            },
-        )
-
-    return [run_failure_alert, run_history]
+    return [run_failure_alert]
 
 
 def landing_sensor_running(env: dict[str, str] | None = None) -> bool:

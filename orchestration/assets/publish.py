@@ -3,9 +3,9 @@
 It runs only when every upstream step succeeded (a failed dbt model or test fails the dbt
 step, and Dagster skips what depends on it), and it refuses to publish when any
 error-severity asset check of this run failed (a landing file that could not be loaded, a
-blocking Great Expectations check, ...). It records the publish in the run history, with
-the quarantined rows per raw table and the newest event of the data, read while the run
-still holds the writer lock.
+blocking Great Expectations check, ...). Its materialization records the quarantined rows
+per raw table and the newest event of the data, read while the run still holds the writer
+lock: ``omnireport status`` reads them from the instance.
 """
 
 from collections.abc import Sequence
@@ -66,7 +66,7 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         writer_lock: WriterLockResource,
     ) -> MaterializeResult:
         from omnireport.publish import publish
-        from omnireport.status import append_history, collect_health
+        from omnireport.status import collect_health
 
         settings = warehouse.settings()
         failed = failed_error_checks(context)
@@ -79,19 +79,6 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
             )
         result = publish(settings.warehouse, run_id=context.run_id)
         health = collect_health(settings.warehouse)
-        append_history(
-            settings,
-            {
-                "kind": "publish",
-                "run_id": context.run_id,
-                "job": context.job_name,
-                "published_at": result.published_at,
-                "snapshot": str(result.snapshot),
-                "tables": result.tables,
-                "quarantined": health.quarantined,
-                "newest_event_at": health.newest_event_at,
-            },
-        )
         progress.report(
             f"Published {len(result.tables)} marts relations to {result.snapshot} "
             f"({result.mode}: {result.reason}; {result.seconds:.1f} s)."
@@ -105,6 +92,7 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
                 "rows": MetadataValue.json(result.tables),
                 "newest_event_at": health.newest_event_at or "",
                 "quarantined_rows": sum((health.quarantined or {}).values()),
+                "quarantined_by_table": MetadataValue.json(health.quarantined or {}),
             }
         )
 

@@ -310,8 +310,6 @@ def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool)
 def _execute_locked(
     args: argparse.Namespace, settings: Settings, job_name: str, *, needs_dbt_config: bool
 ) -> RunOutcome:
-    from omnireport.status import append_history, now_utc
-
     started = time.perf_counter()
     dbt_config = None
     if needs_dbt_config:
@@ -344,24 +342,6 @@ def _execute_locked(
     elapsed = time.perf_counter() - started
     if needs_dbt_config:
         _report_snapshot(outcome, settings)
-    append_history(
-        settings,
-        {
-            "kind": "run",
-            "source": "cli",
-            "run_id": outcome.run_id,
-            "job": f"omnireport {args.command}",
-            "finished_at": now_utc(),
-            "ok": outcome.ok,
-            "seconds": round(elapsed, 1),
-            "problems": (
-                outcome.failed_files
-                + outcome.failed_dbt_nodes
-                + outcome.failed_checks
-                + outcome.step_errors
-            )[:20],
-        },
-    )
     _say(
         f"\n{'OK' if outcome.ok else 'FAILED'}: omnireport {args.command} "
         f"{'finished' if outcome.ok else 'did not complete'} in {elapsed:.1f} s "

@@ -66,7 +66,9 @@ def read_holder(warehouse: Path) -> str:
         return UNKNOWN_HOLDER
     if not info:
         return UNKNOWN_HOLDER
-    return f"pid {info.get('pid')} ({info.get('command', '?')}, since {info.get('started_at', '?')})"
+    return (
+        f"pid {info.get('pid')} ({info.get('command', '?')}, since {info.get('started_at', '?')})"
+    )
 
 
 def _busy_holder(warehouse: Path) -> str:

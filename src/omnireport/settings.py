@@ -50,6 +50,12 @@ class Settings:
         return self.warehouse.parent / STATE_DIR_NAME / self.warehouse.stem
 
     @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance of this warehouse: its runs, events and asset history, shared
+        by ``omnireport`` and ``dagster dev`` (``make dev`` points DAGSTER_HOME here)."""
+        return self.state_dir / "dagster"
+
+    @property
     def dbt_target_path(self) -> Path:
         """dbt's target path (manifest, partial parse, run results) for this warehouse."""
         return self.state_dir / "dbt_target"

@@ -1,17 +1,17 @@
-"""Run history and ``omnireport status``: the last run, the last publish, freshness, quarantine.
+"""``omnireport status``: the last run, the last publish, freshness, quarantine.
 
-The history is a JSON-lines file in the warehouse's working folder
-(``<warehouse folder>/.omnireport/<stem>/run_history.jsonl``), never the warehouse itself,
-so ``status`` answers at once even while a build holds the warehouse. Two kinds of record:
+Everything comes from the warehouse's own Dagster instance (``Settings.dagster_home``),
+the same run history the Dagster UI shows, never from the warehouse itself, so ``status``
+answers at once even while a build holds the warehouse:
 
-- ``run``: a run ended (command line or Dagster): job, start and end, ok or not, what failed;
-- ``publish``: a snapshot was published: where, when, the rows quarantined per raw table
-  and the newest event in the data (read from the warehouse while the run still held it).
+- the last run (command line, schedule, sensor or UI): job, end, result, what failed;
+- the last publish (the ``published/marts_snapshot`` materialization): when, where, the
+  newest message in the data, and the rows quarantined per raw table, with the change
+  since the publish before.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,44 +21,6 @@ from typing import Any
 import duckdb
 
 from omnireport.settings import Settings
-
-HISTORY_NAME = "run_history.jsonl"
-KEEP_RECORDS = 1000
-
-
-def history_path(settings: Settings) -> Path:
-    """The run history file of the warehouse of ``settings``."""
-    return settings.state_dir / HISTORY_NAME
-
-
-def now_utc() -> str:
-    """The current UTC time, ISO 8601 to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def append_history(settings: Settings, record: Mapping[str, Any]) -> None:
-    """Append one record (one JSON line); the file keeps its last ``KEEP_RECORDS`` lines."""
-    path = history_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as stream:
-        stream.write(json.dumps(dict(record), sort_keys=True, default=str) + "\n")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    if len(lines) > KEEP_RECORDS:
-        path.write_text("\n".join(lines[-KEEP_RECORDS:]) + "\n", encoding="utf-8")
-
-
-def read_history(settings: Settings) -> list[dict[str, Any]]:
-    """Every readable record, oldest first (a torn last line is skipped)."""
-    path = history_path(settings)
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            continue
-    return records
 
 
 @dataclass(frozen=True)
@@ -101,12 +63,7 @@ def collect_health(warehouse: Path) -> WarehouseHealth:
     return WarehouseHealth(quarantined, newest)
 
 
-def _last(records: Sequence[dict[str, Any]], kind: str) -> dict[str, Any] | None:
-    return next((r for r in reversed(records) if r.get("kind") == kind), None)
-
-
-def _age(since: str, now: datetime) -> str:
-    moment = datetime.fromisoformat(since)
+def _age(moment: datetime, now: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     seconds = int((now - moment).total_seconds())
@@ -119,14 +76,9 @@ def _age(since: str, now: datetime) -> str:
 
 
 def quarantine_changes(
-    records: Sequence[dict[str, Any]],
+    current: Mapping[str, int], previous: Mapping[str, int] | None
 ) -> list[tuple[str, int, int | None]]:
     """(table, quarantined now, change since the previous publish or None) per raw table."""
-    publishes = [r for r in records if r.get("kind") == "publish" and r.get("quarantined")]
-    if not publishes:
-        return []
-    current = publishes[-1]["quarantined"]
-    previous = publishes[-2]["quarantined"] if len(publishes) > 1 else None
     return [
         (
             table,
@@ -137,44 +89,125 @@ def quarantine_changes(
     ]
 
 
+@dataclass(frozen=True)
+class LastRun:
+    """The newest finished run of the instance."""
+
+    job: str
+    source: str
+    ok: bool
+    finished_at: datetime
+    seconds: float
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class Publish:
+    """One materialization of the published snapshot."""
+
+    published_at: datetime
+    snapshot: str
+    newest_event_at: str | None
+    quarantined: dict[str, int]
+
+
+def _metadata(event: Any) -> dict[str, Any]:
+    materialization = event.asset_materialization
+    return {key: getattr(value, "value", value) for key, value in materialization.metadata.items()}
+
+
+def read_history(settings: Settings) -> tuple[LastRun | None, list[Publish]]:
+    """The last finished run and the last two publishes (newest first), from the Dagster
+    instance of the warehouse; (None, []) when it has none."""
+    from dagster import (
+        AssetCheckSeverity,
+        DagsterEventType,
+        DagsterInstance,
+        DagsterRunStatus,
+        RunsFilter,
+    )
+
+    from orchestration.assets.publish import PUBLISH_ASSET_KEY
+
+    if not settings.dagster_home.is_dir():
+        return None, []
+    with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        finished = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
+        records = instance.get_run_records(filters=RunsFilter(statuses=finished), limit=1)
+        last = None
+        if records:
+            record = records[0]
+            run = record.dagster_run
+            problems = [
+                entry.dagster_event.message or ""
+                for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
+            ]
+            for entry in instance.all_logs(
+                run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+            ):
+                check = entry.dagster_event.event_specific_data
+                if not check.passed and check.severity == AssetCheckSeverity.ERROR:
+                    problems.append(f"{check.asset_key.to_user_string()} {check.check_name} failed")
+            end = record.end_time or record.update_timestamp.timestamp()
+            last = LastRun(
+                job=run.job_name,
+                source=run.tags.get("omnireport/source", "dagster"),
+                ok=run.status == DagsterRunStatus.SUCCESS and not problems,
+                finished_at=datetime.fromtimestamp(end, UTC),
+                seconds=(end - record.start_time) if record.start_time else 0.0,
+                problems=[line.splitlines()[0] for line in problems if line][:20],
+            )
+        publishes = []
+        for event in instance.fetch_materializations(PUBLISH_ASSET_KEY, limit=2).records:
+            metadata = _metadata(event.event_log_entry)
+            publishes.append(
+                Publish(
+                    published_at=datetime.fromtimestamp(event.timestamp, UTC),
+                    snapshot=str(metadata.get("snapshot", "")),
+                    newest_event_at=metadata.get("newest_event_at") or None,
+                    quarantined=dict(metadata.get("quarantined_by_table") or {}),
+                )
+            )
+    return last, publishes
+
+
 def format_status(settings: Settings, *, now: datetime | None = None) -> str:
     """The text of ``omnireport status`` for the warehouse of ``settings``."""
     from omnireport.publish import snapshot_path
     from omnireport.summary import format_table
 
     now = now or datetime.now(UTC)
-    records = read_history(settings)
+    last, publishes = read_history(settings)
     lines = [f"Warehouse: {settings.warehouse}"]
-    run = _last(records, "run")
-    if run is None:
+    if last is None:
         lines.append("Last run: none recorded (run `omnireport run`)")
     else:
-        result = "OK" if run.get("ok") else "FAILED"
+        result = "OK" if last.ok else "FAILED"
         lines.append(
-            f"Last run: {result} {run.get('job')} ({run.get('source')}) finished "
-            f"{run.get('finished_at')} ({_age(run['finished_at'], now)} ago), "
-            f"took {float(run.get('seconds') or 0):.1f} s"
+            f"Last run: {result} {last.job} ({last.source}) finished "
+            f"{last.finished_at.isoformat(timespec='seconds')} ({_age(last.finished_at, now)} "
+            f"ago), took {last.seconds:.1f} s"
         )
-        for problem in run.get("problems") or []:
-            lines.append(f"  - {problem}")
-    publish = _last(records, "publish")
-    snapshot = snapshot_path(settings.warehouse)
-    if publish is None:
-        lines.append(f"Last publish: never (snapshot would be {snapshot})")
+        lines.extend(f"  - {problem}" for problem in last.problems)
+    if not publishes:
+        lines.append(f"Last publish: never (snapshot would be {snapshot_path(settings.warehouse)})")
+        return "\n".join(lines)
+    publish = publishes[0]
+    present = "" if Path(publish.snapshot).is_file() else " [file missing]"
+    lines.append(
+        f"Last publish: {publish.published_at.isoformat(timespec='seconds')} "
+        f"({_age(publish.published_at, now)} ago) -> {publish.snapshot}{present}"
+    )
+    if publish.newest_event_at:
+        newest = datetime.fromisoformat(publish.newest_event_at)
+        lines.append(
+            f"Freshness: newest message in the data {publish.newest_event_at} UTC, "
+            f"{_age(newest, now)} old"
+        )
     else:
-        present = "" if Path(publish["snapshot"]).is_file() else " [file missing]"
-        lines.append(
-            f"Last publish: {publish.get('published_at')} "
-            f"({_age(publish['published_at'], now)} ago) -> {publish.get('snapshot')}{present}"
-        )
-        newest = publish.get("newest_event_at")
-        if newest:
-            lines.append(
-                f"Freshness: newest message in the data {newest} UTC, {_age(newest, now)} old"
-            )
-        else:
-            lines.append("Freshness: unknown (no message in marts.fct_messages)")
-    changes = quarantine_changes(records)
+        lines.append("Freshness: unknown (no message in marts.fct_messages)")
+    previous: Sequence[Publish] = publishes[1:]
+    changes = quarantine_changes(publish.quarantined, previous[0].quarantined if previous else None)
     if changes:
         lines.append("")
         lines.append("Quarantined rows per raw table (change since the previous publish)")

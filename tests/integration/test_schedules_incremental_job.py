@@ -11,7 +11,7 @@ import pytest
 from dagster import DagsterInstance
 
 from omnireport.settings import load_settings
-from omnireport.status import read_history
+from orchestration.assets.publish import PUBLISH_ASSET_KEY
 from orchestration.definitions import build_definitions
 from orchestration.jobs import INCREMENTAL_JOB
 from orchestration.project import ensure_manifest
@@ -113,5 +113,6 @@ def test_incremental_job_rebuilds_what_new_channels_touch_then_nothing(warehouse
             for key in _materialized(second)
             if not key.startswith("raw/") and key != "published/marts_snapshot"
         ]
-    publishes = [r for r in read_history(settings) if r["kind"] == "publish"]
-    assert publishes[-1]["tables"]["marts.dim_channels"] == 2
+        published = instance.get_latest_materialization_event(PUBLISH_ASSET_KEY)
+        rows = published.asset_materialization.metadata["rows"].value
+        assert rows["marts.dim_channels"] == 2

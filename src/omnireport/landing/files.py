@@ -97,14 +97,21 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def file_stamp(path: Path) -> list[int]:
+    """What says a file is unchanged: its size, inode, mtime and ctime. Any write,
+    replacement or rename changes ctime, which no copy or archive tool can set back (unlike
+    mtime). The loader's HashCache and the landing sensor both trust a file by it."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
+
+
 class HashCache:
     """The sha256 of each landing file, remembered while the file is unchanged, so a run
     does not read every file it loaded before again (at 1M sessions, 3 GB per run).
 
-    A file counts as unchanged while its size, inode, mtime and ctime all are. Any write,
-    replacement or rename changes ctime, which no copy or archive tool can set back (unlike
-    mtime), so a changed file is always hashed again. Kept as JSON in `path`, which the
-    caller owns (one per warehouse). Without a HashCache, loaders hash every file.
+    A file counts as unchanged while its `file_stamp` is, so a changed file is always
+    hashed again. Kept as JSON in `path`, which the caller owns (one per warehouse).
+    Without a HashCache, loaders hash every file.
     """
 
     VERSION = 1
@@ -126,8 +133,7 @@ class HashCache:
 
     def digest(self, path: Path) -> str:
         """`content_hash(path)`, or the one remembered for this file while it is unchanged."""
-        stat = path.stat()
-        stamp: list[object] = [stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns]
+        stamp: list[object] = list(file_stamp(path))
         key = str(path.absolute())
         known = self._known.get(key)
         if (
