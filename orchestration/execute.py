@@ -49,7 +49,7 @@ class RunOutcome:
     failed_dbt_nodes: list[str] = field(default_factory=list)
     step_errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    snapshot: str | None = None
+    published: str | None = None
     run_id: str = ""
 
     @property
@@ -121,7 +121,12 @@ def execute_job(
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
         key = materialization.asset_key
         if key == PUBLISH_ASSET_KEY:
-            outcome.snapshot = str(_metadata_value(materialization.metadata["snapshot"]))
+            metadata = {name: _metadata_value(v) for name, v in materialization.metadata.items()}
+            outcome.published = (
+                f"snapshot {metadata['snapshot']}"
+                if "snapshot" in metadata
+                else f"role {metadata.get('reader_role')} on schema {metadata.get('schema')}"
+            )
         if key.path[0] == RAW_SCHEMA and "rows_loaded_this_run" in materialization.metadata:
             outcome.rows_loaded[key.path[-1]] = int(
                 _metadata_value(materialization.metadata["rows_loaded_this_run"])

@@ -16,11 +16,13 @@ from omnireport.settings import Settings
 
 
 class WarehouseResource(ConfigurableResource):
-    """The landing folder read by the load and the DuckDB file every step writes."""
+    """The landing folder read by the load, the warehouse every step writes (its target:
+    duckdb, the file ``warehouse``; postgres; spark) and the dbt project."""
 
     landing_dir: str
     warehouse: str
     dbt_project_dir: str
+    target: str = "duckdb"
 
     def settings(self) -> Settings:
         """These paths as ``Settings`` (absolute)."""
@@ -28,19 +30,15 @@ class WarehouseResource(ConfigurableResource):
             landing_dir=Path(self.landing_dir).resolve(),
             warehouse=Path(self.warehouse).resolve(),
             dbt_project_dir=Path(self.dbt_project_dir).resolve(),
+            target=self.target,
         )
 
     @contextmanager
     def cursor(self) -> Iterator[Any]:
-        """A connection to the warehouse, closed (and so committed) on leaving: DuckDB has
-        one writer, and dbt must find the file free."""
-        import duckdb
-
-        con = duckdb.connect(str(self.settings().warehouse))
-        try:
+        """A connection to the warehouse (DuckDB-style ``execute(sql, [params])``), closed
+        on leaving: DuckDB has one writer, and dbt must find the file free."""
+        with self.settings().warehouse_target().connect() as con:
             yield con
-        finally:
-            con.close()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
@@ -48,6 +46,7 @@ class WarehouseResource(ConfigurableResource):
             landing_dir=str(settings.landing_dir),
             warehouse=str(settings.warehouse),
             dbt_project_dir=str(settings.dbt_project_dir),
+            target=settings.target,
         )
 
 
@@ -77,7 +76,7 @@ class WriterLockResource(ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings, wait_seconds: float = 0.0) -> WriterLockResource:
-        return cls(warehouse=str(settings.warehouse), wait_seconds=wait_seconds)
+        return cls(warehouse=str(settings.lock_key), wait_seconds=wait_seconds)
 
 
 class ProgressResource(ConfigurableResource):

@@ -334,23 +334,19 @@ def build_dbt(
     from the last build's state, run `dbt <command>`, record the state when it passed."""
     import json
 
-    import psycopg2
-
     from omnireport.build_state import BuildSettings, begin_build, finish_build
+    from omnireport.warehouse.postgres import connect_qmark
 
     settings = BuildSettings.resolve()
-    con = psycopg2.connect(server.conninfo(dbname=dbname))
-    con.autocommit = True
+    con = connect_qmark(server.conninfo(dbname=dbname), read_only=False)
     try:
-        with con.cursor() as cursor:
-            start = begin_build(cursor, settings, full_refresh=full_refresh)
+        start = begin_build(con, settings, full_refresh=full_refresh)
         args = [command, "--vars", json.dumps(settings.dbt_vars())]
         if start.plan.full:
             args.append("--full-refresh")
         result = run_dbt(server, work_dir, *args, dbname=dbname)
         if result.returncode == 0:
-            with con.cursor() as cursor:
-                finish_build(cursor, start, settings)
+            finish_build(con, start, settings)
         return result
     finally:
         con.close()

@@ -130,26 +130,24 @@ def build_landing_assets() -> AssetsDefinition:
         progress: ProgressResource,
         writer_lock: WriterLockResource,
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        # imported here: the loader imports DuckDB
         from omnireport.landing.files import HashCache, discover_landing_files
-        from omnireport.landing.loader import load_files
 
         settings = warehouse.settings()
         discovery = discover_landing_files(Path(settings.landing_dir))
         for warning in discovery.warnings:
             progress.report(f"  warning: {warning}")
         started = time.perf_counter()
+        target = settings.warehouse_target()
         progress.report(
-            f"Loading {len(discovery.files)} landing file(s) from {settings.landing_dir} "
-            "(files loaded before are skipped) ..."
+            f"Loading {len(discovery.files)} landing file(s) from {settings.landing_dir} into "
+            f"{target.describe()} (files loaded before are skipped) ..."
         )
 
         def report(*args: Any, **kwargs: Any) -> None:
             progress.report("  " + describe_progress(*args, **kwargs))
 
-        result = load_files(
+        result = target.load(
             discovery.files,
-            Path(settings.warehouse),
             warnings=discovery.warnings,
             progress=report,
             hashes=HashCache(settings.state_dir / LANDING_HASHES_FILE),

@@ -9,6 +9,7 @@ lock: ``omnireport status`` reads them from the instance.
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from dagster import (
     AssetCheckSeverity,
@@ -22,6 +23,7 @@ from dagster import (
     asset,
 )
 
+from omnireport.settings import Settings
 from orchestration.resources import (
     ProgressResource,
     WarehouseResource,
@@ -54,9 +56,10 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         deps=list(marts),
         kinds={"duckdb"},
         description=(
-            "The published snapshot that readers open: every relation of schema marts copied "
-            "into a separate DuckDB file (storage v1.0.0) and swapped in atomically; after an "
-            "incremental build only the rebuilt rows are replaced in a copy of the last snapshot."
+            "Where readers read. DuckDB: the published snapshot, every relation of schema "
+            "marts copied into a separate file (storage v1.0.0) and swapped in atomically; "
+            "after an incremental build only the rebuilt rows are replaced in a copy of the "
+            "last snapshot. PostgreSQL: the read-only role granted on schema marts."
         ),
     )
     def marts_snapshot(
@@ -65,7 +68,6 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         progress: ProgressResource,
         writer_lock: WriterLockResource,
     ) -> MaterializeResult:
-        from omnireport.publish import publish
         from omnireport.status import collect_health
 
         settings = warehouse.settings()
@@ -77,19 +79,12 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
                     f"({', '.join(failed[:10])}); readers keep the previous snapshot"
                 ),
             )
-        result = publish(settings.warehouse, run_id=context.run_id)
-        health = collect_health(settings.warehouse)
-        progress.report(
-            f"Published {len(result.tables)} marts relations to {result.snapshot} "
-            f"({result.mode}: {result.reason}; {result.seconds:.1f} s)."
-        )
+        with warehouse.cursor() as con:
+            health = collect_health(con)
+        metadata = _publish(settings, context.run_id, progress)
         return MaterializeResult(
             metadata={
-                "snapshot": MetadataValue.path(str(result.snapshot)),
-                "published_at": result.published_at,
-                "relations": len(result.tables),
-                "mode": result.mode,
-                "rows": MetadataValue.json(result.tables),
+                **metadata,
                 "newest_event_at": health.newest_event_at or "",
                 "quarantined_rows": sum((health.quarantined or {}).values()),
                 "quarantined_by_table": MetadataValue.json(health.quarantined or {}),
@@ -97,3 +92,28 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         )
 
     return marts_snapshot
+
+
+def _publish(settings: Settings, run_id: str, progress: ProgressResource) -> dict[str, Any]:
+    """Publish where the target's readers read; the metadata of what was published."""
+    if settings.target == "postgres":
+        from omnireport.warehouse.postgres import READER_ROLE, SERVED_SCHEMA, grant_reader_role
+
+        target = settings.warehouse_target()
+        grant_reader_role(target.settings.conninfo())
+        progress.report(f"Granted the read-only role {READER_ROLE} on schema {SERVED_SCHEMA}.")
+        return {"reader_role": READER_ROLE, "schema": SERVED_SCHEMA}
+    from omnireport.publish import publish
+
+    result = publish(settings.warehouse, run_id=run_id)
+    progress.report(
+        f"Published {len(result.tables)} marts relations to {result.snapshot} "
+        f"({result.mode}: {result.reason}; {result.seconds:.1f} s)."
+    )
+    return {
+        "snapshot": MetadataValue.path(str(result.snapshot)),
+        "published_at": result.published_at,
+        "relations": len(result.tables),
+        "mode": result.mode,
+        "rows": MetadataValue.json(result.tables),
+    }

@@ -131,7 +131,7 @@ def build_freshness_check() -> AssetChecksDefinition:
             f"select '{name}' as source, max({column}) as newest from staging.{relation}"
             for name, (relation, column) in EVENT_SOURCES.items()
         )
-        rows = read_rows(warehouse.settings().warehouse, "staging event tables", sql)
+        rows = read_rows(warehouse, "staging event tables", sql)
         newest = {str(row["source"]): row["newest"] for row in rows}
         return evaluate_freshness(newest, now=datetime.now(UTC), max_age_hours=max_age_hours)
 

@@ -163,7 +163,7 @@ def build_landing_checks() -> AssetChecksDefinition:
         from orchestration.checks.warehouse_reader import read_frames
 
         settings = warehouse.settings()
-        frames = read_frames(settings.warehouse, {"files": FILES_SQL, "rules": RULES_SQL})
+        frames = read_frames(warehouse, {"files": FILES_SQL, "rules": RULES_SQL})
         runner = SuiteRunner(SUITE_NAME, landing_rules())
         stored: dict[str, Any] = {}
         results: list[tuple[str, Any, Any, list[Any]]] = []

@@ -6,12 +6,10 @@ closed before validating), stores GX's results as a JSON file and reports, per t
 the failing rows per rule and a few failing rows. Severity ERROR and blocking: a report
 that fails must not be published.
 
-"Today" is the date in the report time zone of the last build: the ``report_timezone``
-dbt var of the last dbt invocation (``run_results.json``), else ``dbt_project.yml``'s,
-else Asia/Ho_Chi_Minh.
+"Today" is the date in the report time zone the last build recorded (``raw._build_state``),
+else the dbt project's default.
 """
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,7 +28,6 @@ from dagster import (
     multi_asset_check,
 )
 
-from omnireport.settings import Settings
 from orchestration.resources import WarehouseResource
 
 MARTS_SCHEMA = "marts"
@@ -53,37 +50,13 @@ def report_asset_key(table: str) -> AssetKey:
     return AssetKey([MARTS_SCHEMA, table])
 
 
-def _vars_of(value: Any) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str) and value.strip():
-        import yaml
-
-        loaded = yaml.safe_load(value)
-        return loaded if isinstance(loaded, dict) else {}
-    return {}
-
-
-def report_timezone(settings: Settings) -> str:
+def report_timezone(warehouse: WarehouseResource) -> str:
     """The report time zone of the last build (see the module docstring)."""
-    run_results = settings.dbt_target_path / "run_results.json"
-    if run_results.is_file():
-        try:
-            args = json.loads(run_results.read_text(encoding="utf-8")).get("args", {})
-            name = _vars_of(args.get("vars")).get("report_timezone")
-        except (ValueError, AttributeError):
-            name = None
-        if name:
-            return str(name)
-    project_file = settings.dbt_project_dir / "dbt_project.yml"
-    if project_file.is_file():
-        import yaml
+    from omnireport.build_state import BuildSettings, read_state
 
-        project = yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}
-        name = (project.get("vars") or {}).get("report_timezone")
-        if name:
-            return str(name)
-    return DEFAULT_REPORT_TIMEZONE
+    with warehouse.cursor() as con:
+        state = read_state(con)
+    return state.settings_text[0] if state else BuildSettings.resolve().report_timezone
 
 
 def today_in(timezone: str, now: datetime | None = None) -> date:
@@ -162,10 +135,10 @@ def build_report_checks() -> AssetChecksDefinition:
             in context.selected_asset_check_keys
         ]
         frames = read_frames(
-            settings.warehouse,
+            warehouse,
             {table: f"select * from {MARTS_SCHEMA}.{table}" for table in selected},
         )
-        timezone = report_timezone(settings)
+        timezone = report_timezone(warehouse)
         found = validate_report_tables(frames, today=today_in(timezone))
         results_file = write_validation_result(
             settings.state_dir,

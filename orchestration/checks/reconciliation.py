@@ -133,14 +133,13 @@ def build_reconciliation_check() -> AssetChecksDefinition:
     ) -> AssetCheckResult:
         from orchestration.checks.warehouse_reader import read_rows
 
-        path = warehouse.settings().warehouse
         rows = read_rows(
-            path,
+            warehouse,
             "audit.row_reconciliation",
             f"select table_name, {', '.join(COUNT_COLUMNS)} from audit.row_reconciliation",
         )
         try:
-            files = read_rows(path, "audit.row_reconciliation_by_load", UNRECONCILED_FILES_SQL)
+            files = read_rows(warehouse, "audit.row_reconciliation_by_load", UNRECONCILED_FILES_SQL)
         except RuntimeError:  # a warehouse built before the per-file counts existed
             files = []
         return evaluate_reconciliation(rows, files)

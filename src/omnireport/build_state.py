@@ -128,7 +128,8 @@ def plan_build(
     return BuildPlan(False, f"incremental: the raw rows loaded since load {previous.last_load_id}")
 
 
-# --- the state row, through any DB-API connection (DuckDB, psycopg2) ---------------------
+# --- the state row, through a warehouse connection (omnireport.warehouse.targets: DuckDB-style
+# `execute(sql)` returning the result) ------------------------------------------------------
 
 Connect = Callable[[], Any]
 
@@ -145,13 +146,12 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def read_state(cursor: Any) -> BuildState | None:
+def read_state(con: Any) -> BuildState | None:
     """The state row, or None (no build yet, or a full build that did not finish)."""
-    cursor.execute(
+    rows = con.execute(
         "select last_load_id, newest_sent_at, report_timezone, sla_minutes, "
         f"unanswered_window_hours, built_at, previous_built_at from {STATE_RELATION}"
-    )
-    rows = cursor.fetchall()
+    ).fetchall()
     if len(rows) != 1 or rows[0][0] is None:
         return None
     last_load_id, newest, timezone, sla, window, built_at, previous_built_at = rows[0]
@@ -164,12 +164,12 @@ def read_state(cursor: Any) -> BuildState | None:
     )
 
 
-def clear_state(cursor: Any) -> None:
+def clear_state(con: Any) -> None:
     """Empty the state row (before a full build)."""
-    cursor.execute(f"delete from {STATE_RELATION}")
+    con.execute(f"delete from {STATE_RELATION}")
 
 
-def write_state(cursor: Any, state: BuildState) -> None:
+def write_state(con: Any, state: BuildState) -> None:
     """Replace the state row with ``state``."""
     values = (
         state.last_load_id,
@@ -178,10 +178,8 @@ def write_state(cursor: Any, state: BuildState) -> None:
         state.built_at,
         state.previous_built_at,
     )
-    cursor.execute(f"delete from {STATE_RELATION}")
-    cursor.execute(
-        f"insert into {STATE_RELATION} values ({', '.join(_literal(v) for v in values)})"
-    )
+    con.execute(f"delete from {STATE_RELATION}")
+    con.execute(f"insert into {STATE_RELATION} values ({', '.join(_literal(v) for v in values)})")
 
 
 @dataclass(frozen=True)
@@ -194,35 +192,37 @@ class BuildStart:
     load_id_upto: int
 
 
-def _missing_relations(cursor: Any) -> list[str]:
-    cursor.execute(
+def _missing_relations(con: Any) -> list[str]:
+    rows = con.execute(
         "select table_schema || '.' || table_name from information_schema.tables "
         "where table_schema in ('marts')"
-    )
-    present = {row[0] for row in cursor.fetchall()}
+    ).fetchall()
+    present = {row[0] for row in rows}
     return [name for name in REQUIRED_RELATIONS if name not in present]
 
 
-def begin_build(cursor: Any, settings: BuildSettings, *, full_refresh: bool) -> BuildStart:
+def begin_build(con: Any, settings: BuildSettings, *, full_refresh: bool) -> BuildStart:
     """Read the state once, decide the build, and empty the state before a full build."""
-    previous = read_state(cursor)
+    previous = read_state(con)
     plan = plan_build(
         previous,
         settings,
         full_refresh=full_refresh,
-        missing_relations=_missing_relations(cursor) if previous else (),
+        missing_relations=_missing_relations(con) if previous else (),
     )
     if plan.full:
-        clear_state(cursor)
-    cursor.execute(f"select coalesce(max(load_id), -1) from {RAW_SCHEMA}.{LOAD_LOG_TABLE}")
-    (load_id_upto,) = cursor.fetchone()
+        clear_state(con)
+    (load_id_upto,) = con.execute(
+        f"select coalesce(max(load_id), -1) from {RAW_SCHEMA}.{LOAD_LOG_TABLE}"
+    ).fetchone()
     return BuildStart(plan, None if plan.full else previous, int(load_id_upto))
 
 
-def finish_build(cursor: Any, start: BuildStart, settings: BuildSettings) -> BuildState:
+def finish_build(con: Any, start: BuildStart, settings: BuildSettings) -> BuildState:
     """Record a build in which every dbt node succeeded as the new state."""
-    cursor.execute("select max(newest_sent_at) from intermediate.int_newest_message")
-    (newest_sent_at,) = cursor.fetchone()
+    (newest_sent_at,) = con.execute(
+        "select max(newest_sent_at) from intermediate.int_newest_message"
+    ).fetchone()
     state = BuildState(
         last_load_id=start.load_id_upto,
         newest_sent_at=newest_sent_at,
@@ -230,5 +230,5 @@ def finish_build(cursor: Any, start: BuildStart, settings: BuildSettings) -> Bui
         built_at=datetime.now(UTC).replace(tzinfo=None),
         previous_built_at=start.previous.built_at if start.previous else None,
     )
-    write_state(cursor, state)
+    write_state(con, state)
     return state

@@ -34,7 +34,7 @@ from omnireport.settings import (
     Settings,
     load_settings,
 )
-from omnireport.warehouse.targets import DEFAULT_TARGET, TARGETS
+from omnireport.warehouse.targets import TARGETS
 
 if TYPE_CHECKING:
     from dagster import AssetKey, Definitions
@@ -131,6 +131,16 @@ def _add_wait(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        choices=list(TARGETS),
+        help="warehouse engine: the DuckDB file (default), PostgreSQL (the OMNIREPORT_PG_* "
+        "variables) or Spark (OMNIREPORT_SPARK_*; needs the optional `spark` extra and Java "
+        "17); every target runs the same Dagster steps (default: $OMNIREPORT_TARGET or duckdb)",
+    )
+
+
 def _add_dbt_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timezone",
@@ -172,16 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(run, landing=True)
     _add_dbt_options(run)
     _add_wait(run)
-    run.add_argument(
-        "--target",
-        choices=list(TARGETS),
-        default=DEFAULT_TARGET,
-        help="warehouse: the DuckDB file (default, through Dagster); PostgreSQL from the "
-        "OMNIREPORT_PG_* variables (COPY load, dbt build, reader role granted); or Spark "
-        "(a local PySpark, tables and metastore in $OMNIREPORT_SPARK_DIR, default "
-        "<project>/data/spark; needs the optional `spark` extra and Java 17). Spark rebuilds "
-        "the incremental models in full on every run: it always runs with --full-refresh",
-    )
+    _add_target(run)
 
     load = commands.add_parser(
         "load",
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         "A file that cannot be read is reported and loads nothing; the others still load.",
     )
     _add_paths(load, landing=True)
+    _add_target(load)
     _add_wait(load)
 
     build = commands.add_parser(
@@ -203,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--exclude", metavar="SELECTOR", help="dbt exclusion")
     _add_dbt_options(build)
+    _add_target(build)
     _add_wait(build)
 
     status = commands.add_parser(
@@ -228,7 +231,11 @@ def _say(message: str = "") -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings(landing_dir=getattr(args, "landing", None), warehouse=args.warehouse)
+    settings = load_settings(
+        landing_dir=getattr(args, "landing", None),
+        warehouse=args.warehouse,
+        target=getattr(args, "target", None),
+    )
     if getattr(args, "landing", "absent") != "absent" and not settings.landing_dir.is_dir():
         raise UsageError(
             f"landing folder {settings.landing_dir} does not exist: pass --landing DIR or set "
@@ -302,7 +309,7 @@ def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool)
     if args.wait > 0:
         _say(f"Waiting up to {args.wait:g} s for the warehouse's writer lock ...")
     with warehouse_lock(
-        settings.warehouse, wait_seconds=args.wait, purpose=f"omnireport {args.command}"
+        settings.lock_key, wait_seconds=args.wait, purpose=f"omnireport {args.command}"
     ):
         return _execute_locked(args, settings, job_name, needs_dbt_config=needs_dbt_config)
 
@@ -337,7 +344,8 @@ def _execute_locked(
         from omnireport.summary import collect_summary, format_summary
 
         _say()
-        _say(format_summary(collect_summary(settings.warehouse, outcome.rows_loaded)))
+        with settings.warehouse_target().connect() as con:
+            _say(format_summary(collect_summary(con, outcome.rows_loaded)))
     _report_failures(outcome, settings)
     elapsed = time.perf_counter() - started
     if needs_dbt_config:
@@ -353,8 +361,11 @@ def _execute_locked(
 def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
     from omnireport.publish import snapshot_path
 
-    if outcome.snapshot:
-        _say(f"\nPublished snapshot for readers: {outcome.snapshot}")
+    if outcome.published:
+        _say(f"\nPublished for readers: {outcome.published}")
+        return
+    if settings.target != "duckdb":
+        _say(f"\nNot published ({'build failed' if not outcome.ok else 'partial build'}).")
         return
     snapshot = snapshot_path(settings.warehouse)
     kept = (
@@ -400,15 +411,17 @@ def _run_command(args: argparse.Namespace) -> int:
 
         _say(format_status(_settings(args)))
         return EXIT_OK
-    if args.command == "run" and args.target != DEFAULT_TARGET:
-        return _run_on_other_target(args)
+    if args.command == "run" and args.target == "spark":
+        return _run_on_spark(args)
     job = {"run": FULL_BUILD_JOB, "load": LOAD_JOB, "build": DBT_BUILD_JOB}[args.command]
     outcome = _execute(args, job, needs_dbt_config=args.command != "load")
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
-def _run_on_other_target(args: argparse.Namespace) -> int:
-    """`omnireport run --target postgres|spark` (DuckDB's run goes through Dagster)."""
+def _run_on_spark(args: argparse.Namespace) -> int:
+    """`omnireport run --target spark`."""
+    from omnireport.warehouse.spark_run import run_on_spark
+
     settings = _settings(args)
     dbt_vars: dict[str, object] = {}
     if args.timezone:
@@ -417,23 +430,8 @@ def _run_on_other_target(args: argparse.Namespace) -> int:
         dbt_vars["sla_minutes"] = args.sla
     if not sys.stdout.isatty():
         os.environ.setdefault("DBT_USE_COLORS", "false")
-    if args.target == "postgres":
-        from omnireport.warehouse.postgres_run import run_on_postgres
-
-        ok = run_on_postgres(
-            settings.landing_dir,
-            settings.dbt_project_dir,
-            dbt_vars=dbt_vars,
-            full_refresh=args.full_refresh,
-            say=_say,
-        )
-    else:
-        from omnireport.warehouse.spark_run import run_on_spark
-
-        ok = run_on_spark(
-            settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars, say=_say
-        )
-    _say(f"\n{'OK' if ok else 'FAILED'}: omnireport run --target {args.target}")
+    ok = run_on_spark(settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars, say=_say)
+    _say(f"\n{'OK' if ok else 'FAILED'}: omnireport run --target spark")
     return EXIT_OK if ok else EXIT_FAILED
 
 

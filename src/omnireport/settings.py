@@ -21,6 +21,8 @@ from pathlib import Path
 LANDING_DIR_ENV = "OMNIREPORT_LANDING_DIR"
 WAREHOUSE_ENV = "OMNIREPORT_WAREHOUSE"
 DBT_PROJECT_DIR_ENV = "OMNIREPORT_DBT_PROJECT_DIR"
+# The warehouse engine of sensor, schedule and UI runs (the command line has --target).
+TARGET_ENV = "OMNIREPORT_TARGET"
 
 # Per-warehouse working folder for dbt artifacts (manifest, run results, logs): it sits
 # beside the warehouse file, so two checkouts or two warehouses never share a target path.
@@ -38,16 +40,35 @@ def project_root(start: Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where omnireport reads landing files, writes the warehouse, and finds dbt."""
+    """Where omnireport reads landing files, writes the warehouse, and finds dbt.
+
+    ``target`` is the warehouse engine (``duckdb``, the default: the file ``warehouse``;
+    ``postgres``: the database of the ``OMNIREPORT_PG_*`` variables; ``spark``). The
+    working folders of another target sit beside the DuckDB file's, named after it.
+    """
 
     landing_dir: Path
     warehouse: Path
     dbt_project_dir: Path
+    target: str = "duckdb"
 
     @property
     def state_dir(self) -> Path:
-        """Working folder of this warehouse: ``<warehouse folder>/.omnireport/<warehouse name>``."""
-        return self.warehouse.parent / STATE_DIR_NAME / self.warehouse.stem
+        """Working folder of this warehouse: ``<warehouse folder>/.omnireport/<warehouse name>``
+        (``.../<target>`` for a target other than DuckDB)."""
+        name = self.warehouse.stem if self.target == "duckdb" else self.target
+        return self.warehouse.parent / STATE_DIR_NAME / name
+
+    @property
+    def lock_key(self) -> Path:
+        """The path whose ``.lock`` file is the writer lock (``omnireport.guard``)."""
+        return self.warehouse if self.target == "duckdb" else self.state_dir
+
+    def warehouse_target(self):  # type: ignore[no-untyped-def]
+        """The warehouse of the target (``omnireport.warehouse.targets.Warehouse``)."""
+        from omnireport.warehouse.targets import warehouse_for
+
+        return warehouse_for(self.target, self.warehouse)
 
     @property
     def dagster_home(self) -> Path:
@@ -61,8 +82,8 @@ class Settings:
         return self.state_dir / "dbt_target"
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment variables dbt needs: the absolute warehouse path read by profiles.yml."""
-        return {WAREHOUSE_ENV: str(self.warehouse)}
+        """Environment variables dbt needs: the target and where it is (read by profiles.yml)."""
+        return self.warehouse_target().dbt_env()
 
 
 def _path_from_env(env: Mapping[str, str], name: str, default: Path) -> Path:
@@ -76,6 +97,7 @@ def load_settings(
     landing_dir: Path | str | None = None,
     warehouse: Path | str | None = None,
     dbt_project_dir: Path | str | None = None,
+    target: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Resolve the settings: explicit arguments first, then environment variables, then defaults.
@@ -100,6 +122,7 @@ def load_settings(
             if dbt_project_dir is not None
             else _path_from_env(env, DBT_PROJECT_DIR_ENV, root / "dbt_project")
         ),
+        target=target or env.get(TARGET_ENV, "").strip() or "duckdb",
     )
 
 

@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from omnireport.settings import Settings
 
 
@@ -31,7 +29,7 @@ class WarehouseHealth:
     newest_event_at: str | None
 
 
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+def _exists(con: Any, schema: str, name: str) -> bool:
     row = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, name],
@@ -39,27 +37,19 @@ def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
     return bool(row and row[0])
 
 
-def collect_health(warehouse: Path) -> WarehouseHealth:
+def collect_health(con: Any) -> WarehouseHealth:
     """Read quarantine counts (``audit.row_reconciliation``) and the newest message time
-    (``marts.fct_messages.sent_at``) from ``warehouse``. Hold its writer lock while calling."""
-    if not Path(warehouse).is_file():
-        return WarehouseHealth(None, None)
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        quarantined = None
-        if _exists(con, "audit", "row_reconciliation"):
-            rows = con.execute(
-                "select table_name, quarantined_rows from audit.row_reconciliation order by 1"
-            ).fetchall()
-            quarantined = {str(name): int(count or 0) for name, count in rows}
-        newest = None
-        if _exists(con, "marts", "fct_messages"):
-            row = con.execute(
-                "select strftime(max(sent_at), '%Y-%m-%dT%H:%M:%S') from marts.fct_messages"
-            ).fetchone()
-            newest = row[0] if row else None
-    finally:
-        con.close()
+    (``marts.fct_messages.sent_at``) through a warehouse connection (``Warehouse.connect``)."""
+    quarantined = None
+    if _exists(con, "audit", "row_reconciliation"):
+        rows = con.execute(
+            "select table_name, quarantined_rows from audit.row_reconciliation order by 1"
+        ).fetchall()
+        quarantined = {str(name): int(count or 0) for name, count in rows}
+    newest = None
+    if _exists(con, "marts", "fct_messages"):
+        row = con.execute("select max(sent_at) from marts.fct_messages").fetchone()
+        newest = row[0].isoformat(timespec="seconds") if row and row[0] else None
     return WarehouseHealth(quarantined, newest)
 
 

@@ -1,6 +1,6 @@
 """The summary printed at the end of ``omnireport run``: what was loaded, and what the data says.
 
-Two aligned tables, read from the warehouse (opened, read, closed):
+Two aligned tables, read through a connection to the warehouse (any target):
 
 - per raw table: rows loaded by this run and in total, staged, quarantined and superseded
   (from ``audit.row_reconciliation``; blank when that table is not built yet);
@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-
-import duckdb
+from typing import Any
 
 from omnireport.contract import RAW_SCHEMA, RAW_TABLES
 
@@ -54,7 +52,7 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
 
 
-def _relation_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+def _relation_exists(con: Any, schema: str, name: str) -> bool:
     found = con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, name],
@@ -62,7 +60,7 @@ def _relation_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> 
     return bool(found and found[0])
 
 
-def _reconciliation(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]] | None:
+def _reconciliation(con: Any) -> dict[str, tuple[int, int, int]] | None:
     if not _relation_exists(con, "audit", "row_reconciliation"):
         return None
     rows = con.execute(
@@ -75,7 +73,7 @@ def _reconciliation(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int,
     }
 
 
-def _channels(con: duckdb.DuckDBPyConnection) -> list[ChannelOverview]:
+def _channels(con: Any) -> list[ChannelOverview]:
     rows = con.execute(
         """
         select
@@ -96,48 +94,32 @@ def _channels(con: duckdb.DuckDBPyConnection) -> list[ChannelOverview]:
     return [ChannelOverview(*row) for row in rows]
 
 
-def collect_summary(warehouse: Path, rows_loaded_this_run: Mapping[str, int]) -> RunSummary:
-    """Read the summary from ``warehouse``; parts that are not built yet are left out with a note."""
+def collect_summary(con: Any, rows_loaded_this_run: Mapping[str, int]) -> RunSummary:
+    """Read the summary through a warehouse connection (``Warehouse.connect``); parts that
+    are not built yet are left out with a note."""
     summary = RunSummary()
-    if not warehouse.is_file():
-        summary.notes.append(f"warehouse {warehouse} does not exist yet")
-        return summary
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as error:
-        summary.notes.append(f"warehouse {warehouse} could not be opened for the summary: {error}")
-        return summary
-    try:
-        reconciliation = _reconciliation(con)
-        if reconciliation is None:
-            summary.notes.append(
-                "audit.row_reconciliation is not built: staged/quarantined unknown"
+    reconciliation = _reconciliation(con)
+    if reconciliation is None:
+        summary.notes.append("audit.row_reconciliation is not built: staged/quarantined unknown")
+    for table in RAW_TABLES:
+        total = None
+        if _relation_exists(con, RAW_SCHEMA, table.name):
+            (total,) = con.execute(f'select count(*) from {RAW_SCHEMA}."{table.name}"').fetchone()
+        staged, quarantined, superseded = (reconciliation or {}).get(table.name, (None, None, None))
+        summary.tables.append(
+            TableRows(
+                table=table.name,
+                loaded_this_run=int(rows_loaded_this_run.get(table.name, 0)),
+                loaded_total=total,
+                staged=staged,
+                quarantined=quarantined,
+                superseded=superseded,
             )
-        for table in RAW_TABLES:
-            total = None
-            if _relation_exists(con, RAW_SCHEMA, table.name):
-                total = con.execute(f'select count(*) from {RAW_SCHEMA}."{table.name}"').fetchone()[
-                    0
-                ]
-            staged, quarantined, superseded = (reconciliation or {}).get(
-                table.name, (None, None, None)
-            )
-            summary.tables.append(
-                TableRows(
-                    table=table.name,
-                    loaded_this_run=int(rows_loaded_this_run.get(table.name, 0)),
-                    loaded_total=total,
-                    staged=staged,
-                    quarantined=quarantined,
-                    superseded=superseded,
-                )
-            )
-        if _relation_exists(con, "marts", "fct_sessions"):
-            summary.channels = _channels(con)
-        else:
-            summary.notes.append("marts.fct_sessions is not built: no overview per channel type")
-    finally:
-        con.close()
+        )
+    if _relation_exists(con, "marts", "fct_sessions"):
+        summary.channels = _channels(con)
+    else:
+        summary.notes.append("marts.fct_sessions is not built: no overview per channel type")
     return summary
 
 

@@ -1,5 +1,6 @@
-"""`omnireport run --target postgres` on the sample data: loads with COPY, builds every
-model, grants the reader role; the counts are the hand-checked ones of seeds/README.md."""
+"""`omnireport run --target postgres` on the sample data: the same Dagster steps as on
+DuckDB (load with COPY, every model and check, publish = the reader role granted); the
+counts are the hand-checked ones of seeds/README.md."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_run_target_postgres_builds_the_sample_data(postgres_server: PostgresServer) -> None:
+def test_run_target_postgres_builds_the_sample_data(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
     postgres_server.create_database("omnireport_cli")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
     env.update(postgres_server.dbt_env(dbname="omnireport_cli"))
@@ -30,6 +33,8 @@ def test_run_target_postgres_builds_the_sample_data(postgres_server: PostgresSer
             "postgres",
             "--landing",
             str(REPO / "seeds" / "landing"),
+            "--warehouse",
+            str(tmp_path / "wh.duckdb"),  # where its working folders go
         ],
         env=env,
         capture_output=True,
@@ -38,6 +43,12 @@ def test_run_target_postgres_builds_the_sample_data(postgres_server: PostgresSer
         check=False,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "Loading 21 landing file(s)" in out and "into postgresql://" in out
+    assert "Full build: there is no previous build." in out
+    assert "Published for readers: role omnireport_reader on schema marts" in out
+    assert "Rows per raw table" in out  # the summary, read from PostgreSQL
+    assert not (tmp_path / "wh.duckdb").exists()
     con = psycopg2.connect(postgres_server.conninfo(dbname="omnireport_cli"))
     try:
         with con.cursor() as cursor:

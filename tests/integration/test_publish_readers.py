@@ -101,7 +101,7 @@ def built(tmp_path_factory) -> Path:
         _run_args(root), env=_env(), capture_output=True, text=True, timeout=1200, check=False
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert f"Published snapshot for readers: {root / 'wh.published.duckdb'}" in completed.stdout
+    assert f"Published for readers: snapshot {root / 'wh.published.duckdb'}" in completed.stdout
     return root
 
 

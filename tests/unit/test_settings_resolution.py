@@ -65,7 +65,10 @@ def test_environment_is_read_when_called_not_at_import(tmp_path, monkeypatch):
 def test_dbt_artifacts_live_beside_the_warehouse(tmp_path):
     settings = load_settings(warehouse=tmp_path / "w.duckdb", env={})
     assert settings.dbt_target_path == tmp_path / ".omnireport" / "w" / "dbt_target"
-    assert settings.dbt_env() == {"OMNIREPORT_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    assert settings.dbt_env() == {
+        "OMNIREPORT_WAREHOUSE": str(tmp_path / "w.duckdb"),
+        "OMNIREPORT_DBT_TARGET": "duckdb",
+    }
 
 
 def test_the_loader_opens_duckdb_within_the_configured_limit(tmp_path, monkeypatch):

@@ -19,7 +19,7 @@ survives full rebuilds.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -164,7 +164,24 @@ def read_history_postgres(cursor: Any) -> LoadHistory:
 def load_landing_postgres(
     landing_dir: Path, conninfo: str, *, progress: Progress | None = None
 ) -> LoadResult:
-    """Load every new landing file under `landing_dir` into PostgreSQL `raw` (see module doc).
+    """Load every new landing file under `landing_dir` into PostgreSQL `raw` (see module doc)."""
+    discovery = discover_landing_files(Path(landing_dir))
+    report = progress or (lambda _line: None)
+    for warning in discovery.warnings:
+        report(f"warning: {warning}")
+    return load_files_postgres(
+        discovery.files, conninfo, warnings=discovery.warnings, progress=report
+    )
+
+
+def load_files_postgres(
+    files: Sequence[LandingFile],
+    conninfo: str,
+    *,
+    warnings: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load `files` into PostgreSQL `raw`, in the order given.
 
     Files whose bytes were loaded before add nothing; unreadable files are recorded as
     failed and retried on the next run; the other files still load. Raises
@@ -173,11 +190,7 @@ def load_landing_postgres(
     import psycopg2
 
     report = progress or (lambda _line: None)
-    discovery = discover_landing_files(Path(landing_dir))
-    result = LoadResult(warnings=list(discovery.warnings))
-    for warning in discovery.warnings:
-        report(f"warning: {warning}")
-
+    result = LoadResult(warnings=list(warnings))
     pg = _connect(conninfo)
     reader = duckdb.connect()
     try:
@@ -200,7 +213,7 @@ def load_landing_postgres(
                 ) from exc
             history = read_history_postgres(cursor)
             pg.commit()
-            for landing_file in discovery.files:
+            for landing_file in files:
                 outcome = _load_file(pg, cursor, reader, landing_file, history, report)
                 result.files.append(outcome)
                 result.rows_loaded_by_table[outcome.table] += outcome.rows

@@ -1,4 +1,5 @@
-"""Connection settings of the dbt targets, read from the environment.
+"""The dbt targets: their connection settings, read from the environment, and the
+warehouse of each as the orchestration uses it (load, connect, point dbt at it).
 
 The dbt profile (dbt_project/profiles.yml) reads the same variables with the same
 defaults, so the loader and dbt always talk to the same database. A password is never
@@ -9,11 +10,20 @@ it empty).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from omnireport.landing.files import HashCache, LandingFile
+    from omnireport.landing.loader import LoadResult
 
 TARGETS: tuple[str, ...] = ("duckdb", "postgres", "spark")
 DEFAULT_TARGET = "duckdb"
+# The output of dbt_project/profiles.yml dbt builds into.
+TARGET_ENV = "OMNIREPORT_DBT_TARGET"
 
 PG_HOST_ENV = "OMNIREPORT_PG_HOST"
 PG_PORT_ENV = "OMNIREPORT_PG_PORT"
@@ -95,3 +105,102 @@ def _libpq_quote(value: str) -> str:
     if value and not any(ch in value for ch in " '\\"):
         return value
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+# --- The warehouse of a target, as the orchestration uses it --------------------------------
+
+
+class Warehouse(Protocol):
+    """What the orchestration needs of a target: load landing files into raw, connect
+    (DuckDB-style: ``execute(sql, [params])`` with ``?`` placeholders, then ``fetchone`` /
+    ``fetchall``), and the environment that points dbt's profile at it."""
+
+    target: str
+
+    def describe(self) -> str: ...
+
+    def dbt_env(self) -> dict[str, str]: ...
+
+    def load(
+        self,
+        files: Sequence[LandingFile],
+        *,
+        warnings: Sequence[str],
+        progress: Callable[[str], None],
+        hashes: HashCache | None,
+    ) -> LoadResult: ...
+
+    def connect(self) -> AbstractContextManager[Any]: ...
+
+
+@dataclass(frozen=True)
+class DuckDBWarehouse:
+    """The embedded default: one DuckDB file."""
+
+    path: Path
+    target: str = "duckdb"
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"OMNIREPORT_WAREHOUSE": str(self.path), TARGET_ENV: self.target}
+
+    def load(self, files, *, warnings, progress, hashes):  # type: ignore[no-untyped-def]
+        from omnireport.landing.loader import load_files
+
+        return load_files(files, self.path, warnings=warnings, progress=progress, hashes=hashes)
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        import duckdb
+
+        from omnireport.settings import duckdb_config
+
+        con = duckdb.connect(str(self.path), config=duckdb_config())
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+@dataclass(frozen=True)
+class PostgresWarehouse:
+    """A PostgreSQL database (``OMNIREPORT_PG_*``)."""
+
+    settings: PostgresTarget
+    target: str = "postgres"
+
+    def describe(self) -> str:
+        return self.settings.describe()
+
+    def dbt_env(self) -> dict[str, str]:
+        return {**self.settings.dbt_env(), TARGET_ENV: self.target}
+
+    def load(self, files, *, warnings, progress, hashes):  # type: ignore[no-untyped-def]
+        from omnireport.warehouse.postgres import load_files_postgres
+
+        return load_files_postgres(
+            files, self.settings.conninfo(), warnings=warnings, progress=progress
+        )
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        from omnireport.warehouse.postgres import connect_qmark
+
+        con = connect_qmark(self.settings.conninfo(), read_only=False)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def warehouse_for(
+    target: str, duckdb_path: Path, env: Mapping[str, str] | None = None
+) -> Warehouse:
+    """The warehouse of ``target``: the DuckDB file, or the database the environment names."""
+    if target == "duckdb":
+        return DuckDBWarehouse(duckdb_path)
+    if target == "postgres":
+        return PostgresWarehouse(PostgresTarget.from_env(env))
+    raise TargetSettingsError(f"unknown target {target!r}: give one of {', '.join(TARGETS)}")
