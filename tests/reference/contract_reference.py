@@ -6,7 +6,8 @@ so an integration test can compare the dbt marts with these frames grain by grai
 Clarity over speed: it is meant for a few thousand rows.
 
 Entry point: :func:`compute_marts`. Grains: :data:`MART_KEYS`. Choices made where the
-contract is silent are listed in ``tests/reference/README.md``.
+contract is silent are listed in ``tests/reference/README.md``. The business clock of
+section 7.2 lives in :mod:`tests.reference.business_clock`.
 
 Frame conventions (so comparisons are easy):
 - text and ids: ``object`` columns holding ``str`` or ``None``;
@@ -36,6 +37,16 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from tests.reference.business_clock import (
+    Opening,
+    Schedule,
+    is_known_time_zone,
+    parse_clock_time,
+    parse_date,
+    parse_weekday,
+    start_of_local_date,
+)
+
 # ---------------------------------------------------------------------------
 # The raw contract (section 2), restated here so the oracle stays independent.
 # ---------------------------------------------------------------------------
@@ -64,6 +75,12 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "action", "event_at",
     ),
     "agent_status_events": ("event_id", "user_id", "status", "event_at"),
+    # Section 7.1: optional tables of the business clock.
+    "business_hours": (
+        "schedule_id", "valid_from", "time_zone", "weekday", "opens_at", "closes_at",
+    ),
+    "holidays": ("schedule_id", "holiday_date", "holiday_name"),
+    "channel_schedules": ("channel_id", "schedule_id"),
 }
 
 # Section 6.3: ids that must be set (every id column not marked "null" in section 2).
@@ -79,6 +96,9 @@ REQUIRED_IDS: dict[str, tuple[str, ...]] = {
     "messages": ("message_id", "conversation_id", "session_id", "channel_id", "from_id", "to_id"),
     "tag_events": ("tag_event_id", "tag_id", "contact_id", "channel_id"),
     "agent_status_events": ("event_id", "user_id"),
+    "business_hours": ("schedule_id",),
+    "holidays": ("schedule_id",),
+    "channel_schedules": ("channel_id", "schedule_id"),
 }
 
 # Required enumerations and their exact values (sections 2, 6.4).
@@ -122,6 +142,10 @@ DEDUP_KEYS: dict[str, tuple[str, ...]] = {
     "messages": ("message_id",),
     "tag_events": ("tag_event_id",),
     "agent_status_events": ("event_id",),
+    # 7.1: typed values (valid_from a date or None, weekday an int, opens_at minutes).
+    "business_hours": ("schedule_id", "valid_from", "weekday", "opens_at"),
+    "holidays": ("schedule_id", "holiday_date"),
+    "channel_schedules": ("channel_id",),
 }
 # The order column whose highest value wins before load order (section 1).
 DEDUP_ORDER: dict[str, str] = {"sessions": "updated_at", "messages": "status_updated_at"}
@@ -338,7 +362,16 @@ class _LocalClock:
     """Local date and hour of naive UTC timestamps in the report time zone."""
 
     def __init__(self, report_timezone: str) -> None:
+        self.name = report_timezone
         self.zone = ZoneInfo(report_timezone)
+        self._ends: dict[date, datetime] = {}
+
+    def end_of_date(self, day: date) -> datetime:
+        """Section 7.6: the end of local date ``day`` is the first instant of ``day + 1``
+        (naive UTC), so a 23- or 25-hour DST day ends where the next one starts."""
+        if day not in self._ends:
+            self._ends[day] = start_of_local_date(day + timedelta(days=1), self.name)
+        return self._ends[day]
 
     def local(self, value: datetime) -> datetime:
         return value.replace(tzinfo=timezone.utc).astimezone(self.zone)
@@ -514,6 +547,7 @@ def load_landing(landing_dir: Path) -> LoadResult:
 FREE_TEXT_COLUMNS = frozenset({
     "channel_name", "full_name", "email", "group_name", "display_name", "category_name",
     "tag_name", "session_name", "note", "content", "template_name", "media_url",
+    "holiday_name",
 })
 
 
