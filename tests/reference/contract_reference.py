@@ -1,7 +1,7 @@
 """Reference implementation of /work/shared/CONTRACT.md in plain pandas and Python.
 
 It is a test oracle: written from the contract alone (never from the dbt models), it
-reads a landing folder, validates, deduplicates and computes every mart of section 5,
+reads a landing folder, validates, deduplicates and computes every mart of sections 5 and 7,
 so an integration test can compare the dbt marts with these frames grain by grain.
 Clarity over speed: it is meant for a few thousand rows.
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -153,7 +153,7 @@ DEDUP_ORDER: dict[str, str] = {"sessions": "updated_at", "messages": "status_upd
 LANDING_EXTENSIONS = (".csv", ".jsonl", ".parquet")
 
 # ---------------------------------------------------------------------------
-# The marts (section 5): grain and columns, with the dtype kind of each column.
+# The marts (sections 5 and 7): grain and columns, with the dtype kind of each column.
 # ---------------------------------------------------------------------------
 
 MART_KEYS: dict[str, list[str]] = {
@@ -662,7 +662,7 @@ def validate_row(table: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[
 
 def _check_value(
     raw: dict[str, Any], typed: dict[str, Any], reasons: list[str], column: str,
-    parse, problem: str, *, required: bool = True,
+    parse: Callable[[str], Any], problem: str, *, required: bool = True,
 ) -> None:
     """Type one 7.1 value: ``missing <column>`` or ``<problem> <column> '<value>'`` on failure."""
     value = raw[column]
