@@ -27,11 +27,17 @@ def read_mart(warehouse: Path, mart: str, columns: list[str]) -> list[dict[str, 
         con.close()
 
 
+def _is_percentage(column: str) -> bool:
+    """Percentages are rounded to 2 decimals on both sides, so they compare exactly:
+    ``pct_complete``, ``pct_support`` (section 5) and ``csat_pct`` (section 7.7)."""
+    return column.startswith("pct_") or column.endswith("_pct")
+
+
 def _same(expected: Any, actual: Any, column: str) -> bool:
     if expected is None or actual is None:
         return expected is None and actual is None
     if isinstance(expected, float) or isinstance(actual, float):
-        if column.startswith("pct_"):
+        if _is_percentage(column):
             return float(expected) == float(actual)
         return math.isclose(float(expected), float(actual), rel_tol=FLOAT_RELATIVE_TOLERANCE, abs_tol=1e-9)
     if isinstance(expected, dt.datetime) and isinstance(actual, dt.datetime):
@@ -42,6 +48,9 @@ def _same(expected: Any, actual: Any, column: str) -> bool:
 
 
 def _key(row: dict[str, Any], keys: list[str]) -> tuple:
+    """The grain of a row; a null grain column (rpt_csat_daily.assigned_user_id for
+    unassigned sessions, rpt_tag_stats.tagged_by_user_id) is None on both sides and
+    matches like any value: rows are matched in Python, not with a SQL join."""
     return tuple(row[k] for k in keys)
 
 

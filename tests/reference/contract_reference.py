@@ -1,12 +1,13 @@
 """Reference implementation of /work/shared/CONTRACT.md in plain pandas and Python.
 
 It is a test oracle: written from the contract alone (never from the dbt models), it
-reads a landing folder, validates, deduplicates and computes every mart of section 5,
+reads a landing folder, validates, deduplicates and computes every mart of sections 5 and 7,
 so an integration test can compare the dbt marts with these frames grain by grain.
 Clarity over speed: it is meant for a few thousand rows.
 
 Entry point: :func:`compute_marts`. Grains: :data:`MART_KEYS`. Choices made where the
-contract is silent are listed in ``tests/reference/README.md``.
+contract is silent are listed in ``tests/reference/README.md``. The business clock of
+section 7.2 lives in :mod:`tests.reference.business_clock`.
 
 Frame conventions (so comparisons are easy):
 - text and ids: ``object`` columns holding ``str`` or ``None``;
@@ -31,10 +32,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+
+from tests.reference.business_clock import (
+    Opening,
+    Schedule,
+    is_known_time_zone,
+    parse_clock_time,
+    parse_date,
+    parse_weekday,
+    start_of_local_date,
+)
 
 # ---------------------------------------------------------------------------
 # The raw contract (section 2), restated here so the oracle stays independent.
@@ -64,6 +75,12 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
         "action", "event_at",
     ),
     "agent_status_events": ("event_id", "user_id", "status", "event_at"),
+    # Section 7.1: optional tables of the business clock.
+    "business_hours": (
+        "schedule_id", "valid_from", "time_zone", "weekday", "opens_at", "closes_at",
+    ),
+    "holidays": ("schedule_id", "holiday_date", "holiday_name"),
+    "channel_schedules": ("channel_id", "schedule_id"),
 }
 
 # Section 6.3: ids that must be set (every id column not marked "null" in section 2).
@@ -79,6 +96,9 @@ REQUIRED_IDS: dict[str, tuple[str, ...]] = {
     "messages": ("message_id", "conversation_id", "session_id", "channel_id", "from_id", "to_id"),
     "tag_events": ("tag_event_id", "tag_id", "contact_id", "channel_id"),
     "agent_status_events": ("event_id", "user_id"),
+    "business_hours": ("schedule_id",),
+    "holidays": ("schedule_id",),
+    "channel_schedules": ("channel_id", "schedule_id"),
 }
 
 # Required enumerations and their exact values (sections 2, 6.4).
@@ -122,6 +142,10 @@ DEDUP_KEYS: dict[str, tuple[str, ...]] = {
     "messages": ("message_id",),
     "tag_events": ("tag_event_id",),
     "agent_status_events": ("event_id",),
+    # 7.1: typed values (valid_from a date or None, weekday an int, opens_at minutes).
+    "business_hours": ("schedule_id", "valid_from", "weekday", "opens_at"),
+    "holidays": ("schedule_id", "holiday_date"),
+    "channel_schedules": ("channel_id",),
 }
 # The order column whose highest value wins before load order (section 1).
 DEDUP_ORDER: dict[str, str] = {"sessions": "updated_at", "messages": "status_updated_at"}
@@ -129,7 +153,7 @@ DEDUP_ORDER: dict[str, str] = {"sessions": "updated_at", "messages": "status_upd
 LANDING_EXTENSIONS = (".csv", ".jsonl", ".parquet")
 
 # ---------------------------------------------------------------------------
-# The marts (section 5): grain and columns, with the dtype kind of each column.
+# The marts (sections 5 and 7): grain and columns, with the dtype kind of each column.
 # ---------------------------------------------------------------------------
 
 MART_KEYS: dict[str, list[str]] = {
@@ -146,6 +170,13 @@ MART_KEYS: dict[str, list[str]] = {
     "rpt_channel_stats": ["started_date", "channel_id", "support_type"],
     "rpt_agent_working_time": ["pause_date", "user_id"],
     "rpt_tag_stats": ["event_date", "tag_id", "channel_id", "tagged_by_user_id"],
+    # Section 7. Grain columns that can be null: rpt_csat_daily.assigned_user_id
+    # (unassigned sessions), rpt_reply_stats.replied_by_user_id (never null in practice).
+    "fct_replies": ["reply_message_id"],
+    "rpt_reply_stats": ["reply_date", "replied_by_user_id", "channel_id"],
+    "fct_conversations": ["conversation_id"],
+    "rpt_backlog_daily": ["snapshot_date", "channel_id", "support_type"],
+    "rpt_csat_daily": ["started_date", "channel_id", "assigned_user_id"],
 }
 
 _TOTALS = [
@@ -190,6 +221,10 @@ MART_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("last_agent_message_at", "ts"), ("support_time_s", "float"),
         ("avg_response_time_s", "float"), ("is_completed", "bool"), ("is_supported", "bool"),
         ("is_assigned", "bool"), ("is_proactive", "bool"), ("rating", "nint"),
+        # Section 7.3, after the section-5 columns.
+        ("schedule_id", "str"), ("started_in_business_hours", "nbool"),
+        ("waiting_time_business_s", "float"), ("support_time_business_s", "float"),
+        ("session_duration_business_s", "float"), ("avg_response_time_business_s", "float"),
     ],
     "fct_messages": [
         ("message_id", "str"), ("conversation_id", "str"), ("session_id", "str"),
@@ -224,6 +259,38 @@ MART_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "rpt_tag_stats": [
         ("event_date", "date"), ("tag_id", "str"), ("channel_id", "str"),
         ("tagged_by_user_id", "str"), ("tags_added", "int"), ("tags_removed", "int"),
+    ],
+    "fct_replies": [
+        ("reply_message_id", "str"), ("session_id", "str"), ("conversation_id", "str"),
+        ("channel_id", "str"), ("replied_by_user_id", "str"), ("customer_message_id", "str"),
+        ("waiting_since", "ts"), ("replied_at", "ts"), ("reply_time_s", "float"),
+        ("reply_time_business_s", "float"), ("reply_number", "int"), ("reply_date", "date"),
+        ("reply_hour", "int"),
+    ],
+    "rpt_reply_stats": [
+        ("reply_date", "date"), ("replied_by_user_id", "str"), ("channel_id", "str"),
+        ("replies", "int"), ("first_replies", "int"), ("total_reply_time_s", "float"),
+        ("avg_reply_time_s", "float"), ("median_reply_time_s", "float"),
+        ("p90_reply_time_s", "float"), ("total_reply_time_business_s", "float"),
+        ("replies_with_business_time", "int"), ("avg_reply_time_business_s", "float"),
+    ],
+    "fct_conversations": [
+        ("conversation_id", "str"), ("contact_id", "str"), ("channel_id", "str"),
+        ("sessions", "int"), ("reopens", "int"), ("first_started_at", "ts"),
+        ("last_started_at", "ts"), ("first_started_date", "date"), ("is_completed", "bool"),
+        ("last_done_at", "ts"), ("total_messages", "int"), ("replies", "int"),
+        ("is_one_touch", "bool"), ("is_two_touch", "bool"),
+    ],
+    "rpt_backlog_daily": [
+        ("snapshot_date", "date"), ("channel_id", "str"), ("support_type", "str"),
+        ("open_sessions", "int"), ("unassigned_open_sessions", "int"),
+        ("open_over_24h", "int"), ("oldest_started_at", "ts"),
+    ],
+    "rpt_csat_daily": [
+        ("started_date", "date"), ("channel_id", "str"), ("assigned_user_id", "str"),
+        ("sessions", "int"), ("done_sessions", "int"), ("rated_sessions", "int"),
+        ("satisfied_sessions", "int"), ("dissatisfied_sessions", "int"),
+        ("csat_pct", "float"), ("avg_rating", "float"),
     ],
 }
 
@@ -328,6 +395,20 @@ def percentage(numerator: int, denominator: int) -> float | None:
     return float(Fraction(hundredths, 100))
 
 
+def percentile_cont(values_micros: list[int], fraction: Fraction) -> float | None:
+    """Section 7.4: the value at position 1 + p(n - 1) of the sorted values, interpolated
+    linearly between the two nearest ranks; exact, rounded once to a double of seconds."""
+    if not values_micros:
+        return None
+    ordered = sorted(values_micros)
+    position = fraction * (len(ordered) - 1)  # 0-based
+    lower = math.floor(position)
+    value = Fraction(ordered[lower])
+    if position > lower:
+        value += (position - lower) * (ordered[lower + 1] - ordered[lower])
+    return float(value / 1_000_000)
+
+
 def join_names(names: Iterable[str | None]) -> str | None:
     """Section 6.22: distinct non-null names, sorted by code point, joined with ','."""
     distinct = sorted({name for name in names if name is not None})
@@ -338,7 +419,16 @@ class _LocalClock:
     """Local date and hour of naive UTC timestamps in the report time zone."""
 
     def __init__(self, report_timezone: str) -> None:
+        self.name = report_timezone
         self.zone = ZoneInfo(report_timezone)
+        self._ends: dict[date, datetime] = {}
+
+    def end_of_date(self, day: date) -> datetime:
+        """Section 7.6: the end of local date ``day`` is the first instant of ``day + 1``
+        (naive UTC), so a 23- or 25-hour DST day ends where the next one starts."""
+        if day not in self._ends:
+            self._ends[day] = start_of_local_date(day + timedelta(days=1), self.name)
+        return self._ends[day]
 
     def local(self, value: datetime) -> datetime:
         return value.replace(tzinfo=timezone.utc).astimezone(self.zone)
@@ -514,6 +604,7 @@ def load_landing(landing_dir: Path) -> LoadResult:
 FREE_TEXT_COLUMNS = frozenset({
     "channel_name", "full_name", "email", "group_name", "display_name", "category_name",
     "tag_name", "session_name", "note", "content", "template_name", "media_url",
+    "holiday_name",
 })
 
 
@@ -564,7 +655,57 @@ def validate_row(table: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[
     if table == "messages":
         if raw["direction"] == "incoming" and raw["agent_user_id"] is not None:
             reasons.append("agent_user_id on an incoming message")
+    if table in SCHEDULE_VALIDATORS:
+        SCHEDULE_VALIDATORS[table](raw, typed, reasons)
     return typed, reasons
+
+
+def _check_value(
+    raw: dict[str, Any], typed: dict[str, Any], reasons: list[str], column: str,
+    parse: Callable[[str], Any], problem: str, *, required: bool = True,
+) -> None:
+    """Type one 7.1 value: ``missing <column>`` or ``<problem> <column> '<value>'`` on failure."""
+    value = raw[column]
+    typed[column] = None
+    if value is None:
+        if required:
+            reasons.append(f"missing {column}")
+        return
+    parsed = parse(value)
+    if parsed is None:
+        reasons.append(f"{problem} {column} '{value}'")
+    typed[column] = parsed
+
+
+def _validate_business_hours(raw: dict[str, Any], typed: dict[str, Any],
+                             reasons: list[str]) -> None:
+    """Section 7.1, after ``missing schedule_id``: each column in table order, then the row rule."""
+    _check_value(raw, typed, reasons, "valid_from", parse_date, "unparseable", required=False)
+    zone = raw["time_zone"]
+    if zone is None:
+        reasons.append("missing time_zone")
+    elif not is_known_time_zone(zone):  # exact: case and spaces count
+        reasons.append(f"unknown time_zone '{zone}'")
+    _check_value(raw, typed, reasons, "weekday", parse_weekday, "invalid")
+    _check_value(raw, typed, reasons, "opens_at",
+                 lambda v: parse_clock_time(v, allow_24=False), "invalid")
+    _check_value(raw, typed, reasons, "closes_at",
+                 lambda v: parse_clock_time(v, allow_24=True), "invalid")
+    if typed["opens_at"] is not None and typed["closes_at"] is not None:
+        if typed["closes_at"] <= typed["opens_at"]:
+            reasons.append("closes_at not after opens_at")
+
+
+def _validate_holidays(raw: dict[str, Any], typed: dict[str, Any], reasons: list[str]) -> None:
+    """Section 7.1: a holiday needs a real ``holiday_date``; its name may be null."""
+    _check_value(raw, typed, reasons, "holiday_date", parse_date, "unparseable")
+
+
+# channel_schedules has only ids, checked with REQUIRED_IDS.
+SCHEDULE_VALIDATORS = {
+    "business_hours": _validate_business_hours,
+    "holidays": _validate_holidays,
+}
 
 
 @dataclass
@@ -715,19 +856,28 @@ def sender_kind(message: dict[str, Any]) -> str:
     return "agent" if message["agent_user_id"] is not None else "page"
 
 
-def reply_times_micros(messages: list[dict[str, Any]]) -> list[int]:
-    """Section 3 "Replies": messages sorted by (sent_at, message_id); page messages skipped."""
-    replies = []
-    waiting_since: datetime | None = None
+def reply_pairs(messages: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Section 3 "Replies", 7.4: (earliest contact message waiting, agent reply) pairs.
+
+    ``messages`` sorted by (sent_at, message_id); page messages are skipped.
+    """
+    pairs = []
+    waiting: dict[str, Any] | None = None
     for message in messages:
         kind = sender_kind(message)
         if kind == "contact":
-            if waiting_since is None:
-                waiting_since = message["sent_at"]
-        elif kind == "agent" and waiting_since is not None:
-            replies.append(micros_between(message["sent_at"], waiting_since))
-            waiting_since = None
-    return replies
+            if waiting is None:
+                waiting = message
+        elif kind == "agent" and waiting is not None:
+            pairs.append((waiting, message))
+            waiting = None
+    return pairs
+
+
+def reply_times_micros(messages: list[dict[str, Any]]) -> list[int]:
+    """Section 3: the reply time of every reply, in order."""
+    return [micros_between(reply["sent_at"], customer["sent_at"])
+            for customer, reply in reply_pairs(messages)]
 
 
 @dataclass
@@ -946,6 +1096,228 @@ def pauses(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------
+# Section 7: service level
+# ---------------------------------------------------------------------------
+
+DEFAULT_SCHEDULE_ID = "default"
+ONE_DAY_MICROS = 86_400 * 1_000_000
+
+
+def build_schedules(staged: Staged) -> dict[str, Schedule]:
+    """7.2: every schedule with at least one valid business_hours row, with its holidays.
+
+    A schedule id that only appears in holidays or channel_schedules is no schedule.
+    """
+    versions: dict[str, dict[date | None, list[Opening]]] = defaultdict(lambda: defaultdict(list))
+    for row in staged.tables["business_hours"]:
+        versions[row["schedule_id"]][row["valid_from"]].append(Opening(
+            time_zone=row["time_zone"], weekday=row["weekday"],
+            opens_minute=row["opens_at"], closes_minute=row["closes_at"]))
+    holidays: dict[str, set[date]] = defaultdict(set)
+    for row in staged.tables["holidays"]:
+        holidays[row["schedule_id"]].add(row["holiday_date"])
+    return {
+        schedule_id: Schedule(schedule_id, dict(by_version),
+                              frozenset(holidays.get(schedule_id, set())))
+        for schedule_id, by_version in versions.items()
+    }
+
+
+def schedule_of_channel(channel_id: str, channel_schedules: dict[str, str],
+                        schedules: dict[str, Schedule]) -> Schedule | None:
+    """7.2 "Which schedule": the channel's mapping, else ``default``; None without a valid row.
+
+    A channel mapped to a schedule without valid business_hours has no schedule: it does
+    not fall back to ``default``.
+    """
+    if channel_id in channel_schedules:
+        return schedules.get(channel_schedules[channel_id])
+    return schedules.get(DEFAULT_SCHEDULE_ID)
+
+
+def business_micros(schedule: Schedule | None, a: datetime | None,
+                    b: datetime | None) -> int | None:
+    """7.2 business time between a and b in exact microseconds (signed); None if any is null."""
+    if schedule is None or a is None or b is None:
+        return None
+    return schedule.business_micros(a, b)
+
+
+def session_replies(session_row: dict[str, Any], messages: list[dict[str, Any]],
+                    schedule: Schedule | None, clock: _LocalClock) -> list[dict[str, Any]]:
+    """7.4 fct_replies rows of one session (messages sorted by sent_at, message_id).
+
+    ``_micros`` / ``_business_micros`` keep the exact durations for the exact sums of
+    rpt_reply_stats; they are not frame columns.
+    """
+    rows = []
+    for number, (customer, reply) in enumerate(reply_pairs(messages), start=1):
+        micros = micros_between(reply["sent_at"], customer["sent_at"])
+        business = business_micros(schedule, customer["sent_at"], reply["sent_at"])
+        rows.append({
+            "reply_message_id": reply["message_id"],
+            "session_id": session_row["session_id"],
+            "conversation_id": session_row["conversation_id"],  # the session's, not the message's
+            "channel_id": session_row["channel_id"],
+            "replied_by_user_id": reply["agent_user_id"],
+            "customer_message_id": customer["message_id"],
+            "waiting_since": customer["sent_at"],
+            "replied_at": reply["sent_at"],
+            "reply_time_s": seconds(micros),
+            "reply_time_business_s": None if business is None else seconds(business),
+            "reply_number": number,
+            "reply_date": clock.date(reply["sent_at"]),
+            "reply_hour": clock.hour(reply["sent_at"]),
+            "_micros": micros,
+            "_business_micros": business,
+        })
+    return rows
+
+
+def business_columns(row: dict[str, Any], schedule: Schedule | None,
+                     replies: list[dict[str, Any]]) -> dict[str, Any]:
+    """7.3: the business columns of one fct_sessions row.
+
+    Each spans the instants of its calendar column and is null where that one is null;
+    all are null without a schedule. A schedule with no version yet gives 0.0.
+    """
+    def span(a: str, b: str, calendar_column: str) -> float | None:
+        if schedule is None or row[calendar_column] is None:
+            return None
+        return seconds(schedule.business_micros(row[a], row[b]))
+
+    reply_micros = [r["_business_micros"] for r in replies]
+    return {
+        "schedule_id": schedule.schedule_id if schedule else None,
+        "started_in_business_hours": schedule.is_open_at(row["started_at"]) if schedule else None,
+        "waiting_time_business_s": span("started_at", "first_response_at", "waiting_time_s"),
+        "support_time_business_s": span(
+            "first_response_at", "last_agent_message_at", "support_time_s"),
+        "session_duration_business_s": span("started_at", "done_at", "session_duration_s"),
+        "avg_response_time_business_s": (
+            average_seconds(sum(reply_micros), len(reply_micros)) if schedule else None),
+    }
+
+
+def build_reply_stats(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """7.4 rpt_reply_stats: per reply_date x replied_by_user_id x channel_id."""
+    rows = []
+    for (day, user, channel_id), group in _sorted_groups(_group(
+            replies, lambda r: (r["reply_date"], r["replied_by_user_id"], r["channel_id"]))):
+        micros = [r["_micros"] for r in group]
+        business = [r["_business_micros"] for r in group if r["_business_micros"] is not None]
+        rows.append({
+            "reply_date": day, "replied_by_user_id": user, "channel_id": channel_id,
+            "replies": len(group),
+            "first_replies": sum(1 for r in group if r["reply_number"] == 1),
+            "total_reply_time_s": seconds(sum(micros)),
+            "avg_reply_time_s": average_seconds(sum(micros), len(micros)),
+            "median_reply_time_s": percentile_cont(micros, Fraction(1, 2)),
+            "p90_reply_time_s": percentile_cont(micros, Fraction(9, 10)),
+            "total_reply_time_business_s": seconds(sum(business)),  # 6.21: 0.0 when none
+            "replies_with_business_time": len(business),
+            "avg_reply_time_business_s": average_seconds(sum(business), len(business)),
+        })
+    return rows
+
+
+def build_fct_conversations(sessions: list[dict[str, Any]], replies: list[dict[str, Any]],
+                            clock: _LocalClock) -> list[dict[str, Any]]:
+    """7.5: one row per conversation_id of the fct_sessions rows."""
+    replies_per_session = _group(replies, lambda r: r["session_id"])
+    rows = []
+    for (conversation_id,), group in _sorted_groups(
+            _group(sessions, lambda s: (s["conversation_id"],))):
+        ordered = sorted(group, key=lambda s: (s["started_at"], s["session_id"]))
+        first = ordered[0]
+        completed = all(s["is_completed"] for s in group)
+        done_ats = [s["done_at"] for s in group]
+        reply_count = sum(len(replies_per_session.get(s["session_id"], [])) for s in group)
+        rows.append({
+            "conversation_id": conversation_id,
+            "contact_id": first["contact_id"], "channel_id": first["channel_id"],
+            "sessions": len(group), "reopens": len(group) - 1,
+            "first_started_at": first["started_at"],
+            "last_started_at": max(s["started_at"] for s in group),
+            "first_started_date": clock.date(first["started_at"]),
+            "is_completed": completed,
+            "last_done_at": (max(done_ats) if completed and None not in done_ats else None),
+            "total_messages": sum(s["total_messages"] for s in group),
+            "replies": reply_count,
+            "is_one_touch": completed and reply_count == 1,
+            "is_two_touch": completed and reply_count == 2,
+        })
+    return rows
+
+
+def backlog_days(session: dict[str, Any], first_day: date, as_of: date,
+                 clock: _LocalClock) -> list[tuple[date, bool]]:
+    """7.6: the snapshot dates whose backlog holds the session, each with "open over 24 h".
+
+    In backlog at the end of D (first instant of D + 1): started before it, and open, or
+    done with done_at at or after it. A done session without done_at is in none.
+    """
+    if session["is_completed"] and session["done_at"] is None:
+        return []
+    days = []
+    # Start a day early: the explicit started_at test below decides, whatever the DST.
+    day = max(first_day, session["started_date"] - timedelta(days=1))
+    while day <= as_of:
+        end = clock.end_of_date(day)
+        if session["is_completed"] and session["done_at"] < end:
+            break  # the end of every later day is later still
+        if session["started_at"] < end:
+            over_24h = micros_between(end, session["started_at"]) > ONE_DAY_MICROS
+            days.append((day, over_24h))
+        day += timedelta(days=1)
+    return days
+
+
+def build_backlog(sessions: list[dict[str, Any]], newest_sent_at: datetime | None,
+                  clock: _LocalClock) -> list[dict[str, Any]]:
+    """7.6 rpt_backlog_daily, from the earliest started_date to the as-of date."""
+    if newest_sent_at is None or not sessions:
+        return []  # no messages: no as-of date, no backlog
+    as_of = clock.date(newest_sent_at)
+    first_day = min(s["started_date"] for s in sessions)
+    entries = [
+        {"snapshot_date": day, "session": s, "over_24h": over_24h}
+        for s in sessions for day, over_24h in backlog_days(s, first_day, as_of, clock)
+    ]
+    rows = []
+    for (day, channel_id, support_type), group in _sorted_groups(_group(entries, lambda e: (
+            e["snapshot_date"], e["session"]["channel_id"], e["session"]["support_type"]))):
+        rows.append({
+            "snapshot_date": day, "channel_id": channel_id, "support_type": support_type,
+            "open_sessions": len(group),
+            "unassigned_open_sessions": sum(1 for e in group if not e["session"]["is_assigned"]),
+            "open_over_24h": sum(1 for e in group if e["over_24h"]),
+            "oldest_started_at": min(e["session"]["started_at"] for e in group),
+        })
+    return rows
+
+
+def build_csat(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """7.7 rpt_csat_daily: a session's rating is credited to its assignee (null: unassigned)."""
+    rows = []
+    for (day, channel_id, user), group in _sorted_groups(_group(sessions, lambda s: (
+            s["started_date"], s["channel_id"], s["assigned_user_id"]))):
+        ratings = [s["rating"] for s in group if s["rating"] is not None]
+        satisfied = sum(1 for r in ratings if r >= 4)
+        rows.append({
+            "started_date": day, "channel_id": channel_id, "assigned_user_id": user,
+            "sessions": len(group),
+            "done_sessions": sum(1 for s in group if s["is_completed"]),
+            "rated_sessions": len(ratings),
+            "satisfied_sessions": satisfied,
+            "dissatisfied_sessions": sum(1 for r in ratings if r <= 2),
+            "csat_pct": percentage(satisfied, len(ratings)),
+            "avg_rating": float(Fraction(sum(ratings), len(ratings))) if ratings else None,
+        })
+    return rows
+
+
+# ---------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------
 
@@ -957,10 +1329,12 @@ def compute_marts(
     sla_minutes: list[int] = [1, 5, 15, 30],  # noqa: B006 - read only
     unanswered_window_hours: int = 24,
 ) -> dict[str, pd.DataFrame]:
-    """Every mart of CONTRACT.md section 5 from a landing folder, plus quarantine and reconciliation.
+    """Every mart of CONTRACT.md sections 5 and 7 from a landing folder, plus quarantine and
+    reconciliation.
 
-    Keys: the 13 marts, ``quarantine__<table>`` for every raw table, ``reconciliation``
-    and ``load_log`` (one row per landing file seen: loaded, duplicate, failed, ignored).
+    Keys: the 18 marts of :data:`MART_KEYS`, ``quarantine__<table>`` for every raw table
+    (section 7.1's included), ``reconciliation`` and ``load_log`` (one row per landing file
+    seen: loaded, duplicate, failed, ignored).
     """
     landing_dir = Path(landing_dir)
     if not landing_dir.is_dir():
@@ -1027,6 +1401,18 @@ def compute_marts(
             "rating": s["rating"],
         })
         facts.append(f)
+
+    # Section 7: the business clock, replies, conversations, backlog, satisfaction.
+    schedules = build_schedules(staged)
+    channel_schedules = {r["channel_id"]: r["schedule_id"] for r in t["channel_schedules"]}
+    replies: list[dict[str, Any]] = []
+    for f in facts:
+        schedule = schedule_of_channel(f.row["channel_id"], channel_schedules, schedules)
+        own = session_replies(f.row, messages_by_session.get(f.row["session_id"], []),
+                              schedule, clock)
+        f.row.update(business_columns(f.row, schedule, own))
+        replies.extend(own)
+    session_rows = [f.row for f in facts]
 
     overview = []
     for (day, channel_id, support_type), group in _sorted_groups(_group(
@@ -1100,6 +1486,11 @@ def compute_marts(
         "rpt_channel_stats": channel_stats,
         "rpt_agent_working_time": working,
         "rpt_tag_stats": tag_rows,
+        "fct_replies": replies,
+        "rpt_reply_stats": build_reply_stats(replies),
+        "fct_conversations": build_fct_conversations(session_rows, replies, clock),
+        "rpt_backlog_daily": build_backlog(session_rows, newest_sent_at, clock),
+        "rpt_csat_daily": build_csat(session_rows),
     }
     result: dict[str, pd.DataFrame] = {}
     for mart, rows in rows_by_mart.items():
