@@ -21,6 +21,7 @@
         'event_date': 'int_incremental_tag_dates',
         'user_id': 'int_incremental_agents',
         '_load_id': 'int_incremental_loads',
+        'reply_date': 'int_incremental_reply_dates',
     }) }}
 {%- endmacro %}
 

@@ -67,3 +67,25 @@
             ) * interval '1 minute'
     end)
 {%- endmacro %}
+
+{#- A date exactly YYYY-MM-DD that exists (2026-02-30 does not), surrounding spaces ignored
+    (CONTRACT.md 7.1), as a date; else null. -#}
+{% macro parse_iso_date(expression) -%}
+    {{ return(adapter.dispatch('parse_iso_date', 'omnireport')(expression)) }}
+{%- endmacro %}
+
+{% macro duckdb__parse_iso_date(expression) -%}
+    (case
+        when regexp_full_match(trim({{ expression }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+            then try_cast(trim({{ expression }}) as date)
+    end)
+{%- endmacro %}
+
+{#- PostgreSQL and Spark: a date's text at midnight through the timestamp parser, which
+    checks the calendar portably. -#}
+{% macro default__parse_iso_date(expression) -%}
+    (case
+        when {{ omnireport.regex_matches('trim(' ~ expression ~ ')', '^[0-9]{4}-[0-9]{2}-[0-9]{2}$') }}
+            then cast({{ omnireport.parse_utc_timestamp("trim(" ~ expression ~ ") || ' 00:00'") }} as date)
+    end)
+{%- endmacro %}

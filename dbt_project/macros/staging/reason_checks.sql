@@ -13,7 +13,7 @@
                 then 'unknown {{ column }} ' || {{ quoted }}
         end
     {%- elif omnireport.is_parsed_kind(spec['kind']) -%}
-        {%- set problem = 'unparseable' if spec['kind'] == 'timestamp' else 'invalid' -%}
+        {%- set problem = omnireport.problem_word(spec['kind']) -%}
         case
             when {{ omnireport.is_blank(column) }} then {{ missing }}
             when ({{ value }}) is null then '{{ problem }} {{ column }} ' || {{ quoted }}
@@ -29,7 +29,8 @@
     parsed column to its typed value. -#}
 {% macro row_rule_reason(rule, values) -%}
     {%- if rule['rule'] == 'ordered' -%}
-        case when {{ values[rule['later']] }} < {{ values[rule['earlier']] }} then '{{ rule["reason"] }}' end
+        {#- `strict`: the later value must be greater, not only not smaller -#}
+        case when {{ values[rule['later']] }} {{ '<=' if rule.get('strict') else '<' }} {{ values[rule['earlier']] }} then '{{ rule["reason"] }}' end
     {%- elif rule['rule'] == 'absent_when' -%}
         case when not {{ omnireport.is_blank(rule['column']) }} and {{ rule['when'] }} then '{{ rule["reason"] }}' end
     {%- else -%}
@@ -50,7 +51,7 @@
     `unknown status`, `unparseable sent_at`, `invalid rating`. SQL on the raw column. -#}
 {% macro column_rule_label(column, spec) -%}
     {%- if spec['kind'] == 'enum' or omnireport.is_parsed_kind(spec['kind']) -%}
-        {%- set problem = {'enum': 'unknown', 'timestamp': 'unparseable'}.get(spec['kind'], 'invalid') -%}
+        {%- set problem = omnireport.problem_word(spec['kind']) -%}
         case when {{ omnireport.is_blank(column) }} then 'missing {{ column }}' else '{{ problem }} {{ column }}' end
     {%- else -%}
         'missing {{ column }}'

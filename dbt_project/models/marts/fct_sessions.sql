@@ -45,6 +45,13 @@ tag_names as (
 
 ),
 
+business_times as (
+
+    select * from {{ ref('int_session_business_times') }}
+    {{ omnireport.in_scope('session_id') }}
+
+),
+
 final as (
 
     select
@@ -84,7 +91,13 @@ final as (
         sessions.rating,
         sessions.status,
         sessions.first_responder_user_id,
-        cast(sessions.reply_count as {{ dbt.type_bigint() }}) as reply_count
+        cast(sessions.reply_count as {{ dbt.type_bigint() }}) as reply_count,
+        business_times.schedule_id,
+        business_times.started_in_business_hours,
+        business_times.waiting_time_business_s,
+        business_times.support_time_business_s,
+        business_times.session_duration_business_s,
+        business_times.avg_response_time_business_s
     from sessions
     left join contacts
         on sessions.contact_id = contacts.contact_id
@@ -96,6 +109,8 @@ final as (
         on sessions.category_id = categories.category_id
     left join tag_names
         on sessions.session_id = tag_names.session_id
+    left join business_times
+        on sessions.session_id = business_times.session_id
 
 )
 

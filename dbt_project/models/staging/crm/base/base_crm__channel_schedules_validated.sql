@@ -1,0 +1,1 @@
+{{ omnireport.validated_rows('channel_schedules') }}

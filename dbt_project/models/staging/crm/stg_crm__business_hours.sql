@@ -1,0 +1,1 @@
+{{ omnireport.latest_good_versions('business_hours') }}

@@ -1,0 +1,3 @@
+{{ config(alias='business_hours') }}
+
+{{ omnireport.quarantine_rows('business_hours') }}

@@ -1,0 +1,3 @@
+{{ config(alias='channel_schedules') }}
+
+{{ omnireport.quarantine_rows('channel_schedules') }}

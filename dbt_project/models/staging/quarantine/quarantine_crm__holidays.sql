@@ -1,0 +1,3 @@
+{{ config(alias='holidays') }}
+
+{{ omnireport.quarantine_rows('holidays') }}
