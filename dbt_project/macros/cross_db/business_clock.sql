@@ -71,16 +71,12 @@
     cast(dayofweek({{ date_expression }}) + 5 as int) % 7 + 1
 {%- endmacro %}
 
-{#- The days from `start_date` to `end_date` (date expressions, each read once), as a
-    subquery with one column `day`; at most 10,000 days. -#}
-{% macro days_between(start_date, end_date) -%}
+{#- Every day from `first_column` to `last_column` of a one-row relation `bounds` (a CTE
+    name), as a subquery with one column `day`; at most 10,000 days. -#}
+{% macro days_between(bounds, first_column, last_column) -%}
     (
-        select cast({{ dbt.dateadd('day', 'numbers.n', 'bounds.first_day') }} as date) as day
-        from (
-            select
-                cast({{ start_date }} as date) as first_day,
-                cast({{ end_date }} as date) as last_day
-        ) as bounds
+        select cast({{ dbt.dateadd('day', 'numbers.n', 'bounds.' ~ first_column) }} as date) as day
+        from {{ bounds }} as bounds
         cross join (
             select ones.d + 10 * tens.d + 100 * hundreds.d + 1000 * thousands.d as n
             from {{ omnireport.digits() }} as ones
@@ -88,7 +84,7 @@
             cross join {{ omnireport.digits() }} as hundreds
             cross join {{ omnireport.digits() }} as thousands
         ) as numbers
-        where {{ dbt.dateadd('day', 'numbers.n', 'bounds.first_day') }} <= bounds.last_day
+        where {{ dbt.dateadd('day', 'numbers.n', 'bounds.' ~ first_column) }} <= bounds.{{ last_column }}
     )
 {%- endmacro %}
 

@@ -22,6 +22,8 @@
         'user_id': 'int_incremental_agents',
         '_load_id': 'int_incremental_loads',
         'reply_date': 'int_incremental_reply_dates',
+        'conversation_id': 'int_incremental_conversations',
+        'snapshot_date': 'int_incremental_backlog_dates',
     }) }}
 {%- endmacro %}
 

@@ -24,9 +24,7 @@ bounds as (
 ),
 
 final as (
-    select days.day
-    from bounds
-    cross join {{ omnireport.days_between('bounds.first_at', 'bounds.last_at') }} as days
+    select day from {{ omnireport.days_between('bounds', 'first_at', 'last_at') }} as days
 )
 
 select * from final
