@@ -1765,7 +1765,7 @@ def add_bad_rows(land: Landing, rng: random.Random) -> None:
         "users",
         0,
         {"user_id": "u31", "full_name": "Mai Thực Tập", "email": None, "is_active": "maybe"},
-        "bad is_active 'maybe'",
+        "invalid is_active 'maybe'",
     )
     B(
         rng,
@@ -1861,7 +1861,7 @@ def add_bad_rows(land: Landing, rng: random.Random) -> None:
         sess("sb07", started_at="2026-03-01T10:00+0700"),
         "unparseable started_at '2026-03-01T10:00+0700'",
     )
-    B(rng, "sessions", 0, sess("sb08", rating="6"), "bad rating '6'")
+    B(rng, "sessions", 0, sess("sb08", rating="6"), "invalid rating '6'")
     B(
         rng,
         "sessions",
