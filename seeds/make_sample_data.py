@@ -8,6 +8,9 @@ random seed and fixed dates, so running it twice writes byte-identical files. Tw
 - `2026-03-16_batch2.csv`: everything new or changed until 2026-03-16T00:00:00Z
   (sessions closed since, messages read since, a renamed user, ...).
 
+The business-hours tables of CONTRACT.md 7.1 (business_hours, holidays, channel_schedules)
+are hand-made rows in both batches (`add_schedules`), written after every random row.
+
 Besides the CSVs it writes `seeds/expected_counts.json` (per raw table: raw, bad,
 superseded and staged rows after loading both batches) and
 `seeds/expected_quarantine.csv` (every bad row, its file, position and reason), both
@@ -54,8 +57,22 @@ KEYS: dict[str, tuple[str, ...]] = {
     "messages": ("message_id",),
     "tag_events": ("tag_event_id",),
     "agent_status_events": ("event_id",),
+    # CONTRACT.md 7.1: keys compare typed values (` 6 ` and `6` are one weekday)
+    "business_hours": ("schedule_id", "valid_from", "weekday", "opens_at"),
+    "holidays": ("schedule_id", "holiday_date"),
+    "channel_schedules": ("channel_id",),
 }
 ORDER_COLUMN = {"sessions": "updated_at", "messages": "status_updated_at"}
+# Key columns typed before comparing (dates, weekdays, HH:MM times): spaces around ignored.
+TYPED_KEY_COLUMNS = frozenset({"valid_from", "weekday", "opens_at", "holiday_date"})
+
+
+def key_value(column: str, value: str | None) -> str | None:
+    """A key column's value as deduplication compares it (valid rows only)."""
+    if value is not None and column in TYPED_KEY_COLUMNS:
+        return value.strip() or None
+    return value
+
 
 # Files whose header differs from contract order (allowed: any order, extra columns ignored).
 HEADER_OVERRIDES: dict[tuple[str, int], tuple[str, ...]] = {
@@ -168,7 +185,7 @@ def fates(landing: Landing) -> dict[str, dict[str, int]]:
             row.fate = "bad" if row.bad else "staged"  # type: ignore[attr-defined]
             if row.bad:
                 continue
-            key = tuple(row.values.get(k) for k in KEYS[table])
+            key = tuple(key_value(k, row.values.get(k)) for k in KEYS[table])
             order_col = ORDER_COLUMN.get(table)
             rank = ((parse_ts(row.values[order_col]),) if order_col else ()) + (load_pos,)
             best = winners.get(key)
@@ -1765,7 +1782,7 @@ def add_bad_rows(land: Landing, rng: random.Random) -> None:
         "users",
         0,
         {"user_id": "u31", "full_name": "Mai Thực Tập", "email": None, "is_active": "maybe"},
-        "bad is_active 'maybe'",
+        "invalid is_active 'maybe'",
     )
     B(
         rng,
@@ -1861,7 +1878,7 @@ def add_bad_rows(land: Landing, rng: random.Random) -> None:
         sess("sb07", started_at="2026-03-01T10:00+0700"),
         "unparseable started_at '2026-03-01T10:00+0700'",
     )
-    B(rng, "sessions", 0, sess("sb08", rating="6"), "bad rating '6'")
+    B(rng, "sessions", 0, sess("sb08", rating="6"), "invalid rating '6'")
     B(
         rng,
         "sessions",
@@ -1987,6 +2004,157 @@ def add_bad_rows(land: Landing, rng: random.Random) -> None:
     )
 
 
+# --------------------------------------------------------------------------- schedules
+
+HCM = "Asia/Ho_Chi_Minh"
+NY = "America/New_York"  # daylight saving from Sunday 2026-03-08, 02:00 EST -> 03:00 EDT
+
+
+def hours_row(
+    schedule_id: str | None,
+    valid_from: str | None,
+    time_zone: str | None,
+    weekday: str | None,
+    opens_at: str | None,
+    closes_at: str | None,
+) -> dict:
+    return {
+        "schedule_id": schedule_id,
+        "valid_from": valid_from,
+        "time_zone": time_zone,
+        "weekday": weekday,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+    }
+
+
+def add_schedules(land: Landing) -> None:
+    """The business-hours tables of CONTRACT.md 7.1, by hand, in file order (no randomness).
+
+    `default` (Ho Chi Minh City): Mon-Fri 08:00-12:00 and 13:00-17:30, Sat 08:00-12:00 from
+    the beginning (empty valid_from); from Monday 2026-03-09 (a version change at local
+    midnight) Mon-Fri open at 07:00 and Friday afternoon lasts until 20:00. `ny_team` (New
+    York, across the DST change of 2026-03-08): Mon-Fri 09:00-17:00 and a night shift split
+    in two rows, Sat 20:00-24:00 and Sun 00:00-04:00. `legacy` has only bad rows. Batch 2
+    corrects a row, renames a holiday, adds a holiday afterwards and moves a channel.
+    """
+    weekdays = [str(d) for d in range(1, 6)]
+    b1 = [
+        hours_row("default", None, HCM, d, o, c)
+        for d in weekdays
+        for o, c in (("08:00", "12:00"), ("13:00", "17:30"))
+    ]
+    b1.append(hours_row("default", None, HCM, "6", "08:00", "12:00"))
+    for d in weekdays:
+        b1.append(hours_row("default", "2026-03-09", HCM, d, "07:00", "12:00"))
+        b1.append(
+            hours_row("default", "2026-03-09", HCM, d, "13:00", "20:00" if d == "5" else "17:30")
+        )
+    b1.append(hours_row("default", "2026-03-09", HCM, "6", "08:00", "12:00"))
+    b1 += [hours_row("ny_team", None, NY, d, "09:00", "17:00") for d in weekdays]
+    b1.append(hours_row("ny_team", None, NY, "6", "20:00", "24:00"))  # ends at 24:00
+    b1.append(hours_row("ny_team", None, NY, "7", "00:00", "04:00"))  # ... and goes on
+    for values in b1:
+        land.add("business_hours", 0, values)
+    for values, reason in (
+        (hours_row(None, None, HCM, "7", "08:00", "12:00"), "missing schedule_id"),
+        (hours_row("default", None, "", "7", "09:00", "11:00"), "missing time_zone"),
+        (hours_row("default", None, HCM, None, "09:00", "11:00"), "missing weekday"),
+        (hours_row("default", None, HCM, "7", "", "11:00"), "missing opens_at"),
+        (hours_row("default", None, HCM, "7", "09:00", "  "), "missing closes_at"),
+        (
+            hours_row("default", "2026-02-30", HCM, "7", "08:00", "12:00"),
+            "unparseable valid_from '2026-02-30'",
+        ),
+        (
+            hours_row("ny_team", None, "localtime", "1", "09:00", "17:00"),
+            "unknown time_zone 'localtime'",
+        ),
+        (
+            hours_row("ny_team", None, "posix/America/New_York", "2", "09:00", "17:00"),
+            "unknown time_zone 'posix/America/New_York'",
+        ),
+        (
+            hours_row("ny_team", None, "america/new_york", "3", "09:00", "17:00"),
+            "unknown time_zone 'america/new_york'",
+        ),
+        (hours_row("default", None, HCM, "01", "08:00", "12:00"), "invalid weekday '01'"),
+        (hours_row("default", None, HCM, "8", "08:00", "12:00"), "invalid weekday '8'"),
+        (hours_row("default", None, HCM, "7", "8:00", "12:00"), "invalid opens_at '8:00'"),
+        (hours_row("default", None, HCM, "7", "12:60", "17:00"), "invalid opens_at '12:60'"),
+        (hours_row("default", None, HCM, "7", "13:00", "24:30"), "invalid closes_at '24:30'"),
+        (
+            hours_row("ny_team", None, NY, "6", "20:00", "04:00"),
+            "closes_at not after opens_at",
+        ),
+    ):
+        land.add("business_hours", 0, values, bad=reason)
+    land.add(
+        "business_hours",
+        1,
+        hours_row("default", None, "Asia/Saigon", " 6 ", "08:00", "11:30"),
+        case="Saturday of the first version corrected: same typed key, the zone's link name",
+    )
+    land.add(
+        "business_hours",
+        1,
+        hours_row("legacy", "09/03/2026", HCM, "1", "08:00", "17:00"),
+        bad="unparseable valid_from '09/03/2026'",
+    )
+    land.add(
+        "business_hours",
+        1,
+        hours_row("legacy", "2026-03-09", HCM, "2", "17:00", "17:00"),
+        bad="closes_at not after opens_at",
+    )
+
+    def holiday(schedule_id: str | None, day: str | None, name: str | None) -> dict:
+        return {"schedule_id": schedule_id, "holiday_date": day, "holiday_name": name}
+
+    land.add("holidays", 0, holiday("default", "2026-03-10", "Ngày hội gia đình Bếp Nhà Mai"))
+    land.add("holidays", 0, holiday("default", "2026-04-30", "Ngày Giải phóng miền Nam"))
+    land.add("holidays", 0, holiday("default", "2026-05-01", "Quốc tế Lao động"))
+    land.add("holidays", 0, holiday("ny_team", "2026-03-12", None), case="holiday without a name")
+    land.add("holidays", 0, holiday("default", None, "Nghỉ lễ"), bad="missing holiday_date")
+    land.add("holidays", 0, holiday("ny_team", "2026-07-04", "Independence Day"))
+    land.add(
+        "holidays",
+        0,
+        holiday("default", "2026-02-30", "Ngày không có thật"),
+        bad="unparseable holiday_date '2026-02-30'",
+    )
+    land.add(
+        "holidays",
+        1,
+        holiday("default", "2026-03-10", "Ngày hội gia đình (nghỉ cả ngày)"),
+        case="holiday re-exported renamed",
+    )
+    land.add(
+        "holidays",
+        1,
+        holiday("default", "2026-03-04", "Nghỉ do mất điện"),
+        case="holiday declared afterwards: batch-1 sessions of 2026-03-04 lose business time",
+    )
+    land.add("holidays", 1, holiday(None, "2026-03-11", "Không rõ lịch"), bad="missing schedule_id")
+    land.add(
+        "holidays",
+        1,
+        holiday("default", "10/03/2026", "Ngày hội gia đình"),
+        bad="unparseable holiday_date '10/03/2026'",
+    )
+
+    def mapping(channel_id: str | None, schedule_id: str | None) -> dict:
+        return {"channel_id": channel_id, "schedule_id": schedule_id}
+
+    land.add("channel_schedules", 0, mapping("ch02", "default"), case="mapped to default")
+    land.add("channel_schedules", 0, mapping("ch04", "ny_team"), case="the DST schedule")
+    land.add("channel_schedules", 0, mapping(None, "ny_team"), bad="missing channel_id")
+    land.add("channel_schedules", 0, mapping("ch06", "default"))
+    land.add("channel_schedules", 0, mapping("ch08", "legacy"), case="no valid row: no schedule")
+    land.add("channel_schedules", 1, mapping("ch06", "ny_team"), case="channel moved in batch 2")
+    land.add("channel_schedules", 1, mapping("ch05", ""), bad="missing schedule_id")
+
+
 # --------------------------------------------------------------------------- write
 
 
@@ -2043,6 +2211,7 @@ def main(argv: list[str] | None = None) -> int:
     build_status_events(w)
     land = Landing()
     export(w, land)
+    add_schedules(land)  # after every random row: the other tables keep their bytes
     counts = fates(land)
     files = write_files(land, args.out_dir)
     write_expectations(land, counts, args.out_dir)

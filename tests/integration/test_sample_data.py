@@ -12,6 +12,7 @@ contract in tests/reference/ (same rows by grain, same values).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import subprocess
@@ -43,6 +44,9 @@ EXPECTED_COUNTS = {
     "messages": (3625, 3612, 9, 4),
     "tag_events": (179, 175, 4, 0),
     "agent_status_events": (1574, 1569, 4, 1),
+    "business_hours": (47, 29, 17, 1),
+    "holidays": (11, 6, 4, 1),
+    "channel_schedules": (7, 4, 2, 1),
 }
 
 
@@ -117,6 +121,48 @@ def test_every_bad_row_is_quarantined_with_its_reason(sample_warehouse: Path) ->
     )
     assert "agent_user_id on an incoming message" in message_reasons.values()
     assert "missing session_id" in message_reasons.values()
+
+
+def test_business_hours_quarantine_is_the_expected_one(sample_warehouse: Path) -> None:
+    """Every bad row of the three 7.1 tables, at its file and row, with its exact reason."""
+    with (REPO / "seeds" / "expected_quarantine.csv").open(encoding="utf-8", newline="") as handle:
+        expected = [row for row in csv.DictReader(handle)]
+    for table in ("business_hours", "holidays", "channel_schedules"):
+        found = query(
+            sample_warehouse, f"select _source_file, _row_number, reason from quarantine.{table}"
+        )
+        assert sorted(found) == sorted(
+            (row["source_file"], int(row["row_number"]), row["reason"])
+            for row in expected
+            if row["table"] == table
+        ), table
+
+
+def test_business_times_by_hand(sample_warehouse: Path) -> None:
+    """seeds/README.md, "Business hours": the default schedule, its version of 2026-03-09,
+    the holidays of 03-10 and 03-04, New York's DST change of 03-08, no schedule."""
+    columns = (
+        "schedule_id",
+        "started_in_business_hours",
+        "waiting_time_business_s",
+        "support_time_business_s",
+        "session_duration_business_s",
+    )
+
+    def business(session_id: str) -> tuple:
+        row = session(sample_warehouse, session_id)
+        return tuple(row[column] for column in columns)
+
+    assert business("sx01") == ("default", True, 190.0, 380.0, 1200.0)
+    assert business("sx15") == ("default", True, 34200.0, 0.0, 35400.0)
+    assert business("sx19") == ("default", False, 0.0, 300.0, 1200.0)  # opens 07:00 from 03-09
+    assert business("sx14") == ("default", False, None, None, 7200.0)  # 03-10 is a holiday
+    assert business("sx05") == ("default", False, 0.0, 0.0, 0.0)  # holiday declared in batch 2
+    assert business("sx20") == ("ny_team", True, 60.0, 0.0, 600.0)
+    assert business("sx18") == ("ny_team", True, 180.0, 180.0, 1800.0)  # ch06 moved in batch 2
+    # 03:29:48 EDT, the Sunday shift closes at 04:00 EDT = 08:00Z (clocks went forward at 07:00Z)
+    assert session(sample_warehouse, "s0091")["session_duration_business_s"] == 1812.0
+    assert business("sx16") == (None, None, None, None, None)  # ch08 -> legacy: no valid row
 
 
 def test_page_auto_replies_before_first_answer_sx01(sample_warehouse: Path) -> None:

@@ -34,7 +34,8 @@ def add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
         help="write random landing files full of the contract's edge cases",
         description=(
             "Write <out>/<table>/batch_0001.csv ... for every raw table: realistic sessions, "
-            "messages, tags and presence logs with bad rows and re-exports. The same seed "
+            "messages, tags, presence logs and business-hours schedules with bad rows and "
+            "re-exports. The same seed "
             "gives the same bytes; memory does not grow with --sessions."
         ),
     )

@@ -78,6 +78,11 @@ class Exporter:
         if copy_dup and self.wants_dup():
             self.emit_dup(table, self.later_batch(batch), row)
 
+    def write(self, table: str, batch: int, row: Row) -> None:
+        """Write a good row as it is, with no rate applied (tables that plan their own)."""
+        self._files.write(table, batch, row)
+        self.stats.tables[table].rows += 1
+
     def emit_bad(self, table: str, batch: int, bad_row: Row) -> None:
         """Write a row that the caller broke on purpose, whatever the rate (dimension tables)."""
         counts = self.stats.tables[table]

@@ -14,6 +14,7 @@ from omnireport.generate.dimensions import write_dimensions
 from omnireport.generate.export import Exporter, GenerateStats
 from omnireport.generate.presence import write_presence
 from omnireport.generate.scenarios import SessionFactory, Window
+from omnireport.generate.schedules import write_schedules
 from omnireport.generate.timefmt import DAY, LOCAL_OFFSET, epoch_us
 from omnireport.generate.writer import BatchFiles
 
@@ -75,6 +76,8 @@ def generate(config: GenerateConfig, progress: Progress | None = None) -> Genera
                 if index % step == 0:
                     report(f"{index}/{config.sessions} sessions")
         write_presence(exporter, dims.agents, window, config.days, config.seed)
+        # last, from their own random stream: the tables above keep their bytes
+        write_schedules(exporter, config, window)
     finally:
         files.close()
     return exporter.stats

@@ -3,7 +3,7 @@
 Files are `<out>/<table>/batch_0001.<ext>` ... (names sort in batch order). CSV is UTF-8
 with a header of the contract's column names and RFC 4180 quoting (the csv module); an
 empty field is null. JSONL writes one object per line (nulls written as `null` or left
-out, ratings as JSON numbers, clean booleans as JSON booleans). Parquet writes every
+out, ratings and weekdays as JSON numbers, clean booleans as JSON booleans). Parquet writes every
 column as text, one row group per few thousand rows.
 """
 
@@ -62,6 +62,8 @@ class _JsonlSink:
                 record[name] = float(value)  # `5.0` and `4.5` keep their text in JSON
             elif name == "is_active" and value in ("true", "false"):
                 record[name] = value == "true"
+            elif name == "weekday" and value.isdigit() and value == str(int(value)):
+                record[name] = int(value)  # a typed number, `3` (never `01`: that stays text)
             else:
                 record[name] = value
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
