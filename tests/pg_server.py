@@ -325,13 +325,13 @@ def run_dbt(
 def build_dbt(
     server: PostgresServer,
     work_dir: Path,
-    command: str = "build",
-    *,
+    *command: str,
     dbname: str | None = None,
     full_refresh: bool = False,
 ) -> subprocess.CompletedProcess:
     """A dbt build as the orchestration runs it on PostgreSQL: decide full or incremental
-    from the last build's state, run `dbt <command>`, record the state when it passed."""
+    from the last build's state, run `dbt <command>` (by default `build`), record the state
+    when it passed."""
     import json
 
     from omnireport.build_state import BuildSettings, begin_build, finish_build
@@ -341,7 +341,7 @@ def build_dbt(
     con = connect_qmark(server.conninfo(dbname=dbname), read_only=False)
     try:
         start = begin_build(con, settings, full_refresh=full_refresh)
-        args = [command, "--vars", json.dumps(settings.dbt_vars())]
+        args = [*(command or ("build",)), "--vars", json.dumps(settings.dbt_vars())]
         if start.plan.full:
             args.append("--full-refresh")
         result = run_dbt(server, work_dir, *args, dbname=dbname)

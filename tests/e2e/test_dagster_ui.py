@@ -27,6 +27,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests import sample
+
 pytestmark = pytest.mark.e2e
 
 BIN = Path(sys.executable).parent
@@ -44,8 +46,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# seeds/README.md: both batches, 21 files, 5962 raw rows; 330 sessions staged
-SEED_FILES, SEED_RAW_ROWS, SEED_SESSIONS = 21, 5962, 330
+# seeds/: both batches
+SEED_FILES, SEED_RAW_ROWS, SEED_SESSIONS = (
+    len(sample.FILES),
+    sample.RAW_ROWS,
+    sample.STAGED_SESSIONS,
+)
 # an instance whose runs that write the warehouse queue one at a time
 DAGSTER_YAML = """\
 concurrency:

@@ -42,6 +42,7 @@ from omnireport.publish import (
     publish,
     snapshot_path,
 )
+from tests.dbt_args import MODELS_ONLY
 from tests.reference.compare import _same
 from tests.reference.contract_reference import MART_KEYS
 
@@ -117,11 +118,12 @@ class DbtInProcess:
         settings: BuildSettings | None = None,
     ) -> BuildStart:
         """A build as the orchestration runs it: decide full or incremental from the last
-        build's state, run dbt (``run`` unless other arguments are given), record the state."""
+        build's state, run dbt (seeds and models, no tests, unless other arguments are
+        given), record the state."""
         settings = settings or BuildSettings.resolve()
         with duckdb.connect(str(warehouse)) as con:
             start = begin_build(con, settings, full_refresh=full_refresh)
-        command = list(arguments or ("run",)) + ["--vars", json.dumps(settings.dbt_vars())]
+        command = list(arguments or MODELS_ONLY) + ["--vars", json.dumps(settings.dbt_vars())]
         self(warehouse, *command, *(["--full-refresh"] if start.plan.full else []))
         with duckdb.connect(str(warehouse)) as con:
             finish_build(con, start, settings)

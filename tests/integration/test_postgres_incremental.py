@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 
 from omnireport.warehouse.postgres import load_landing_postgres
+from tests.dbt_args import MODELS_ONLY
 from tests.integration.test_postgres_cross_engine import same
 from tests.pg_server import (
     SAMPLE_LANDING,
@@ -56,12 +57,12 @@ def test_incremental_build_equals_the_full_build(
     landing = tmp_path / "landing"
     copy_batch(landing, "batch1")
     assert load_landing_postgres(landing, conninfo).ok
-    first = build_dbt(postgres_server, tmp_path, "run", dbname=DATABASE)
+    first = build_dbt(postgres_server, tmp_path, *MODELS_ONLY, dbname=DATABASE)
     assert first.returncode == 0, (first.stdout + first.stderr)[-6000:]
     copy_batch(landing, "batch2")
     loaded = load_landing_postgres(landing, conninfo)
     assert loaded.ok and loaded.rows_loaded_by_table["sessions"] == 169  # seeds/README.md
-    second = build_dbt(postgres_server, tmp_path, "run", dbname=DATABASE)
+    second = build_dbt(postgres_server, tmp_path, *MODELS_ONLY, dbname=DATABASE)
     output = second.stdout + second.stderr
     assert second.returncode == 0, output[-6000:]
     assert "incremental model marts.fct_sessions" in output

@@ -10,6 +10,7 @@ import psycopg2.errors
 import pytest
 
 from omnireport.warehouse.postgres import grant_reader_role
+from tests.dbt_args import MODELS_ONLY
 from tests.pg_server import PostgresServer, build_dbt
 from tests.reference.contract_reference import MART_KEYS
 
@@ -37,7 +38,7 @@ def rebuilt_twice(postgres_server: PostgresServer, postgres_warehouse: Path) -> 
     grant_reader_role(postgres_server.conninfo(), password=READER_PASSWORD)
     grant_reader_role(postgres_server.conninfo(), password=READER_PASSWORD)  # idempotent
     before = mart_oids(postgres_server)
-    result = build_dbt(postgres_server, postgres_warehouse, "run", full_refresh=True)
+    result = build_dbt(postgres_server, postgres_warehouse, *MODELS_ONLY, full_refresh=True)
     assert result.returncode == 0, (result.stdout + result.stderr)[-8000:]
     return before
 

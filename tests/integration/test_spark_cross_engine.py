@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from omnireport.warehouse.spark_run import missing_spark_dependencies
+from tests import sample
 from tests.engine_compare import (
     ALL_MART_KEYS,
     RECONCILIATION_SQL,
@@ -203,9 +204,9 @@ def test_run_target_spark_on_the_sample_data(built: Any) -> None:
     assert (
         "Spark tables: databases raw, staging, quarantine, intermediate, marts, audit in " in stdout
     )
-    # seeds/landing: 21 files, each loaded once; raw sessions 345 = 330 staged + 12 bad + 3
+    # seeds/landing: every file loaded once; raw sessions 345 = 330 staged + 12 bad + 3
     # superseded; messages 3625 = 3612 + 9 + 4; every staged session reaches fct_sessions.
-    assert [status for _, _, _, status, _ in spark["load_log"]] == ["loaded"] * 21
+    assert [status for _, _, _, status, _ in spark["load_log"]] == ["loaded"] * len(sample.FILES)
     assert spark["raw_counts"]["sessions"] == 345 and spark["raw_counts"]["messages"] == 3625
     reconciliation = {row[0]: row[1:] for row in spark["reconciliation"]}
     assert reconciliation["sessions"] == (345, 330, 12, 3)
@@ -245,4 +246,6 @@ def test_loading_the_same_folder_again_adds_nothing(built: Any) -> None:
     spark = built("sample")["spark"]
     assert {status for _, _, status, _ in spark["second_load"]} == {"already_loaded"}
     assert sum(rows for *_, rows in spark["second_load"]) == 0
-    assert len(spark["load_log"]) == 21  # same contents under the same names: no new log rows
+    assert len(spark["load_log"]) == len(
+        sample.FILES
+    )  # same contents under the same names: no new log rows

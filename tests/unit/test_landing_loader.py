@@ -215,8 +215,8 @@ def test_ignored_files_are_warned_and_not_loaded(tmp_path: Path) -> None:
     assert [f.path for f in result.files] == ["channels/c.csv"]
     assert result.warnings == [
         "ignored folder Messages/: not a raw table (expected one of: agent_status_events, "
-        "categories, channels, contacts, groups, messages, sessions, tag_events, tags, "
-        "user_groups, users)",
+        "business_hours, categories, channel_schedules, channels, contacts, groups, holidays, "
+        "messages, sessions, tag_events, tags, user_groups, users)",
         "ignored README.md: files at the top of the landing folder are not loaded "
         "(put exports in <table>/ sub-folders)",
         "ignored channels/.DS_Store: not a .csv, .jsonl or .parquet file",

@@ -63,6 +63,19 @@
         and _load_id > {{ after or '(select last_load_id from ' ~ omnireport.previous_build() ~ ' as previous)' }}
 {%- endmacro %}
 
+{#- `exists` predicate: the row `rows_alias` of a validated raw table has a key with a good
+    version loaded after `after` (keys_with_new_versions), keys compared null-safe
+    (business_hours.valid_from may be empty). -#}
+{% macro has_key_with_new_versions(base_model, key_columns, rows_alias, after=none) -%}
+    exists (
+        select 1
+        from (
+            {{ omnireport.keys_with_new_versions(base_model, key_columns, after) }}
+        ) as changed_keys
+        where {{ omnireport.keys_match('changed_keys', rows_alias, key_columns) }}
+    )
+{%- endmacro %}
+
 {#- The ids of a dimension table whose current version is new since the last build and
     differs from the version that build saw (or is new): a re-export with the same values
     changes nothing downstream. -#}

@@ -33,9 +33,9 @@
 with
 
 validated as (
-    select * from {{ ref(base_model) }}
+    select * from {{ ref(base_model) }} as validated_rows
     where _reason is null
-    {{ omnireport.staging_changed_keys(base_model, key_columns) }}
+    {{ omnireport.staging_changed_keys(base_model, key_columns, 'validated_rows') }}
 ),
 
 deduplicated as (

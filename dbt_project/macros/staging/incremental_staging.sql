@@ -8,7 +8,7 @@
 
     stg_crm__<table> holds the winning version of each key (deduplicate_latest). A run
     recomputes the winner of every key that has a validated version newer than the table's
-    own highest `_load_id`, and replaces those keys (delete+insert on the key). That
+    own highest `_load_id`, and replaces those keys (replace_keys.sql). That
     watermark can only lag behind what was processed (the newest file's rows may all have
     lost or been quarantined), so a run may recompute a few keys again, never miss one.
 
@@ -27,12 +27,10 @@
     (select coalesce(max(_load_id), -1) from {{ this }})
 {%- endmacro %}
 
-{#- `and` clause of a stg model's validated rows: only the keys with a version newer than
-    the stg table's watermark. -#}
-{% macro staging_changed_keys(base_model, key_columns) -%}
+{#- `and` clause of a stg model's validated rows (named `rows_alias`): only the keys with a
+    version newer than the stg table's watermark, compared null-safe (replace_keys.sql). -#}
+{% macro staging_changed_keys(base_model, key_columns, rows_alias) -%}
     {%- if omnireport.incremental_run() -%}
-    and ({{ key_columns | join(', ') }}) in (
-        {{ omnireport.keys_with_new_versions(base_model, key_columns, omnireport.staging_watermark()) }}
-    )
+    and {{ omnireport.has_key_with_new_versions(base_model, key_columns, rows_alias, omnireport.staging_watermark()) }}
     {%- endif -%}
 {%- endmacro %}

@@ -11,15 +11,13 @@ final as (
     {%- for table_name in omnireport.raw_table_names() %}
         {%- set base_model = 'base_crm__' ~ table_name ~ '_validated' -%}
         {%- set key_columns = omnireport.raw_key_columns(table_name) %}
-    select _load_id
-    from {{ ref(base_model) }}
+    select validated_rows._load_id
+    from {{ ref(base_model) }} as validated_rows
     where
-        _load_id > (select last_load_id from {{ omnireport.previous_build() }} as previous)
+        validated_rows._load_id > (select last_load_id from {{ omnireport.previous_build() }} as previous)
         or (
-            _reason is null
-            and ({{ key_columns | join(', ') }}) in (
-                {{ omnireport.keys_with_new_versions(base_model, key_columns) }}
-            )
+            validated_rows._reason is null
+            and {{ omnireport.has_key_with_new_versions(base_model, key_columns, 'validated_rows') }}
         )
     {%- if not loop.last %}
     union all
