@@ -29,6 +29,8 @@ from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
 # Tags a run with where it was started from (the command line, a schedule, a sensor, the UI).
 SOURCE_TAG = "omnireport/source"
+# The command line that started it (`omnireport run`), shown by `omnireport status`.
+COMMAND_TAG = "omnireport/command"
 
 
 def warehouse_instance(settings: Settings) -> DagsterInstance:
@@ -99,6 +101,7 @@ def execute_job(
     *,
     dbt_config: DbtBuildConfig | None = None,
     asset_selection: Sequence[AssetKey] | None = None,
+    command: str = "",
 ) -> RunOutcome:
     """Execute ``job_name`` in process and condense its result."""
     job = defs.resolve_job_def(job_name)
@@ -109,7 +112,7 @@ def execute_job(
     with warehouse_instance(settings) as instance:
         result = job.execute_in_process(
             instance=instance,
-            tags={SOURCE_TAG: "cli"},
+            tags={SOURCE_TAG: "cli", COMMAND_TAG: command or job_name},
             run_config=run_config,
             raise_on_error=False,
             asset_selection=list(asset_selection) if asset_selection is not None else None,

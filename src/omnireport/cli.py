@@ -137,7 +137,8 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
         choices=list(TARGETS),
         help="warehouse engine: the DuckDB file (default), PostgreSQL (the OMNIREPORT_PG_* "
         "variables) or Spark (OMNIREPORT_SPARK_*; needs the optional `spark` extra and Java "
-        "17); every target runs the same Dagster steps (default: $OMNIREPORT_TARGET or duckdb)",
+        "17; Spark rebuilds the incremental models in full on every run: it always runs with "
+        "--full-refresh) (default: $OMNIREPORT_TARGET or duckdb)",
     )
 
 
@@ -339,6 +340,7 @@ def _execute_locked(
         settings,
         dbt_config=dbt_config,
         asset_selection=selection,
+        command=f"omnireport {args.command}",
     )
     if args.command == "run":
         from omnireport.summary import collect_summary, format_summary

@@ -1,4 +1,4 @@
-"""Property test (issue 5): incremental dbt runs give exactly the marts of one full refresh.
+"""Property test: incremental dbt runs give exactly the marts of one full refresh.
 
 For three seeds, `omnireport.generate` writes ~200 sessions in 4 export batches with
 re-exports, late rows across batches and bad rows. The batches are copied into a landing
