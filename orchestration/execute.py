@@ -24,7 +24,6 @@ from omnireport.settings import Settings
 from orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig
 from orchestration.assets.landing import LANDING_CHECK_NAME
 from orchestration.assets.publish import PUBLISH_ASSET_KEY
-from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
 # Tags a run with where it was started from (the command line, a schedule, a sensor, the UI).
@@ -141,13 +140,10 @@ def execute_job(
         if evaluation.check_name == LANDING_CHECK_NAME:
             failed = _metadata_value(evaluation.metadata.get("failed_files", "")) or ""
             outcome.failed_files.extend(line for line in str(failed).splitlines() if line)
-        elif (
-            evaluation.check_name == LANDING_VALIDATION_CHECK_NAME
-            and evaluation.severity == AssetCheckSeverity.ERROR
-        ):
-            continue  # its refused files are failed files of landing_files_loaded too
         elif evaluation.severity == AssetCheckSeverity.ERROR:
-            outcome.failed_checks.append(name)
+            outcome.failed_checks.append(
+                f"{name}: {evaluation.description}" if evaluation.description else name
+            )
         else:
             outcome.warning_checks.append(name)
     for event in result.get_step_failure_events():

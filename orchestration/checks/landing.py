@@ -69,7 +69,7 @@ def landing_rules() -> list[Any]:
         Rule(
             "file refused",
             "ExpectColumnValuesToBeInSet",
-            {"column": "status", "value_set": ["loaded"]},
+            {"column": "status", "value_set": ["loaded", "already_loaded"]},
             example_columns=("file_path", "error"),
         ),
         Rule(
@@ -99,7 +99,7 @@ def landing_check_result(
         for row in rules.itertuples(index=False)
     }
     refused_files = {
-        row.file_path: row.error for row in files.itertuples(index=False) if row.status != "loaded"
+        row.file_path: row.error for row in files.itertuples(index=False) if row.status == "failed"
     }
     metadata: dict[str, Any] = {
         "files": len(files),
