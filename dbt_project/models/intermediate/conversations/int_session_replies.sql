@@ -5,8 +5,6 @@
     Each segment (the messages after the n-th agent message up to and including the
     next one) holds at most one agent message, which ends it. -#}
 
-
-
 with
 
 support_messages as (
