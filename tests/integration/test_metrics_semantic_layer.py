@@ -616,3 +616,21 @@ def own_manifest_path_for(warehouse: Path) -> Path:
     from omnireport.settings import load_settings
 
     return own_manifest_path(load_settings(warehouse=warehouse))
+
+
+def test_where_templates_bare_names_and_keeps_quoted_text(warehouse):
+    from omnireport.metrics.cli import load_layer
+    from omnireport.settings import load_settings
+
+    layer = load_layer(load_settings(warehouse=warehouse))
+    templated = layer.templated_where(
+        "session__channel_type = 'session__nope' and user = 'u1' "
+        "and metric_time__month >= '2026-03-01' and {{ Dimension('session__support_type') }} "
+        "in ('message') and lower(session__category) like '%x%'"
+    )
+    assert templated == (
+        "{{ Dimension('session__channel_type') }} = 'session__nope' and {{ Entity('user') }} = "
+        "'u1' and {{ TimeDimension('metric_time', 'month') }} >= '2026-03-01' and "
+        "{{ Dimension('session__support_type') }} in ('message') and "
+        "lower({{ Dimension('session__category') }}) like '%x%'"
+    )
