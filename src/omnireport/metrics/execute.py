@@ -9,7 +9,7 @@ published build, never a half-built one. The connection is opened and closed per
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,3 @@ def run_sql(snapshot: Path, sql: str) -> ResultTable:
     finally:
         con.close()
     return ResultTable(columns=columns, rows=rows)
-
-
-def is_date(value: Any) -> bool:
-    return isinstance(value, date) and not isinstance(value, datetime)
