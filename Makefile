@@ -55,6 +55,7 @@ lint: setup  ## lint and format-check the Python (ruff) and lint the SQL (sqlflu
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+	cd dbt_project && OMNIREPORT_WAREHOUSE=$(abspath $(DEMO_WAREHOUSE)) ../$(BIN)/dbt parse --quiet --profiles-dir . && OMNIREPORT_WAREHOUSE=:memory: ../$(BIN)/mf validate-configs --skip-dw
 
 test: setup lint  ## lint the SQL, then run every test (unit, integration, end to end)
 	$(BIN)/pytest

@@ -220,10 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(status, landing=False)
 
     from omnireport.generate.cli import add_generate_parser
+    from omnireport.metrics.cli import add_metrics_parser
     from omnireport.report.cli import add_report_parser
 
     add_report_parser(commands)
     add_generate_parser(commands)
+    add_metrics_parser(commands)
     return parser
 
 
@@ -408,6 +410,10 @@ def _run_command(args: argparse.Namespace) -> int:
         from omnireport.generate.cli import run_generate
 
         return run_generate(args)
+    if args.command == "metrics":
+        from omnireport.metrics.cli import run_metrics
+
+        return run_metrics(args)
     if args.command == "status":
         from omnireport.status import format_status
 
