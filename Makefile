@@ -24,7 +24,7 @@ EXTRA_LIST := $(sort $(filter-out none,$(subst $(comma), ,$(EXTRAS))))
 DEMO_LANDING ?= seeds/landing
 DEMO_WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: setup demo test test-fast lint dev docs clean help bench bi-install bi-lock FORCE
+.PHONY: setup demo test test-fast lint dev docs clean help bench bi bi-install bi-lock FORCE
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -88,6 +88,9 @@ $(BI_VENV)/.installed: $(BI_LOCK) | $(UV)
 	@touch $@
 
 bi-install: $(BI_VENV)/.installed  ## install Superset into .tools/superset/ from bi/requirements.lock (idempotent)
+
+bi: setup bi-install  ## Superset with the report dashboard on the published snapshot, http://127.0.0.1:8088 (docs/bi.md)
+	$(BIN)/python bi/superset_setup.py serve
 
 bi-lock: $(UV)  ## re-lock Superset's versions after editing bi/requirements.in
 	$(UV) pip compile --quiet --generate-hashes --python-version 3.11 bi/requirements.in -o $(BI_LOCK)
