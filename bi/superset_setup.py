@@ -28,6 +28,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -203,6 +204,20 @@ def init_home(settings: BiSettings) -> None:
     stamp.write_text(wanted + "\n", encoding="utf-8")
 
 
+def check_port_free(settings: BiSettings) -> None:
+    """Refuse a busy port: another server there would answer the health check and get the
+    import instead of ours."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            sock.bind(("127.0.0.1", settings.port))
+        except OSError as error:
+            raise SetupError(
+                f"127.0.0.1:{settings.port} is in use ({error.strerror}): stop what listens there "
+                "or choose another port with OMNIREPORT_BI_PORT"
+            ) from error
+
+
 def start_server(settings: BiSettings) -> subprocess.Popen:
     """Superset under gunicorn on 127.0.0.1, in this process group (so a signal to the group
     stops both); its log is ``<home>/superset.log``."""
@@ -220,6 +235,7 @@ def start_server(settings: BiSettings) -> subprocess.Popen:
             "8",
             "--timeout",
             "120",
+            "--no-control-socket",  # else every gunicorn shares ~/.gunicorn/gunicorn.ctl
             "superset.app:create_app()",
         ],
         env=superset_env(settings),
@@ -336,6 +352,7 @@ def serve(settings: BiSettings) -> int:
             f"no snapshot at {settings.snapshot}: build one first (`make demo`), or set "
             "OMNIREPORT_SNAPSHOT to a published snapshot"
         )
+    check_port_free(settings)
     init_home(settings)
     print(f"==> starting Superset on {settings.url} (log: {settings.home / 'superset.log'})")
     process = start_server(settings)
@@ -350,6 +367,11 @@ def serve(settings: BiSettings) -> int:
         return process.returncode or 0
     except KeyboardInterrupt:
         return 0
+    except OSError as error:  # the server went away while we talked to it
+        log = settings.home / "superset.log"
+        raise SetupError(
+            f"Superset at {settings.url} stopped answering ({error}); see {log}"
+        ) from error
     finally:
         stop_server(process)
 
