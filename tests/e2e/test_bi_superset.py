@@ -218,8 +218,12 @@ def _chart_query(form_data: dict, filters: list[dict] = (), time_range: str = "N
 
 
 @pytest.fixture(scope="module")
-def api(superset: Superset):
-    client = SupersetClient(superset.url, USER, PASSWORD)  # /api/v1/security/login + CSRF
+def client(superset: Superset) -> SupersetClient:
+    return SupersetClient(superset.url, USER, PASSWORD)  # /api/v1/security/login + CSRF
+
+
+@pytest.fixture(scope="module")
+def api(client: SupersetClient):
     charts = client.get(f"/api/v1/dashboard/{DASHBOARD_SLUG}/charts")["result"]
     assert len(charts) == CHARTS_ON_DASHBOARD, [c["slice_name"] for c in charts]
     by_name = {chart["slice_name"]: chart["form_data"] for chart in charts}
@@ -229,6 +233,14 @@ def api(superset: Superset):
         return answer["result"][0]["data"]
 
     return data
+
+
+def test_the_database_is_the_snapshot_opened_read_only(client, snapshot):
+    (database,) = client.get("/api/v1/database/")["result"]
+    assert database["database_name"] == "omnireport"
+    assert database["allow_dml"] is False
+    detail = client.get(f"/api/v1/database/{database['id']}/connection")["result"]
+    assert detail["sqlalchemy_uri"] == f"duckdb:///{snapshot}?access_mode=read_only"
 
 
 OVERVIEW_SQL = """
