@@ -299,8 +299,8 @@ class SupersetClient:
             if error.code == 401:
                 raise SetupError(
                     f"Superset refused user {user!r} with the password of OMNIREPORT_BI_ADMIN_PASSWORD: "
-                    "the home's admin was created with another one. Reset it with "
-                    "`superset fab reset-password` or remove OMNIREPORT_BI_HOME's folder."
+                    "the home's admin was created with another one. Set that one, or remove "
+                    "the home (OMNIREPORT_BI_HOME, default .superset_home/) to start afresh."
                 ) from error
             raise
         self.headers = {"Authorization": f"Bearer {answer['access_token']}"}
