@@ -24,7 +24,7 @@ EXTRA_LIST := $(sort $(filter-out none,$(subst $(comma), ,$(EXTRAS))))
 DEMO_LANDING ?= seeds/landing
 DEMO_WAREHOUSE ?= data/warehouse.duckdb
 
-.PHONY: setup demo test test-fast lint dev docs clean help bench FORCE
+.PHONY: setup demo test test-fast lint dev docs clean help bench bi bi-install bi-lock FORCE
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -55,6 +55,7 @@ lint: setup  ## lint and format-check the Python (ruff) and lint the SQL (sqlflu
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+	cd dbt_project && OMNIREPORT_WAREHOUSE=$(abspath $(DEMO_WAREHOUSE)) ../$(BIN)/dbt parse --quiet --profiles-dir . && OMNIREPORT_WAREHOUSE=:memory: ../$(BIN)/mf validate-configs --skip-dw
 
 test: setup lint  ## lint the SQL, then run every test (unit, integration, end to end)
 	$(BIN)/pytest
@@ -77,6 +78,26 @@ docs: setup  ## dbt docs for the whole project (target/ under dbt_project)
 
 clean:  ## remove generated files (environment kept)
 	rm -rf dbt_project/target dbt_project/logs data .pytest_cache
+
+# Apache Superset (`make bi`) in its own virtualenv: it pins pandas, numpy, SQLAlchemy and
+# duckdb below the project's. Installed from bi/requirements.lock; re-installed only when the
+# lock changes (the stamp .installed).
+BI_VENV := $(TOOLS)/superset
+BI_LOCK := bi/requirements.lock
+
+$(BI_VENV)/.installed: $(BI_LOCK) | $(UV)
+	@echo "==> installing Apache Superset ($(BI_LOCK)) into $(BI_VENV)/ (about 2 minutes, 850 MB)"
+	@test -x $(BI_VENV)/bin/python || $(UV) venv --quiet --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" $(BI_VENV)
+	@$(UV) pip sync --quiet --require-hashes --python $(BI_VENV)/bin/python $(BI_LOCK)
+	@touch $@
+
+bi-install: $(BI_VENV)/.installed  ## install Superset into .tools/superset/ from bi/requirements.lock (idempotent)
+
+bi: setup bi-install  ## Superset with the report dashboard on the published snapshot, http://127.0.0.1:8088 (docs/bi.md)
+	$(BIN)/python bi/superset_setup.py serve
+
+bi-lock: $(UV)  ## re-lock Superset's versions after editing bi/requirements.in
+	$(UV) pip compile --quiet --generate-hashes --python-version 3.11 bi/requirements.in -o $(BI_LOCK)
 
 bench: setup  ## the scale benchmark (1M sessions; BENCH_ARGS="--scale quick" for 100k)
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)

@@ -60,7 +60,7 @@ def build_definitions(
         resources["dbt"] = dbt_resource(settings)
         schedules = build_schedules()
         sensors.append(build_landing_sensor(settings, running=landing_sensor_running()))
-    # --- Great Expectations, freshness and reconciliation checks (issue 4, part B) ---
+    # Great Expectations, freshness and reconciliation checks.
     # Blocking ERROR checks on the marts gate the publish asset (it is downstream of them),
     # and the publish asset also refuses when any ERROR check of the run failed.
     asset_checks += build_asset_checks(include_dbt=include_dbt)

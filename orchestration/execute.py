@@ -28,6 +28,8 @@ from orchestration.assets.publish import PUBLISH_ASSET_KEY
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
 # Tags a run with where it was started from (the command line, a schedule, a sensor, the UI).
 SOURCE_TAG = "omnireport/source"
+# The command line that started it (`omnireport run`), shown by `omnireport status`.
+COMMAND_TAG = "omnireport/command"
 
 
 def warehouse_instance(settings: Settings) -> DagsterInstance:
@@ -98,6 +100,7 @@ def execute_job(
     *,
     dbt_config: DbtBuildConfig | None = None,
     asset_selection: Sequence[AssetKey] | None = None,
+    command: str = "",
 ) -> RunOutcome:
     """Execute ``job_name`` in process and condense its result."""
     job = defs.resolve_job_def(job_name)
@@ -108,7 +111,7 @@ def execute_job(
     with warehouse_instance(settings) as instance:
         result = job.execute_in_process(
             instance=instance,
-            tags={SOURCE_TAG: "cli"},
+            tags={SOURCE_TAG: "cli", COMMAND_TAG: command or job_name},
             run_config=run_config,
             raise_on_error=False,
             asset_selection=list(asset_selection) if asset_selection is not None else None,

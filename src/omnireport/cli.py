@@ -137,7 +137,8 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
         choices=list(TARGETS),
         help="warehouse engine: the DuckDB file (default), PostgreSQL (the OMNIREPORT_PG_* "
         "variables) or Spark (OMNIREPORT_SPARK_*; needs the optional `spark` extra and Java "
-        "17); every target runs the same Dagster steps (default: $OMNIREPORT_TARGET or duckdb)",
+        "17; Spark rebuilds the incremental models in full on every run: it always runs with "
+        "--full-refresh) (default: $OMNIREPORT_TARGET or duckdb)",
     )
 
 
@@ -219,10 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(status, landing=False)
 
     from omnireport.generate.cli import add_generate_parser
+    from omnireport.metrics.cli import add_metrics_parser
     from omnireport.report.cli import add_report_parser
 
     add_report_parser(commands)
     add_generate_parser(commands)
+    add_metrics_parser(commands)
     return parser
 
 
@@ -339,6 +342,7 @@ def _execute_locked(
         settings,
         dbt_config=dbt_config,
         asset_selection=selection,
+        command=f"omnireport {args.command}",
     )
     if args.command == "run":
         from omnireport.summary import collect_summary, format_summary
@@ -406,6 +410,10 @@ def _run_command(args: argparse.Namespace) -> int:
         from omnireport.generate.cli import run_generate
 
         return run_generate(args)
+    if args.command == "metrics":
+        from omnireport.metrics.cli import run_metrics
+
+        return run_metrics(args)
     if args.command == "status":
         from omnireport.status import format_status
 

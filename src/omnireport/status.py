@@ -140,7 +140,7 @@ def read_history(settings: Settings) -> tuple[LastRun | None, list[Publish]]:
                     problems.append(f"{check.asset_key.to_user_string()} {check.check_name} failed")
             end = record.end_time or record.update_timestamp.timestamp()
             last = LastRun(
-                job=run.job_name,
+                job=run.tags.get("omnireport/command", run.job_name),
                 source=run.tags.get("omnireport/source", "dagster"),
                 ok=run.status == DagsterRunStatus.SUCCESS and not problems,
                 finished_at=datetime.fromtimestamp(end, UTC),

@@ -1,4 +1,4 @@
-"""The asset checks of part B on the sample data, executed by Dagster.
+"""The asset checks on the sample data, executed by Dagster.
 
 The warehouse is built once (`omnireport run` on seeds/landing); tests that provoke a
 failure work on a copy. The checks run in checks-only jobs. Expected numbers come from

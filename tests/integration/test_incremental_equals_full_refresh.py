@@ -1,4 +1,4 @@
-"""Property test (issue 5): incremental dbt runs give exactly the marts of one full refresh.
+"""Property test: incremental dbt runs give exactly the marts of one full refresh.
 
 For three seeds, `omnireport.generate` writes ~200 sessions in 4 export batches with
 re-exports, late rows across batches and bad rows. The batches are copied into a landing
@@ -56,6 +56,7 @@ GRAINS = {
     **MART_KEYS,
     "dim_tags": ["tag_id"],
     "fct_agent_participations": ["session_id", "user_id"],
+    "metricflow_time_spine": ["date_day"],
 }
 # (seed, sessions, bad rate, dup rate): re-exports and bad rows in every batch.
 SEEDS = ((101, 200, 0.03, 0.08), (202, 180, 0.02, 0.10), (303, 220, 0.04, 0.06))

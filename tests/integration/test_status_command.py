@@ -38,7 +38,7 @@ def test_status_reports_the_last_load_and_no_publish_yet(tmp_path):
     after = _omnireport("status", "--warehouse", str(warehouse))
     assert after.returncode == 0, after.stderr
     assert f"Warehouse: {warehouse}" in after.stdout
-    assert "Last run: OK omnireport_load (cli) finished" in after.stdout
+    assert "Last run: OK omnireport load (cli) finished" in after.stdout
     assert (
         f"Last publish: never (snapshot would be {tmp_path / 'wh.published.duckdb'})"
         in after.stdout

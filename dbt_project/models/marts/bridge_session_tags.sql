@@ -1,4 +1,3 @@
-
 with
 
 current_tags as (

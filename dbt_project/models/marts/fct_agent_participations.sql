@@ -1,8 +1,6 @@
 {#- The session-by-agent participation fact, as computed once in int_agent_participations;
     one sla_<X>m flag per value of var sla_minutes (see the model's YAML). -#}
 
-
-
 with
 
 participations as (

@@ -1,4 +1,3 @@
-
 with
 
 pauses as (

@@ -1,4 +1,3 @@
-
 with
 
 tag_events as (

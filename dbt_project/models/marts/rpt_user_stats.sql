@@ -1,8 +1,6 @@
 {#- One sla_<X>m column per value of var sla_minutes: see the model's YAML for how its
     contract covers them. -#}
 
-
-
 with
 
 participations as (

@@ -5,8 +5,6 @@
     agent's support time in a completed session (its last message at or before done_at
     minus its first message in the session) and one sla_<X>m flag per var sla_minutes. -#}
 
-
-
 with
 
 sessions as (

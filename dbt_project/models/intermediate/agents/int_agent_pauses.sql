@@ -4,8 +4,6 @@
     it. A pause with no such event is open and has no duration. Order is
     (event_at, event_id). pause_date is the local date of the start. -#}
 
-
-
 with
 
 events as (

@@ -3,7 +3,7 @@
     automatic replies and bot messages, never support). A message whose session is
     missing or quarantined is late (section 4, 6.11) and held out until it arrives.
 
-    A view, not a table (issue 5): it adds one column to stg_crm__messages, and storing it
+    A view, not a table: it adds one column to stg_crm__messages, and storing it
     wrote every message, text included, a second time. Each reader applies its own
     incremental scope to it, and DuckDB applies that filter to stg_crm__messages before
     the join (a semi join on the scan). -#}

@@ -3,8 +3,6 @@
     message at or before done_at. Time order is (sent_at, message_id). Page messages
     take no part. Sessions without a contact or agent message have no row here. -#}
 
-
-
 with
 
 sessions as (

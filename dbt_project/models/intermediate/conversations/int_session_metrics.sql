@@ -3,8 +3,6 @@
     session durations, average reply time and the session type. Fine points 6.9,
     6.14-6.17 apply. Durations are exact seconds. -#}
 
-
-
 {%- set unanswered_window_s = var('unanswered_window_hours') * 3600 -%}
 
 with

@@ -7,8 +7,6 @@
     segment's first contact message, in the same order (CONTRACT.md 7.4), and is numbered
     1, 2, ... in time order within its session. -#}
 
-
-
 with
 
 support_messages as (

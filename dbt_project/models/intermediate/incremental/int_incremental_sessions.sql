@@ -50,10 +50,10 @@ newest_message as (
     where previous_build.newest_sent_at is distinct from newest.newest_sent_at
 ),
 
-{#- A session no agent answered is unanswered_24h once the newest sent_at is more than the
-    window after its start: when the newest sent_at moves, the sessions that started within
-    the window (and an hour of margin) before the old or the new one may flip. -#}
 unanswered_candidates as (
+    -- A session no agent answered is unanswered_24h once the newest sent_at is more than
+    -- the window after its start: when the newest sent_at moves, the sessions that started
+    -- within the window (and an hour of margin) before the old or the new one may flip.
     select sessions.session_id
     from {{ ref('stg_crm__sessions') }} as sessions
     cross join newest_message
@@ -96,8 +96,8 @@ changed_categories as (
     {{ omnireport.changed_dimension_ids('categories', 'category_id', ['category_name', 'parent_id']) }}
 ),
 
-{#- A category's names come from itself, its parent and its grandparent (6.18). -#}
 category_links as (
+    -- a category's names come from itself, its parent and its grandparent (6.18)
     select
         category_id,
         parent_id

@@ -2,8 +2,6 @@
     point, without duplicates or null names (CONTRACT.md 6.22). A current tag whose
     tag_id is not loaded adds nothing. -#}
 
-
-
 with
 
 current_tags as (

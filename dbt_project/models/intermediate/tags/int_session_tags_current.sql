@@ -2,8 +2,6 @@
     current when its last event for that session, in (event_at, tag_event_id) order,
     is `added`. -#}
 
-
-
 with
 
 session_tag_events as (

@@ -2,8 +2,6 @@
     events whose session is loaded. An event whose session is missing or quarantined is
     late and held out of the tag marts until the session arrives. -#}
 
-
-
 with
 
 tag_events as (
