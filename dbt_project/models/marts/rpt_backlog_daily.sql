@@ -63,8 +63,8 @@ in_backlog as (
     from day_ends
     inner join sessions
         on
-            sessions.started_at < day_ends.day_end_at
-            and (sessions.status = 'open' or sessions.done_at >= day_ends.day_end_at)
+            day_ends.day_end_at > sessions.started_at
+            and (sessions.status = 'open' or day_ends.day_end_at <= sessions.done_at)
 
 ),
 

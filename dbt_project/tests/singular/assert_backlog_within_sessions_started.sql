@@ -22,7 +22,7 @@ started as (
         on
             backlog.channel_id = sessions.channel_id
             and backlog.support_type = sessions.support_type
-            and sessions.started_date <= backlog.snapshot_date
+            and backlog.snapshot_date >= sessions.started_date
     group by
         backlog.snapshot_date,
         backlog.channel_id,

@@ -18,10 +18,20 @@ replies as (
 ),
 
 instants as (
-    select session_id, reply_message_id, 'waiting_since' as instant_name, schedule_id, first_contact_at as instant
+    select
+        session_id,
+        reply_message_id,
+        'waiting_since' as instant_name,
+        schedule_id,
+        first_contact_at as instant
     from replies
     union all
-    select session_id, reply_message_id, 'replied', schedule_id, replied_at
+    select
+        session_id,
+        reply_message_id,
+        'replied' as instant_name,
+        schedule_id,
+        replied_at as instant
     from replies
 ),
 

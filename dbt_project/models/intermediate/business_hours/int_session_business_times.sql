@@ -38,13 +38,33 @@ measured as (
 ),
 
 instants as (
-    select session_id, 'started' as instant_name, schedule_id, started_at as instant from measured
+    select
+        session_id,
+        'started' as instant_name,
+        schedule_id,
+        started_at as instant
+    from measured
     union all
-    select session_id, 'first_response', schedule_id, first_response_at from measured
+    select
+        session_id,
+        'first_response' as instant_name,
+        schedule_id,
+        first_response_at as instant
+    from measured
     union all
-    select session_id, 'last_agent_message', schedule_id, last_agent_message_at from measured
+    select
+        session_id,
+        'last_agent_message' as instant_name,
+        schedule_id,
+        last_agent_message_at as instant
+    from measured
     union all
-    select session_id, 'done', schedule_id, done_at from measured
+    select
+        session_id,
+        'done' as instant_name,
+        schedule_id,
+        done_at as instant
+    from measured
 ),
 
 clock as (

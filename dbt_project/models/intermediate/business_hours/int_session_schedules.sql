@@ -29,7 +29,7 @@ final as (
         sessions.session_id,
         case
             when mappings.channel_id is not null then schedules.schedule_id
-            else (select max(schedule_id) from schedules where schedule_id = 'default')
+            else (select max(defaults.schedule_id) from schedules as defaults where defaults.schedule_id = 'default')
         end as schedule_id
     from sessions
     left join mappings
