@@ -124,11 +124,14 @@ def execute_job(
         key = materialization.asset_key
         if key == PUBLISH_ASSET_KEY:
             metadata = {name: _metadata_value(v) for name, v in materialization.metadata.items()}
-            outcome.published = (
-                f"snapshot {metadata['snapshot']}"
-                if "snapshot" in metadata
-                else f"role {metadata.get('reader_role')} on schema {metadata.get('schema')}"
-            )
+            if "snapshot" in metadata:
+                outcome.published = f"snapshot {metadata['snapshot']}"
+            elif "reader_role" in metadata:
+                outcome.published = (
+                    f"role {metadata['reader_role']} on schema {metadata.get('schema')}"
+                )
+            else:
+                outcome.published = f"schema {metadata.get('schema')} on {metadata.get('server')}"
         if key.path[0] == RAW_SCHEMA and "rows_loaded_this_run" in materialization.metadata:
             outcome.rows_loaded[key.path[-1]] = int(
                 _metadata_value(materialization.metadata["rows_loaded_this_run"])

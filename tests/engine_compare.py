@@ -155,13 +155,20 @@ def postgres_marts(conninfo: str, marts: list[str] | None = None) -> dict[str, M
         con.close()
 
 
+# Spark's storage column of a partitioned table (dbt_project/macros/spark/
+# incremental_materialization.sql): where a row is stored, not data; always the last column.
+SPARK_PARTITION_COLUMN = "_partition"
+
+
 def spark_marts(session: Any, marts: list[str] | None = None) -> dict[str, MartRows]:
-    """Every mart of a Spark session's catalog; types are Spark's simple names. Timestamps
-    are read as timestamp_ntz: the UTC wall-clock time as a naive datetime, whatever the
-    Python process's time zone."""
+    """Every mart of a Spark session's catalog (without the partition column); types are
+    Spark's simple names. Timestamps are read as timestamp_ntz: the UTC wall-clock time as
+    a naive datetime, whatever the Python process's time zone."""
     found: dict[str, MartRows] = {}
     for mart in marts or list(ALL_MART_KEYS):
         frame = session.table(f"marts.{mart}")
+        if frame.columns[-1] == SPARK_PARTITION_COLUMN:
+            frame = frame.drop(SPARK_PARTITION_COLUMN)
         types = [kind for _, kind in frame.dtypes]
         frame = frame.selectExpr(
             *[

@@ -189,7 +189,9 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
             exclude = untouched_nodes(manifest, touched)
         args = dbt_build_args(config, full=start.plan.full, exclude=exclude)
         shown = " ".join(args) if len(" ".join(args)) < 300 else " ".join(args)[:300] + " ..."
-        progress.report(f"Building dbt models into {settings.warehouse} (dbt {shown}) ...")
+        progress.report(
+            f"Building dbt models into {settings.warehouse_target().describe()} (dbt {shown}) ..."
+        )
         # profiles.yml reads the warehouse path from OMNIREPORT_WAREHOUSE; dbt inherits it.
         started = time.perf_counter()
         with _environment(settings.dbt_env()):

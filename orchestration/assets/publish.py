@@ -59,7 +59,8 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
             "Where readers read. DuckDB: the published snapshot, every relation of schema "
             "marts copied into a separate file (storage v1.0.0) and swapped in atomically; "
             "after an incremental build only the rebuilt rows are replaced in a copy of the "
-            "last snapshot. PostgreSQL: the read-only role granted on schema marts."
+            "last snapshot. PostgreSQL: the read-only role granted on schema marts. Spark: "
+            "the marts tables themselves, read through the same Spark Connect server."
         ),
     )
     def marts_snapshot(
@@ -103,6 +104,11 @@ def _publish(settings: Settings, run_id: str, progress: ProgressResource) -> dic
         grant_reader_role(target.settings.conninfo())
         progress.report(f"Granted the read-only role {READER_ROLE} on schema {SERVED_SCHEMA}.")
         return {"reader_role": READER_ROLE, "schema": SERVED_SCHEMA}
+    if settings.target == "spark":
+        # Readers query the server's marts tables: each write replaced whole partitions.
+        server = settings.warehouse_target().describe()
+        progress.report(f"Readers read schema marts on {server}.")
+        return {"schema": "marts", "server": server}
     from omnireport.publish import publish
 
     result = publish(settings.warehouse, run_id=run_id)

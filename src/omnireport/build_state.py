@@ -165,8 +165,9 @@ def read_state(con: Any) -> BuildState | None:
 
 
 def clear_state(con: Any) -> None:
-    """Empty the state row (before a full build)."""
-    con.execute(f"delete from {STATE_RELATION}")
+    """Empty the state row (before a full build). `truncate`, not `delete`: Spark's
+    Parquet tables have no delete; every target truncates."""
+    con.execute(f"truncate table {STATE_RELATION}")
 
 
 def write_state(con: Any, state: BuildState) -> None:
@@ -178,7 +179,7 @@ def write_state(con: Any, state: BuildState) -> None:
         state.built_at,
         state.previous_built_at,
     )
-    con.execute(f"delete from {STATE_RELATION}")
+    clear_state(con)
     con.execute(f"insert into {STATE_RELATION} values ({', '.join(_literal(v) for v in values)})")
 
 
@@ -193,12 +194,9 @@ class BuildStart:
 
 
 def _missing_relations(con: Any) -> list[str]:
-    rows = con.execute(
-        "select table_schema || '.' || table_name from information_schema.tables "
-        "where table_schema in ('marts')"
-    ).fetchall()
-    present = {row[0] for row in rows}
-    return [name for name in REQUIRED_RELATIONS if name not in present]
+    from omnireport.warehouse.targets import relation_exists
+
+    return [name for name in REQUIRED_RELATIONS if not relation_exists(con, *name.split(".", 1))]
 
 
 def begin_build(con: Any, settings: BuildSettings, *, full_refresh: bool) -> BuildStart:

@@ -136,9 +136,9 @@ def _add_target(parser: argparse.ArgumentParser) -> None:
         "--target",
         choices=list(TARGETS),
         help="warehouse engine: the DuckDB file (default), PostgreSQL (the OMNIREPORT_PG_* "
-        "variables) or Spark (OMNIREPORT_SPARK_*; needs the optional `spark` extra and Java "
-        "17; Spark rebuilds the incremental models in full on every run: it always runs with "
-        "--full-refresh) (default: $OMNIREPORT_TARGET or duckdb)",
+        "variables) or Spark (OMNIREPORT_SPARK_*: the Spark Connect server of "
+        "OMNIREPORT_SPARK_REMOTE, else a local one started for the run; needs the optional "
+        "`spark` extra and Java 17) (default: $OMNIREPORT_TARGET or duckdb)",
     )
 
 
@@ -246,7 +246,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         )
     if settings.warehouse.is_dir():
         raise UsageError(f"--warehouse {settings.warehouse} is a folder: give a .duckdb file path")
-    if args.command == "build" and not settings.warehouse.is_file():
+    if args.command == "build" and settings.target == "duckdb" and not settings.warehouse.is_file():
         raise RuntimeError(
             f"warehouse {settings.warehouse} does not exist: run `omnireport load` or "
             "`omnireport run` first (or pass --warehouse)"
@@ -309,12 +309,25 @@ def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool)
     from omnireport.guard import warehouse_lock
 
     settings = _settings(args)
+    if settings.target == "spark":
+        from omnireport.warehouse.spark_run import missing_spark_dependencies
+
+        missing = missing_spark_dependencies()
+        if missing:
+            raise RuntimeError(missing)
     if args.wait > 0:
         _say(f"Waiting up to {args.wait:g} s for the warehouse's writer lock ...")
     with warehouse_lock(
         settings.lock_key, wait_seconds=args.wait, purpose=f"omnireport {args.command}"
     ):
-        return _execute_locked(args, settings, job_name, needs_dbt_config=needs_dbt_config)
+        if settings.target != "spark":
+            return _execute_locked(args, settings, job_name, needs_dbt_config=needs_dbt_config)
+        from omnireport.warehouse.spark_run import spark_locations, spark_server_for_run
+
+        with spark_server_for_run(say=_say) as server:
+            outcome = _execute_locked(args, settings, job_name, needs_dbt_config=needs_dbt_config)
+        _say(spark_locations(server))
+        return outcome
 
 
 def _execute_locked(
@@ -345,11 +358,8 @@ def _execute_locked(
         command=f"omnireport {args.command}",
     )
     if args.command == "run":
-        from omnireport.summary import collect_summary, format_summary
-
         _say()
-        with settings.warehouse_target().connect() as con:
-            _say(format_summary(collect_summary(con, outcome.rows_loaded)))
+        _say(_run_summary(settings, outcome.rows_loaded))
     _report_failures(outcome, settings)
     elapsed = time.perf_counter() - started
     if needs_dbt_config:
@@ -360,6 +370,17 @@ def _execute_locked(
         f"(warehouse {settings.warehouse})."
     )
     return outcome
+
+
+def _run_summary(settings: Settings, rows_loaded: dict[str, int]) -> str:
+    from omnireport.summary import collect_summary, format_summary
+
+    with settings.warehouse_target().connect() as con:
+        if settings.target == "spark":  # Spark SQL quotes names with backticks
+            from omnireport.warehouse.spark_run import collect_spark_summary
+
+            return format_summary(collect_spark_summary(con.session, rows_loaded))
+        return format_summary(collect_summary(con, rows_loaded))
 
 
 def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
@@ -419,28 +440,9 @@ def _run_command(args: argparse.Namespace) -> int:
 
         _say(format_status(_settings(args)))
         return EXIT_OK
-    if args.command == "run" and args.target == "spark":
-        return _run_on_spark(args)
     job = {"run": FULL_BUILD_JOB, "load": LOAD_JOB, "build": DBT_BUILD_JOB}[args.command]
     outcome = _execute(args, job, needs_dbt_config=args.command != "load")
     return EXIT_OK if outcome.ok else EXIT_FAILED
-
-
-def _run_on_spark(args: argparse.Namespace) -> int:
-    """`omnireport run --target spark`."""
-    from omnireport.warehouse.spark_run import run_on_spark
-
-    settings = _settings(args)
-    dbt_vars: dict[str, object] = {}
-    if args.timezone:
-        dbt_vars["report_timezone"] = args.timezone
-    if args.sla:
-        dbt_vars["sla_minutes"] = args.sla
-    if not sys.stdout.isatty():
-        os.environ.setdefault("DBT_USE_COLORS", "false")
-    ok = run_on_spark(settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars, say=_say)
-    _say(f"\n{'OK' if ok else 'FAILED'}: omnireport run --target spark")
-    return EXIT_OK if ok else EXIT_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,11 +30,9 @@ class WarehouseHealth:
 
 
 def _exists(con: Any, schema: str, name: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(row and row[0])
+    from omnireport.warehouse.targets import relation_exists
+
+    return relation_exists(con, schema, name)
 
 
 def collect_health(con: Any) -> WarehouseHealth:

@@ -53,11 +53,9 @@ class RunSummary:
 
 
 def _relation_exists(con: Any, schema: str, name: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(found and found[0])
+    from omnireport.warehouse.targets import relation_exists
+
+    return relation_exists(con, schema, name)
 
 
 def _reconciliation(con: Any) -> dict[str, tuple[int, int, int]] | None:

@@ -36,28 +36,19 @@ import pytest
 
 from omnireport.build_state import BuildPlan, BuildSettings, BuildStart, begin_build, finish_build
 from omnireport.contract import RAW_TABLES_BY_NAME
-from omnireport.generate import GenerateConfig, generate
 from omnireport.landing.loader import load_landing
 from omnireport.publish import (
     publish,
     snapshot_path,
 )
 from tests.dbt_args import MODELS_ONLY
-from tests.reference.compare import _same
-from tests.reference.contract_reference import MART_KEYS
+from tests.incremental_compare import copy_batch, differences, generate_batches
 
 pytestmark = pytest.mark.integration
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 WAREHOUSE_NAME = "warehouse.duckdb"
 BATCHES = 4
-# The grain of every mart: the contract's (MART_KEYS) and the extra marts'.
-GRAINS = {
-    **MART_KEYS,
-    "dim_tags": ["tag_id"],
-    "fct_agent_participations": ["session_id", "user_id"],
-    "metricflow_time_spine": ["date_day"],
-}
 # (seed, sessions, bad rate, dup rate): re-exports and bad rows in every batch.
 SEEDS = ((101, 200, 0.03, 0.08), (202, 180, 0.02, 0.10), (303, 220, 0.04, 0.06))
 
@@ -156,15 +147,6 @@ def _close_dbt_duckdb() -> None:
             DuckDBConnectionManager._ENV = None
 
 
-def copy_batch(generated: Path, landing: Path, batch: int, suffix: str = "") -> None:
-    """Copy batch `batch` of every table into the landing folder (optionally renamed)."""
-    for table_dir in sorted(p for p in generated.iterdir() if p.is_dir()):
-        for file in sorted(table_dir.glob(f"batch_{batch:04d}.*")):
-            destination = landing / table_dir.name
-            destination.mkdir(parents=True, exist_ok=True)
-            shutil.copy(file, destination / f"{file.stem}{suffix}{file.suffix}")
-
-
 def load(landing: Path, warehouse: Path) -> None:
     result = load_landing(landing, warehouse)
     assert result.ok, [(f.path, f.error) for f in result.failed]
@@ -187,43 +169,6 @@ def read_marts(warehouse: Path) -> dict[str, list[dict[str, Any]]]:
         con.close()
 
 
-def differences(expected: dict[str, list[dict]], actual: dict[str, list[dict]]) -> list[str]:
-    """Every difference by grain: missing or extra rows, duplicate keys, other values."""
-    problems: list[str] = []
-    if set(expected) != set(actual):
-        problems.append(f"marts differ: {sorted(set(expected) ^ set(actual))}")
-    for mart in sorted(set(expected) & set(actual)):
-        keys = GRAINS.get(mart)
-        if keys is None:
-            problems.append(f"{mart}: no grain known; add it to GRAINS in this test")
-            continue
-        by_key: list[dict[tuple, dict]] = []
-        for rows in (expected[mart], actual[mart]):
-            keyed = {tuple(row[k] for k in keys): row for row in rows}
-            if len(keyed) != len(rows):
-                problems.append(f"{mart}: {len(rows) - len(keyed)} duplicate grain rows")
-            by_key.append(keyed)
-        want, got = by_key
-        if not want:
-            problems.append(
-                f"{mart}: empty in the full refresh, the comparison would prove nothing"
-            )
-        for key in sorted(set(want) - set(got), key=str):
-            problems.append(f"{mart}: row {key} missing from the incremental build")
-        for key in sorted(set(got) - set(want), key=str):
-            problems.append(f"{mart}: row {key} not in the full refresh")
-        for key in sorted(set(want) & set(got), key=str):
-            if set(want[key]) != set(got[key]):
-                problems.append(f"{mart}: columns differ: {sorted(set(want[key]) ^ set(got[key]))}")
-                break
-            for column, value in want[key].items():
-                if not _same(value, got[key][column], column):
-                    problems.append(
-                        f"{mart}: row {key} {column}: full {value!r}, incremental {got[key][column]!r}"
-                    )
-    return problems
-
-
 @pytest.fixture(scope="module")
 def dbt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtInProcess]:
     yield DbtInProcess(tmp_path_factory.mktemp("dbt"))
@@ -237,17 +182,13 @@ def built(
     seed, sessions, bad_rate, dup_rate = request.param
     work = tmp_path_factory.mktemp(f"seed{seed}")
     generated = work / "generated"
-    generate(
-        GenerateConfig(
-            out=generated,
-            sessions=sessions,
-            seed=seed,
-            batches=BATCHES,
-            days=10,
-            bad_rate=bad_rate,
-            dup_rate=dup_rate,
-            format="mixed",
-        )
+    generate_batches(
+        generated,
+        seed=seed,
+        sessions=sessions,
+        batches=BATCHES,
+        bad_rate=bad_rate,
+        dup_rate=dup_rate,
     )
 
     landing = work / "landing"

@@ -1,6 +1,7 @@
 """`omnireport run --target spark` without what Spark needs stops at once, exit code 1, with
 a message that says what to install (whether or not the `spark` extra is installed here:
-the missing piece is simulated). The build itself is tested in test_spark_cross_engine.py."""
+the missing piece is simulated). The build itself is tested in test_spark_incremental.py
+and test_spark_cluster.py."""
 
 from __future__ import annotations
 
@@ -63,15 +64,29 @@ def test_without_java_it_says_to_install_java(monkeypatch: pytest.MonkeyPatch) -
     assert "needs a Java runtime" in message and "openjdk-17-jre-headless" in message
 
 
-def test_help_says_spark_rebuilds_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_says_where_spark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli.main(["run", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "{duckdb,postgres,spark}" in text
     assert (
-        "Spark rebuilds the incremental models in full on every run: it always runs with --full-refresh"
+        "the Spark Connect server of OMNIREPORT_SPARK_REMOTE, else a local one started for the run"
         in text
     )
+
+
+def test_a_remote_that_is_no_spark_connect_url_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setattr(spark_run, "missing_spark_dependencies", lambda: None)
+    monkeypatch.setenv("OMNIREPORT_SPARK_REMOTE", "spark://127.0.0.1:7077")
+    code = cli.main(
+        ["run", "--target", "spark", "--landing", str(SAMPLE_LANDING)]
+        + ["--warehouse", str(tmp_path / "warehouse.duckdb")]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "OMNIREPORT_SPARK_REMOTE='spark://127.0.0.1:7077' is not a Spark Connect URL" in err
 
 
 def test_java_older_than_17_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,25 +1,24 @@
-"""The prototype Spark standalone cluster (omnireport.warehouse.spark_cluster): a master, a
-worker and a Spark Connect server started from the pyspark wheel on 127.0.0.1, and dbt-spark
-running a tiny project through it (`method: session` with `spark.remote`; see
-docs/spark-cluster-findings.md for why this method and not `thrift`).
+"""`omnireport run --target spark` against a Spark standalone cluster: a master, a worker
+and a Spark Connect server started from the pyspark wheel on 127.0.0.1
+(omnireport.warehouse.spark_cluster), the cluster's folder standing for its shared
+storage (OMNIREPORT_SPARK_DIR: the tables, and the loader's staged files).
 
 Checks: SQL runs on the standalone master (not a local Spark), the Connect server refuses a
-client without the token, a dbt build passes, an `insert_overwrite` incremental run on a
-Parquet table partitioned by `d` rewrites only the partitions it touches, and stopping the
-cluster leaves no process behind.
-
-Every Spark client runs in a child process: a Spark Connect client in the pytest process
-would set SPARK_CONNECT_MODE_ENABLED there and turn the other tests' local sessions into
-Connect sessions. About 1.5-2 minutes on a busy 2-core machine:
+client without the token, the whole run on the sample data (load, dbt build with its data
+tests, checks, publish; the same Dagster job as DuckDB's) passes with the hand-counted
+figures of seeds/README.md and every mart equals DuckDB's build of the same files
+(tests/engine_compare.py), loading the same folder again adds nothing, and stopping the
+cluster leaves no process behind. The run is a child process; the test's own queries go
+through Connect clients in child processes too.
 
     .venv/bin/pytest -m spark tests/integration/test_spark_cluster.py
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -28,37 +27,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from omnireport.warehouse.spark_run import missing_spark_dependencies
+from tests.engine_compare import (
+    ALL_MART_KEYS,
+    RECONCILIATION_SQL,
+    REPO,
+    assert_mart_equal,
+    duckdb_marts,
+    duckdb_rows,
+)
 
-
-def _skip_reason() -> str | None:
-    missing = missing_spark_dependencies()
-    if missing:
-        return missing
-    for module in ("grpc_status", "google.rpc", "zstandard"):
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except ModuleNotFoundError:
-            found = False
-        if not found:
-            return (
-                f"Spark Connect's client needs {module} (pyspark[connect]): install the `spark` "
-                "extra again (`make setup EXTRAS=spark`)"
-            )
-    return None
-
-
-_SKIP_REASON = _skip_reason()
+_SKIP_REASON = missing_spark_dependencies()
 pytestmark = [
     pytest.mark.spark,
     pytest.mark.integration,
     pytest.mark.skipif(_SKIP_REASON is not None, reason=_SKIP_REASON or ""),
 ]
 
-DBT = str(Path(sys.executable).parent / "dbt")
 CHILD_TIMEOUT_S = 600
+RUN_TIMEOUT_S = 2400
 
 # A client in a child process: run each statement, print every result's rows as JSON.
 _SQL_CLIENT = textwrap.dedent(
@@ -102,70 +90,70 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield running
 
 
-# --- The tiny dbt project ---------------------------------------------------------------------
+# --- The run on the cluster -----------------------------------------------------------------
 
-_MODELS = {
-    "numbers.sql": "{{ config(materialized='table') }}\n"
-    "select id, cast(id % 3 as int) as bucket from range(10)\n",
-    "bucket_counts.sql": "{{ config(materialized='view') }}\n"
-    "select bucket, count(*) as n from {{ ref('numbers') }} group by bucket\n",
-    # Days var('days') tagged var('tag'): a first build writes days 1-3; an incremental run
-    # with other days must replace only those days' partitions (dynamic partition overwrite).
-    "daily.sql": textwrap.dedent(
-        """\
-        {{ config(
-            materialized='incremental',
-            incremental_strategy='insert_overwrite',
-            partition_by=['d'],
-            file_format='parquet',
-        ) }}
-        {% for day in var('days', [1, 2, 3]) %}
-        select '{{ var('tag', 'first') }}' as tag, cast({{ day }} as int) as d
-        {% if not loop.last %}union all{% endif %}
-        {% endfor %}
-        """
-    ),
-    "schema.yml": yaml.safe_dump(
-        {
-            "version": 2,
-            "models": [
-                {"name": "numbers", "columns": [{"name": "id", "data_tests": ["unique"]}]},
-            ],
-        }
-    ),
-}
-
-
-def _write_project(folder: Path, cluster: Any) -> Path:
-    (folder / "models").mkdir(parents=True)
-    (folder / "dbt_project.yml").write_text(
-        yaml.safe_dump({"name": "tiny", "version": "1.0", "profile": "tiny"})
-    )
-    for name, text in _MODELS.items():
-        (folder / "models" / name).write_text(text)
-    profile = {"tiny": {"target": "cluster", "outputs": {"cluster": cluster.dbt_output("tiny")}}}
-    (folder / "profiles.yml").write_text(yaml.safe_dump(profile))
-    return folder
-
-
-def _dbt(project: Path, *args: str) -> str:
-    done = subprocess.run(
-        [DBT, *args, "--profiles-dir", str(project), "--project-dir", str(project)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT_S,
-        env=_client_env(),
-    )
-    assert done.returncode == 0, f"dbt {' '.join(args)} failed:\n{done.stdout[-6000:]}"
-    return done.stdout
-
-
-def _partition_files(table_dir: Path) -> dict[str, list[str]]:
-    return {
-        part.name: sorted(f.name for f in part.glob("*.parquet"))
-        for part in sorted(table_dir.glob("d=*"))
+LOAD_AND_DUMP = textwrap.dedent(
+    """
+    import pickle, sys, warnings
+    warnings.simplefilter("ignore")
+    from pathlib import Path
+    from omnireport.warehouse.spark import SparkTarget, load_landing_spark, spark_session
+    from tests.engine_compare import RECONCILIATION_SQL, spark_marts
+    target = SparkTarget.from_env()
+    session = spark_session(target)
+    again = load_landing_spark(Path(sys.argv[1]), target, spark=session)
+    result = {
+        "again": [(f.path, f.status, f.rows) for f in again.files],
+        "marts": spark_marts(session),
+        "reconciliation": [tuple(r) for r in session.sql(RECONCILIATION_SQL).collect()],
     }
+    Path(sys.argv[2]).write_bytes(pickle.dumps(result))
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def sample_run(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`omnireport run --target spark` of seeds/landing on the cluster, then (a second
+    client) the same folder loaded again and every mart read; DuckDB builds the same files
+    meanwhile."""
+    from tests.engine_compare import SAMPLE_LANDING, omnireport_executable, start_duckdb_build
+
+    work = tmp_path_factory.mktemp("spark_cluster_run")
+    duckdb_build = start_duckdb_build(SAMPLE_LANDING, work)
+    env = {
+        **_client_env(),
+        "OMNIREPORT_SPARK_REMOTE": cluster.connect_url,
+        "OMNIREPORT_SPARK_DIR": str(cluster.config.directory),
+        "PYTHONPATH": str(REPO),
+    }
+    try:
+        run = subprocess.run(
+            [omnireport_executable(), "run", "--target", "spark", "--landing", str(SAMPLE_LANDING)]
+            + ["--warehouse", str(work / "state" / "warehouse.duckdb")],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+            env=env,
+        )
+        output = run.stdout + "\n--- stderr ---\n" + run.stderr
+        (work / "omnireport-run.log").write_text(output)
+        assert run.returncode == 0, f"omnireport run --target spark failed:\n{output[-8000:]}"
+        dump = work / "dump.pickle"
+        done = subprocess.run(
+            [sys.executable, "-c", LOAD_AND_DUMP, str(SAMPLE_LANDING), str(dump)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT_S,
+            env=env,
+        )
+        assert done.returncode == 0, f"the Spark client failed:\n{done.stderr[-4000:]}"
+        warehouse = duckdb_build.wait()
+    finally:
+        duckdb_build.kill()
+    return {"output": output, "duckdb": warehouse, **pickle.loads(dump.read_bytes())}
 
 
 # --- Tests -------------------------------------------------------------------------------------
@@ -192,25 +180,33 @@ def test_a_client_without_the_token_is_refused(cluster: Any) -> None:
     assert "No authentication token provided" in done.stderr
 
 
-def test_dbt_build_and_insert_overwrite_through_spark_connect(cluster: Any, tmp_path: Path) -> None:
-    project = _write_project(tmp_path / "tiny", cluster)
-    output = _dbt(project, "build")
-    assert "PASS=4 WARN=0 ERROR=0" in output  # 3 models and the unique test
+def test_omnireport_run_on_the_cluster(sample_run: dict[str, Any]) -> None:
+    output = sample_run["output"]
+    assert "Using the Spark Connect server sc://localhost:" in output
+    assert "Full build: there is no previous build." in output
+    assert "OK: omnireport run finished" in output
+    assert "token=" not in output  # the URL is shown without its token
+    # seeds/README.md: raw sessions 345 = 330 staged + 12 bad + 3 superseded; messages
+    # 3625 = 3612 + 9 + 4; every staged session reaches fct_sessions.
+    reconciliation = {row[0]: row[1:] for row in sample_run["reconciliation"]}
+    assert reconciliation["sessions"] == (345, 330, 12, 3)
+    assert reconciliation["messages"] == (3625, 3612, 9, 4)
+    assert len(sample_run["marts"]["fct_sessions"].rows) == 330
 
-    (counts,) = _sql(cluster.connect_url, "select bucket, n from tiny.bucket_counts order by 1")
-    assert counts == [[0, 4], [1, 3], [2, 3]]
-    table_dir = cluster.warehouse_dir / "tiny.db" / "daily"
-    before = _partition_files(table_dir)
-    assert list(before) == ["d=1", "d=2", "d=3"]
 
-    _dbt(project, "run", "--select", "daily", "--vars", "{days: [2, 4], tag: second}")
+@pytest.mark.parametrize("mart", list(ALL_MART_KEYS))
+def test_mart_is_equal_on_duckdb_and_the_cluster(sample_run: dict[str, Any], mart: str) -> None:
+    reference = duckdb_marts(sample_run["duckdb"], [mart])[mart]
+    assert_mart_equal(mart, reference, sample_run["marts"][mart], "spark")
 
-    after = _partition_files(table_dir)
-    assert list(after) == ["d=1", "d=2", "d=3", "d=4"]
-    assert after["d=1"] == before["d=1"] and after["d=3"] == before["d=3"]  # untouched
-    assert after["d=2"] != before["d=2"]  # rewritten
-    (rows,) = _sql(cluster.connect_url, "select d, tag from tiny.daily order by d")
-    assert rows == [[1, "first"], [2, "second"], [3, "first"], [4, "second"]]
+
+def test_the_reconciliation_is_the_same_as_on_duckdb(sample_run: dict[str, Any]) -> None:
+    assert sample_run["reconciliation"] == duckdb_rows(sample_run["duckdb"], RECONCILIATION_SQL)
+
+
+def test_loading_the_same_folder_again_adds_nothing(sample_run: dict[str, Any]) -> None:
+    assert {status for _, status, _ in sample_run["again"]} == {"already_loaded"}
+    assert sum(rows for *_, rows in sample_run["again"]) == 0
 
 
 def test_stop_leaves_no_process(cluster: Any) -> None:

@@ -3,8 +3,8 @@ text exactly as exported (empty CSV field = null), lineage columns, a load log w
 increasing ids, unreadable files recorded as failed and retried, nothing added twice,
 and rows a crashed run left without their log row removed on the next run.
 
-Needs pyspark and Java (skipped with the reason otherwise); one local Spark session in
-this process for the whole module (about a minute to start on a busy 2-core machine).
+Needs pyspark and Java (skipped with the reason otherwise); one local Spark Connect server
+for the whole module, which this process is a client of (as `omnireport` is).
 """
 
 from __future__ import annotations
@@ -31,15 +31,13 @@ TAGS_HEADER = "tag_id,tag_name\n"
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from omnireport.warehouse.spark import SparkTarget, spark_session
+    from omnireport.warehouse.spark import SparkTarget, local_connect_server, spark_session
 
-    os.environ["TZ"] = "UTC"
     target = SparkTarget.from_env(
         {"OMNIREPORT_SPARK_DIR": str(tmp_path_factory.mktemp("spark_loader"))}
     )
-    session = spark_session(target)
-    yield target, session
-    session.stop()
+    with local_connect_server(target) as running:
+        yield running, spark_session(running)
 
 
 def test_load_fail_retry_idempotent_and_crash_recovery(spark: Any, tmp_path: Path) -> None:
@@ -141,12 +139,15 @@ TIMESTAMP_CASES: list[tuple[str | None, dt.datetime | None]] = [
 ]
 
 
-def test_parse_utc_timestamp_on_spark_follows_the_contract(spark: Any, tmp_path: Path) -> None:
+def test_parse_utc_timestamp_on_spark_follows_the_contract(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dbt.cli.main import dbtRunner
 
     target, session = spark
     repo = Path(__file__).resolve().parents[2]
-    os.environ.update(target.dbt_env())
+    for name, value in target.dbt_env().items():
+        monkeypatch.setenv(name, value)
     previous = Path.cwd()
     os.chdir(repo / "dbt_project")
     try:

@@ -42,8 +42,46 @@
     {%- if model.resource_type == 'unit_test' -%}{{ return('') }}{%- endif -%}
     {%- set scope = omnireport.scope_relation(column) -%}
     {%- if omnireport.incremental_run() %}
-    {{ keyword }} {{ expression or column }} in (select {{ column }} from {{ scope }})
+    {{ keyword }} {{ omnireport.scope_predicate(column, expression or column, scope) }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- `expression` lies in the scope: its value is one of the scope model's. -#}
+{% macro scope_predicate(column, expression, scope) -%}
+    {{ return(adapter.dispatch('scope_predicate', 'omnireport')(column, expression, scope)) }}
+{%- endmacro %}
+
+{% macro default__scope_predicate(column, expression, scope) -%}
+    {{ expression }} in (select {{ column }} from {{ scope }})
+{%- endmacro %}
+
+{#- Spark replaces whole partitions (macros/spark/incremental_materialization.sql): the
+    scope is every value in a partition the scope model touches. For a date scope that is
+    the scope itself; for a key scope, every key in a touched bucket. -#}
+{% macro spark__scope_predicate(column, expression, scope) -%}
+    {%- set partition = omnireport.spark_partition_expression(column) -%}
+    {{ partition.replace('{rows}.' ~ column, expression) }} in (
+        select {{ partition.replace('{rows}', 'scope_rows') }} from {{ scope }} as scope_rows
+    )
+{%- endmacro %}
+
+{#- The scope columns whose values are local dates: a Spark table replaced by such a scope
+    is partitioned by the date itself. -#}
+{% macro date_scopes() -%}
+    {{ return(['started_date', 'event_date', 'reply_date', 'snapshot_date']) }}
+{%- endmacro %}
+
+{#- The partition of a row on Spark, as SQL on the columns of `{rows}`: the scope column
+    itself for a date scope, else the bucket of the key (var spark_partition_buckets):
+    a row's bucket never changes, and a run rewrites only the buckets it touches. -#}
+{% macro spark_partition_expression(key_columns) -%}
+    {%- set keys = [key_columns] if key_columns is string else key_columns -%}
+    {%- if keys | length == 1 and keys[0] in omnireport.date_scopes() -%}
+        {{ return('{rows}.' ~ keys[0]) }}
+    {%- endif -%}
+    {%- set columns = [] -%}
+    {%- for key in keys -%}{%- do columns.append('{rows}.' ~ key) -%}{%- endfor -%}
+    {{ return('pmod(xxhash64(' ~ columns | join(', ') ~ '), ' ~ var('spark_partition_buckets') ~ ')') }}
 {%- endmacro %}
 
 {#- The state of the last successful build, one row (none before the first build, and

@@ -31,6 +31,22 @@
     version newer than the stg table's watermark, compared null-safe (replace_keys.sql). -#}
 {% macro staging_changed_keys(base_model, key_columns, rows_alias) -%}
     {%- if omnireport.incremental_run() -%}
-    and {{ omnireport.has_key_with_new_versions(base_model, key_columns, rows_alias, omnireport.staging_watermark()) }}
+    and {{ adapter.dispatch('staging_changed_keys_predicate', 'omnireport')(base_model, key_columns, rows_alias) }}
     {%- endif -%}
+{%- endmacro %}
+
+{% macro default__staging_changed_keys_predicate(base_model, key_columns, rows_alias) -%}
+    {{ omnireport.has_key_with_new_versions(base_model, key_columns, rows_alias, omnireport.staging_watermark()) }}
+{%- endmacro %}
+
+{#- Spark replaces whole buckets of keys (macros/spark/incremental_materialization.sql):
+    every key in a bucket that a new version touches. -#}
+{% macro spark__staging_changed_keys_predicate(base_model, key_columns, rows_alias) -%}
+    {%- set partition = omnireport.spark_partition_expression(key_columns) -%}
+    {{ partition.replace('{rows}', rows_alias) }} in (
+        select {{ partition.replace('{rows}', 'changed_keys') }}
+        from (
+            {{ omnireport.keys_with_new_versions(base_model, key_columns, omnireport.staging_watermark()) }}
+        ) as changed_keys
+    )
 {%- endmacro %}

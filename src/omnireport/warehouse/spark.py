@@ -24,9 +24,14 @@ Writing per table and per run, not per file, matters: each Spark insert costs se
 (a job, a Parquet commit, a metastore update), so a file-by-file load of a few hundred
 files took over an hour.
 
-The Spark session uses the settings of the `spark` output of dbt_project/profiles.yml
-(`spark_session_settings`), so dbt sees the tables the loader wrote. One process at a
-time may use a Spark directory (its metastore is an embedded Derby database).
+Every client of the Spark target (this loader, the build state, the checks, dbt) is a Spark
+Connect client of one server (`OMNIREPORT_SPARK_REMOTE`): the server owns the metastore
+and the warehouse folder, so several clients share them without Derby's one-JVM lock.
+For a run on one machine, `local_connect_server` starts a server that runs Spark in its
+own JVM (`local[cores]`) on `OMNIREPORT_SPARK_DIR`; a cluster's server is started by the
+deployment (omnireport.warehouse.spark_cluster starts one for the tests). The loader
+stages each file as Parquet under `OMNIREPORT_SPARK_DIR/loading/`, which the server must
+see at the same path (on a cluster: a shared folder).
 """
 
 from __future__ import annotations
@@ -34,8 +39,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +72,7 @@ SPARK_DIR_ENV = "OMNIREPORT_SPARK_DIR"
 SPARK_CORES_ENV = "OMNIREPORT_SPARK_CORES"
 SPARK_DRIVER_MEMORY_ENV = "OMNIREPORT_SPARK_DRIVER_MEMORY"
 SPARK_SHUFFLE_PARTITIONS_ENV = "OMNIREPORT_SPARK_SHUFFLE_PARTITIONS"
+SPARK_REMOTE_ENV = "OMNIREPORT_SPARK_REMOTE"
 
 _LOG = f"{RAW_SCHEMA}.{LOAD_LOG_TABLE}"
 _LOG_COLUMNS = (
@@ -85,18 +93,21 @@ class SparkLoadError(RuntimeError):
 
 @dataclass(frozen=True)
 class SparkTarget:
-    """Where the `spark` dbt target and the Spark loader keep tables and metastore."""
+    """Where the Spark target's clients connect (`remote`, a Spark Connect URL) and the
+    folder it works in: the local server's tables and metastore, and the loader's staged
+    files (on a cluster, a folder the server sees at the same path)."""
 
     directory: Path
     cores: int = 2
     driver_memory: str = "2g"
     shuffle_partitions: int = 4
+    remote: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SparkTarget:
-        """Read OMNIREPORT_SPARK_DIR/CORES/DRIVER_MEMORY/SHUFFLE_PARTITIONS (the defaults of
-        profiles.yml; the folder defaults to `<project root>/data/spark`, beside the
-        default DuckDB warehouse)."""
+        """Read OMNIREPORT_SPARK_DIR/CORES/DRIVER_MEMORY/SHUFFLE_PARTITIONS/REMOTE (the
+        folder defaults to `<project root>/data/spark`, beside the default DuckDB
+        warehouse; no remote: a run starts a local server)."""
         from omnireport.settings import project_root
 
         source = os.environ if env is None else env
@@ -104,42 +115,45 @@ class SparkTarget:
         directory = (
             Path(value).expanduser().absolute() if value else project_root() / "data" / "spark"
         )
+        remote = (source.get(SPARK_REMOTE_ENV) or "").strip() or None
+        if remote is not None and not remote.startswith("sc://"):
+            raise SparkLoadError(
+                f"{SPARK_REMOTE_ENV}={remote!r} is not a Spark Connect URL: give "
+                "sc://<host>:<port>/;token=<token> (or unset it to run a local server)"
+            )
         return cls(
             directory=directory,
             cores=_positive_int(source, SPARK_CORES_ENV, "2"),
             driver_memory=source.get(SPARK_DRIVER_MEMORY_ENV) or "2g",
             shuffle_partitions=_positive_int(source, SPARK_SHUFFLE_PARTITIONS_ENV, "4"),
+            remote=remote,
         )
 
-    def session_settings(self) -> dict[str, str]:
-        """The Spark settings of the `spark` output of profiles.yml, with these values."""
-        home = str(self.directory)
-        return {
-            "spark.master": f"local[{self.cores}]",
-            "spark.sql.warehouse.dir": f"{home}/warehouse",
-            "spark.hadoop.javax.jdo.option.ConnectionURL": (
-                f"jdbc:derby:;databaseName={home}/metastore;create=true"
-            ),
-            "spark.driver.extraJavaOptions": f"-Dderby.system.home={home}",
-            "spark.driver.memory": self.driver_memory,
-            "spark.sql.session.timeZone": "UTC",
-            "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
-            "spark.ui.enabled": "false",
-            # Derby's metastore cannot filter bigint partition keys (`where _load_id > n`).
-            "spark.sql.hive.metastorePartitionPruning": "false",
-            # dbt-spark always sets this (connections.py); the same here, so a session the
-            # loader created and dbt later reuses behaves the same.
-            "spark.sql.ansi.enabled": "false",
-        }
+    def describe(self) -> str:
+        """Where it points, for messages (never the token)."""
+        if self.remote is None:
+            return f"Spark (no server yet) on {self.directory}"
+        return f"Spark Connect {self.remote.split(';', 1)[0]}"
 
     def dbt_env(self) -> dict[str, str]:
-        """The environment variables that point dbt's `spark` output at this directory."""
+        """The environment variables that point dbt's `spark` output at the server (and
+        quiet two pyspark warnings dbt-spark's session method triggers on every run)."""
         return {
             SPARK_DIR_ENV: str(self.directory),
-            SPARK_CORES_ENV: str(self.cores),
-            SPARK_DRIVER_MEMORY_ENV: self.driver_memory,
-            SPARK_SHUFFLE_PARTITIONS_ENV: str(self.shuffle_partitions),
+            SPARK_REMOTE_ENV: self.remote or "",
+            "PYTHONWARNINGS": _QUIET_PYSPARK_WARNINGS,
         }
+
+
+# dbt-spark asks for Hive support, which a Connect client cannot set (the server has it);
+# pyspark 4.3 is not tested with pandas 3 (the Connect client uses Arrow).
+_QUIET_PYSPARK_WARNINGS = ",".join(
+    (
+        "ignore::UserWarning:pyspark.sql.connect.conf",
+        "ignore::FutureWarning:pyspark.sql.connect.utils",
+        "ignore::FutureWarning:pyspark.testing.utils",
+    )
+)
 
 
 def _positive_int(source: Mapping[str, str], name: str, default: str) -> int:
@@ -150,27 +164,77 @@ def _positive_int(source: Mapping[str, str], name: str, default: str) -> int:
 
 
 def spark_session(target: SparkTarget) -> Any:
-    """The process's SparkSession with the target's settings and Hive support (as dbt-spark's
-    `session` method builds it; a session that already exists in this process is reused)."""
+    """A Spark Connect session to the target's server (one per process and URL)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise SparkLoadError(
-            "pyspark is not installed: install the `spark` extra (dbt-spark[session], pyspark) "
-            "to use the Spark target"
+            "pyspark is not installed: install the `spark` extra (dbt-spark[session], "
+            "pyspark[connect]) to use the Spark target"
         ) from exc
-    target.directory.mkdir(parents=True, exist_ok=True)
-    builder = SparkSession.builder.enableHiveSupport()
-    for name, value in target.session_settings().items():
-        builder = builder.config(name, value)
-    try:
-        return builder.getOrCreate()
-    except Exception as exc:  # the JVM's error text names the cause (e.g. Derby's lock)
+    if target.remote is None:
         raise SparkLoadError(
-            f"cannot start Spark on {target.directory}: {str(exc).strip().splitlines()[0]}; "
-            "is another process using this directory? (one at a time: its metastore is an "
-            "embedded Derby database)"
+            f"no Spark Connect server: set {SPARK_REMOTE_ENV} to the server's "
+            "sc://<host>:<port>/;token=<token> URL (`omnireport` starts a local one for its "
+            "own run when it is unset)"
+        )
+    # pyspark 4.3 warns that it is not tested with pandas 3; the client uses Arrow only.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    try:
+        return SparkSession.builder.remote(target.remote).getOrCreate()
+    except Exception as exc:
+        raise SparkLoadError(
+            f"cannot connect to {target.describe()}: {str(exc).strip().splitlines()[0]}"
         ) from exc
+
+
+@contextmanager
+def local_connect_server(target: SparkTarget) -> Iterator[SparkTarget]:
+    """A Spark Connect server for one run on this machine: Spark in the server's JVM
+    (`local[cores]`), tables in `<dir>/warehouse`, the Derby metastore in `<dir>/metastore`,
+    logs in `<dir>/logs`; stopped on leaving. Yields the target with its URL."""
+    from omnireport.warehouse.spark_cluster import ClusterConfig, local_spark_cluster
+
+    config = ClusterConfig(
+        target.directory,
+        standalone=False,
+        worker_cores=target.cores,
+        driver_memory=target.driver_memory,
+        shuffle_partitions=target.shuffle_partitions,
+    )
+    with local_spark_cluster(config) as server:
+        yield replace(target, remote=server.connect_url)
+
+
+class SparkConnection:
+    """A Spark Connect session behind the DuckDB-style calls the orchestration makes
+    (`execute(sql, [params])` with `?` placeholders, then `fetchone` / `fetchall` /
+    `description`), and `relation_exists`: Spark has no information_schema."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._rows: list[tuple[Any, ...]] = []
+        self.description: list[tuple[str, ...]] = []
+
+    def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> SparkConnection:
+        frame = (
+            self.session.sql(sql, args=list(parameters)) if parameters else self.session.sql(sql)
+        )
+        self._rows = [tuple(row) for row in frame.collect()]
+        self.description = [(field.name,) for field in frame.schema.fields]
+        return self
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self._rows)
+
+    def relation_exists(self, schema: str, name: str) -> bool:
+        return bool(self.session.catalog.tableExists(f"{schema}.{name}"))
+
+    def close(self) -> None:
+        """Nothing to close: the process keeps its one session to the server."""
 
 
 # --- DDL -----------------------------------------------------------------------------------
@@ -373,26 +437,42 @@ def load_landing_spark(
     """Load every new landing file under `landing_dir` into Spark `raw` (see module doc).
 
     Files whose bytes were loaded before add nothing; unreadable files are recorded as
-    failed and retried on the next run; the other files still load. `spark`: a session to
-    use (by default the process's session with the target's settings; it stays open, so
-    dbt-spark's `session` method in the same process reuses it).
+    failed and retried on the next run; the other files still load. `spark`: the session
+    to use (by default one to the target's server).
     """
     report = progress or (lambda _line: None)
     discovery = discover_landing_files(Path(landing_dir))
-    result = LoadResult(warnings=list(discovery.warnings))
     for warning in discovery.warnings:
         report(f"warning: {warning}")
+    return load_files_spark(
+        discovery.files, target, warnings=discovery.warnings, progress=report, spark=spark
+    )
 
+
+def load_files_spark(
+    files: Sequence[LandingFile],
+    target: SparkTarget,
+    *,
+    warnings: Sequence[str] = (),
+    progress: Progress | None = None,
+    spark: Any = None,
+) -> LoadResult:
+    """Load `files` (in the order given) into Spark `raw`; see `load_landing_spark`."""
+    report = progress or (lambda _line: None)
+    result = LoadResult(warnings=list(warnings))
     session = spark if spark is not None else spark_session(target)
     ensure_raw_schema_spark(session)
     history, log = read_history_spark(session)
-    scratch = Path(tempfile.mkdtemp(prefix="omnireport-spark-load-"))
+    # The server reads the staged files: under the target's folder, which it sees too.
+    staging_root = target.directory / "loading"
+    staging_root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=staging_root))
     reader = duckdb.connect()
     outcomes: list[FileOutcome | None] = []
     staged: dict[str, list[tuple[int, PendingFile, int]]] = {}
     try:
         reader.execute("set enable_progress_bar = false")
-        for landing_file in discovery.files:
+        for landing_file in files:
             outcome = _stage_file(reader, scratch, landing_file, history, log, report)
             if isinstance(outcome, FileOutcome):
                 outcomes.append(outcome)
@@ -400,20 +480,21 @@ def load_landing_spark(
                 pending, rows = outcome
                 staged.setdefault(landing_file.table, []).append((len(outcomes), pending, rows))
                 outcomes.append(None)
-        for table_name, files in staged.items():
+        for table_name, table_files in staged.items():
             report(
-                f"writing {sum(rows for _, _, rows in files):,} rows of {len(files)} file(s) to raw.{table_name} ..."
+                f"writing {sum(rows for _, _, rows in table_files):,} rows of "
+                f"{len(table_files)} file(s) to raw.{table_name} ..."
             )
             _insert_table_files(session, table_name, scratch / table_name)
-        for files in staged.values():
-            for _, pending, rows in files:
+        for table_files in staged.values():
+            for _, pending, rows in table_files:
                 log.write(pending.loaded_entry(rows), replaces_status=pending.replaces_status)
         log.flush()
     finally:
         reader.close()
         shutil.rmtree(scratch, ignore_errors=True)
-    for files in staged.values():
-        for position, pending, rows in files:
+    for table_files in staged.values():
+        for position, pending, rows in table_files:
             outcomes[position] = finish_loaded(pending, rows, history, report)
     for outcome in outcomes:
         assert outcome is not None  # every staged file was finished above
@@ -487,39 +568,3 @@ def _insert_table_files(spark: Any, table_name: str, folder: Path) -> None:
         )
     finally:
         spark.catalog.dropTempView(view)
-
-
-# --- Load and build in one JVM ---------------------------------------------------------------
-
-
-def build_spark(
-    landing_dir: Path,
-    target: SparkTarget,
-    *,
-    project_dir: Path,
-    dbt_args: list[str],
-    progress: Progress | None = None,
-    on_loaded: Callable[[LoadResult], None] | None = None,
-) -> tuple[LoadResult, bool]:
-    """Load the landing files, then run dbt (`dbt_args`, e.g. ["build", "--target", "spark",
-    "--full-refresh", ...]) in this process, so dbt-spark's `session` method reuses the
-    loader's SparkSession: one JVM start instead of two (each takes 20-40 s), and no
-    second process competing for the Derby metastore. Returns the load result and whether
-    dbt succeeded. `--full-refresh` belongs in `dbt_args`: on Spark the incremental models
-    rebuild in full (dbt_project/macros/spark/incremental_materialization.sql).
-    `on_loaded` is called between the load and the build.
-    """
-    from dbt.cli.main import dbtRunner
-
-    session = spark_session(target)
-    loaded = load_landing_spark(landing_dir, target, progress=progress, spark=session)
-    if on_loaded is not None:
-        on_loaded(loaded)
-    os.environ.update(target.dbt_env())
-    previous = Path.cwd()
-    os.chdir(project_dir)  # profiles.yml's relative defaults are relative to the project
-    try:
-        outcome = dbtRunner().invoke(dbt_args)
-    finally:
-        os.chdir(previous)
-    return loaded, bool(outcome.success)

@@ -71,6 +71,9 @@ class ClusterConfig:
     daemon_memory: str = "512m"
     shuffle_partitions: int = 4
     start_timeout_s: float = 180.0
+    # True: a standalone master and worker run the server's work. False: the server runs
+    # Spark in its own JVM (`local[worker_cores]`), for a run on one machine.
+    standalone: bool = True
 
 
 @dataclass
@@ -241,40 +244,57 @@ def start_local_cluster(config: ClusterConfig) -> LocalSparkCluster:
     )
     atexit.register(cluster.stop)
     env = _daemon_env(home, directory, config, cluster.token)
+    if not config.standalone:
+        cluster.master_url = f"local[{config.worker_cores}]"
+        cluster.master_ui_url = ""
     try:
-        cluster.daemons.append(
-            _start(
-                "master",
-                [str(home / "bin" / "spark-class"), "org.apache.spark.deploy.master.Master"]
-                + ["--host", LOOPBACK, "--port", str(master_port)]
-                + ["--webui-port", str(master_ui_port)],
-                env,
-                directory,
-            )
-        )
-        _wait(cluster, cluster.daemons[-1], lambda: _master_status(cluster) is not None)
-        cluster.daemons.append(
-            _start(
-                "worker",
-                [str(home / "bin" / "spark-class"), "org.apache.spark.deploy.worker.Worker"]
-                + [cluster.master_url, "--host", LOOPBACK, "--port", "0", "--webui-port", "0"]
-                + ["--cores", str(config.worker_cores), "--memory", config.worker_memory]
-                + ["--work-dir", str(directory / "work")],
-                env,
-                directory,
-            )
-        )
-        _wait(
-            cluster,
-            cluster.daemons[-1],
-            lambda: (_master_status(cluster) or {}).get("aliveworkers", 0) >= 1,
-        )
+        if config.standalone:
+            _start_master_and_worker(cluster, home, env, master_port, master_ui_port)
         cluster.daemons.append(_start("server", _server_command(home, cluster), env, directory))
         _wait(cluster, cluster.daemons[-1], lambda: _port_open(server_port))
     except BaseException:
         cluster.stop()
         raise
     return cluster
+
+
+def _start_master_and_worker(
+    cluster: LocalSparkCluster,
+    home: Path,
+    env: dict[str, str],
+    master_port: int,
+    master_ui_port: int,
+) -> None:
+    """The standalone master, then one worker registered with it, each waited for."""
+    config = cluster.config
+    directory = config.directory.resolve()
+    cluster.daemons.append(
+        _start(
+            "master",
+            [str(home / "bin" / "spark-class"), "org.apache.spark.deploy.master.Master"]
+            + ["--host", LOOPBACK, "--port", str(master_port)]
+            + ["--webui-port", str(master_ui_port)],
+            env,
+            directory,
+        )
+    )
+    _wait(cluster, cluster.daemons[-1], lambda: _master_status(cluster) is not None)
+    cluster.daemons.append(
+        _start(
+            "worker",
+            [str(home / "bin" / "spark-class"), "org.apache.spark.deploy.worker.Worker"]
+            + [cluster.master_url, "--host", LOOPBACK, "--port", "0", "--webui-port", "0"]
+            + ["--cores", str(config.worker_cores), "--memory", config.worker_memory]
+            + ["--work-dir", str(directory / "work")],
+            env,
+            directory,
+        )
+    )
+    _wait(
+        cluster,
+        cluster.daemons[-1],
+        lambda: (_master_status(cluster) or {}).get("aliveworkers", 0) >= 1,
+    )
 
 
 @contextmanager

@@ -1,11 +1,12 @@
-"""`omnireport run --target spark`: load the landing files into Spark tables and build every
-dbt model on them (dbt-spark's `session` method, a local PySpark in this process).
+"""What the Spark target needs around a run: its dependencies, the Spark Connect server
+the run talks to, and the run's summary.
 
-Settings come from the OMNIREPORT_SPARK_* environment variables (`SparkTarget.from_env`:
-the folder that holds the tables and the metastore, cores, driver memory, shuffle
-partitions). Spark has no transactional merge here (no Delta/Iceberg jars), so every run
-rebuilds the incremental models in full: dbt runs with `--full-refresh`; the raw tables
-stay append-only and idempotent like DuckDB's.
+`omnireport run|load|build --target spark` runs the same Dagster job as the other targets
+(load, dbt build, checks, publish); every step is a Spark Connect client of one server.
+With `OMNIREPORT_SPARK_REMOTE` set (a cluster's server) the run uses it; otherwise
+`spark_server_for_run` starts a local server on `OMNIREPORT_SPARK_DIR` for the run and
+stops it after. Incremental builds on Spark replace whole partitions
+(dbt_project/macros/spark/incremental_materialization.sql).
 
 The Spark dependencies are the optional `spark` extra: `missing_spark_dependencies` says
 what to install before anything starts.
@@ -14,19 +15,24 @@ what to install before anything starts.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from omnireport.contract import RAW_SCHEMA, RAW_TABLES
-from omnireport.summary import ChannelOverview, RunSummary, TableRows, format_summary
-from omnireport.warehouse.spark import SparkLoadError, SparkTarget, build_spark, spark_session
+from omnireport.summary import ChannelOverview, RunSummary, TableRows
+from omnireport.warehouse.spark import (
+    SPARK_REMOTE_ENV,
+    SparkLoadError,
+    SparkTarget,
+    local_connect_server,
+)
 
 INSTALL_HINT = (
     "install the optional `spark` extra: in a checkout `uv sync --extra spark` "
@@ -48,7 +54,11 @@ SPARK_DATABASES: tuple[str, ...] = (
 
 def missing_spark_dependencies() -> str | None:
     """Why the Spark target cannot run here (a message saying what to install), or None."""
-    for module, package in (("pyspark", "pyspark"), ("dbt.adapters.spark", "dbt-spark")):
+    for module, package in (
+        ("pyspark", "pyspark"),
+        ("dbt.adapters.spark", "dbt-spark"),
+        ("grpc_status", "pyspark[connect] (the Spark Connect client)"),
+    ):
         try:
             found = importlib.util.find_spec(module) is not None
         except ModuleNotFoundError:
@@ -88,81 +98,47 @@ def java_major_version(java: str) -> int | None:
     return int(match.group(2) or 0) if first == 1 else first
 
 
-def spark_dbt_args(target: SparkTarget, dbt_vars: dict[str, Any]) -> list[str]:
-    """`dbt build` on the spark target: every model and data test (unit tests are
-    `make test`'s), always `--full-refresh`; artifacts under the Spark folder."""
-    args = [
-        "build",
-        "--target",
-        "spark",
-        "--full-refresh",
-        "--profiles-dir",
-        ".",
-        "--target-path",
-        str(target.directory / "dbt_target"),
-        "--log-path",
-        str(target.directory / "dbt_logs"),
-        "--exclude-resource-type",
-        "unit_test",
-    ]
-    if dbt_vars:
-        args += ["--vars", json.dumps(dbt_vars)]
-    return args
-
-
-def run_on_spark(
-    landing_dir: Path,
-    dbt_project_dir: Path,
-    *,
-    dbt_vars: dict[str, Any],
-    say: Callable[[str], None] = print,
-) -> bool:
-    """Load and build on Spark; True when every file loaded and the dbt build passed.
-
-    Raises SparkLoadError (a RuntimeError: the command line prints it and exits 1) when
-    the Spark dependencies or Java are missing, or Spark cannot start on the folder.
-    """
+@contextmanager
+def spark_server_for_run(say: Callable[[str], None] = print) -> Iterator[SparkTarget]:
+    """The Spark Connect server of one run: `OMNIREPORT_SPARK_REMOTE`'s, or a local one
+    started now on `OMNIREPORT_SPARK_DIR` and stopped on leaving (the variable points at it
+    meanwhile, so every step of the run and dbt connect to it). Raises SparkLoadError when
+    the dependencies or Java are missing."""
     missing = missing_spark_dependencies()
     if missing:
         raise SparkLoadError(missing)
     target = SparkTarget.from_env()
+    if target.remote is not None:
+        say(f"Using the Spark Connect server {target.describe()} ({SPARK_REMOTE_ENV}).")
+        yield target
+        return
     started = time.perf_counter()
     say(
-        f"Starting Spark (local[{target.cores}], driver memory {target.driver_memory}) on "
-        f"{target.directory} ..."
+        f"Starting a local Spark Connect server (local[{target.cores}], driver memory "
+        f"{target.driver_memory}) on {target.directory} ..."
     )
-    say("Spark rebuilds the incremental models in full on every run (dbt --full-refresh).")
-    loaded, built = build_spark(
-        landing_dir,
-        target,
-        project_dir=dbt_project_dir,
-        dbt_args=spark_dbt_args(target, dbt_vars),
-        progress=say,
-        on_loaded=lambda _result: say(
-            f"Loaded {landing_dir} into Spark in {time.perf_counter() - started:.1f} s; "
-            "building every dbt model on Spark ..."
-        ),
+    with local_connect_server(target) as running:
+        say(f"Spark Connect server ready in {time.perf_counter() - started:.1f} s.")
+        previous = os.environ.get(SPARK_REMOTE_ENV)
+        os.environ[SPARK_REMOTE_ENV] = running.remote or ""
+        try:
+            yield running
+        finally:
+            if previous is None:
+                os.environ.pop(SPARK_REMOTE_ENV, None)
+            else:
+                os.environ[SPARK_REMOTE_ENV] = previous
+            say("Stopping the local Spark Connect server ...")
+
+
+def spark_locations(target: SparkTarget) -> str:
+    """Where a local server keeps the Spark tables (for the end of a run)."""
+    return (
+        f"Spark tables: databases {', '.join(SPARK_DATABASES)} in "
+        f"{target.directory / 'warehouse'} (Parquet files, one folder per table; Hive "
+        f"metastore {target.directory / 'metastore'}; server log "
+        f"{target.directory / 'logs' / 'server.log'})"
     )
-    for outcome in loaded.failed:
-        say(f"FAILED to load {outcome.path}: {outcome.error}")
-    session = spark_session(target)  # the session build_spark used (same process)
-    say("")
-    say(format_summary(collect_spark_summary(session, loaded.rows_loaded_by_table)))
-    say("")
-    say(f"Spark tables: databases {', '.join(SPARK_DATABASES)} in {target.directory / 'warehouse'}")
-    say(
-        f"  (Parquet files, one folder per table: {target.directory / 'warehouse' / 'marts.db'}/<mart>/; "
-        f"Hive metastore {target.directory / 'metastore'}; dbt log {target.directory / 'dbt_logs' / 'dbt.log'})"
-    )
-    say(
-        "  Read them from PySpark with the same settings, one process at a time: "
-        f"OMNIREPORT_SPARK_DIR={target.directory} and "
-        "`omnireport.warehouse.spark.spark_session(SparkTarget.from_env())`."
-    )
-    if not built:
-        say("FAILED: dbt build --target spark did not pass (see the dbt output above).")
-    say(f"Spark run took {time.perf_counter() - started:.1f} s.")
-    return loaded.ok and built
 
 
 def collect_spark_summary(spark: Any, rows_loaded_this_run: dict[str, int]) -> RunSummary:

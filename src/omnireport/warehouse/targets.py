@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from omnireport.landing.files import HashCache, LandingFile
     from omnireport.landing.loader import LoadResult
+    from omnireport.warehouse.spark import SparkTarget
 
 TARGETS: tuple[str, ...] = ("duckdb", "postgres", "spark")
 DEFAULT_TARGET = "duckdb"
@@ -195,12 +196,54 @@ class PostgresWarehouse:
             con.close()
 
 
+@dataclass(frozen=True)
+class SparkWarehouse:
+    """A Spark Connect server (``OMNIREPORT_SPARK_REMOTE``: a cluster's, or the local one
+    ``omnireport`` starts for its run) and its folder (``OMNIREPORT_SPARK_DIR``)."""
+
+    settings: SparkTarget
+    target: str = "spark"
+
+    def describe(self) -> str:
+        return self.settings.describe()
+
+    def dbt_env(self) -> dict[str, str]:
+        return {**self.settings.dbt_env(), TARGET_ENV: self.target}
+
+    def load(self, files, *, warnings, progress, hashes):  # type: ignore[no-untyped-def]
+        from omnireport.warehouse.spark import load_files_spark
+
+        return load_files_spark(files, self.settings, warnings=warnings, progress=progress)
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        from omnireport.warehouse.spark import SparkConnection, spark_session
+
+        yield SparkConnection(spark_session(self.settings))
+
+
+def relation_exists(con: Any, schema: str, name: str) -> bool:
+    """Whether ``schema.name`` exists, through a connection of any target."""
+    if hasattr(con, "relation_exists"):
+        return bool(con.relation_exists(schema, name))
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def warehouse_for(
     target: str, duckdb_path: Path, env: Mapping[str, str] | None = None
 ) -> Warehouse:
-    """The warehouse of ``target``: the DuckDB file, or the database the environment names."""
+    """The warehouse of ``target``: the DuckDB file, or the database or Spark server the
+    environment names."""
     if target == "duckdb":
         return DuckDBWarehouse(duckdb_path)
     if target == "postgres":
         return PostgresWarehouse(PostgresTarget.from_env(env))
+    if target == "spark":
+        from omnireport.warehouse.spark import SparkTarget
+
+        return SparkWarehouse(SparkTarget.from_env(env))
     raise TargetSettingsError(f"unknown target {target!r}: give one of {', '.join(TARGETS)}")
