@@ -58,6 +58,12 @@
             {{ omnireport.spark_partitioned_rows(compiled_code, partition) }}
         {%- endcall -%}
         {%- do process_schema_changes(config.get('on_schema_change'), tmp_relation, existing_relation) -%}
+        {%- if partition -%}
+            {#- Without it an insert overwrite replaces every partition of the table. -#}
+            {%- call statement('dynamic_partitions') -%}
+                set spark.sql.sources.partitionOverwriteMode = DYNAMIC
+            {%- endcall -%}
+        {%- endif -%}
         {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='quoted') | join(', ') -%}
         {%- if strategy == 'replace_scope' -%}
             {%- do omnireport.spark_drop_scope_partitions(this, unique_key, partition) -%}
