@@ -57,7 +57,8 @@
             create or replace temporary view {{ tmp_relation }} as
             {{ omnireport.spark_partitioned_rows(compiled_code, partition) }}
         {%- endcall -%}
-        {%- do process_schema_changes(config.get('on_schema_change'), tmp_relation, existing_relation) -%}
+        {%- set on_schema_change = incremental_validate_on_schema_change(config.get('on_schema_change'), default='ignore') -%}
+        {%- do process_schema_changes(on_schema_change, tmp_relation, existing_relation) -%}
         {%- if partition -%}
             {#- Without it an insert overwrite replaces every partition of the table. -#}
             {%- call statement('dynamic_partitions') -%}
