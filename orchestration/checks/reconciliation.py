@@ -35,7 +35,7 @@ COUNT_COLUMNS = ("raw_rows", "staged_rows", "quarantined_rows", "superseded_rows
 FILES_NAMED = 5
 # The landing files whose counts do not add up: table, path, difference.
 UNRECONCILED_FILES_SQL = (
-    "select counts.table_name, coalesce(log.file_path, 'load ' || cast(counts._load_id as varchar)) as file_path, "
+    "select counts.table_name, coalesce(log.file_path, concat('load ', counts._load_id)) as file_path, "
     "counts.raw_rows - (counts.staged_rows + counts.quarantined_rows + counts.superseded_rows) as difference "
     "from audit.row_reconciliation_by_load as counts "
     "left join (select load_id, min(file_path) as file_path from raw._load_log group by load_id) as log "

@@ -180,12 +180,23 @@ def spark_session(target: SparkTarget) -> Any:
         )
     # pyspark 4.3 warns that it is not tested with pandas 3; the client uses Arrow only.
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    _quiet_query_error_log()
     try:
         return SparkSession.builder.remote(target.remote).getOrCreate()
     except Exception as exc:
         raise SparkLoadError(
             f"cannot connect to {target.describe()}: {str(exc).strip().splitlines()[0]}"
         ) from exc
+
+
+def _quiet_query_error_log() -> None:
+    """pyspark logs every failed query with the server's whole JVM stack trace (hundreds of
+    lines) before raising it; the raised error's message is what callers report."""
+    import logging
+
+    from pyspark.logger import PySparkLogger
+
+    PySparkLogger.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
 
 
 @contextmanager
