@@ -102,7 +102,7 @@
     buckets), so each is written again whole and one the model no longer fills is gone. -#}
 {% macro spark_drop_scope_partitions(relation, scope_column, partition) -%}
     {%- set scope = omnireport.scope_relation(scope_column) -%}
-    {%- set touched = run_query('select distinct ' ~ partition.replace('{rows}', 'scope_rows') ~ ' from ' ~ scope ~ ' as scope_rows') -%}
+    {%- set touched = run_query('select distinct cast(' ~ partition.replace('{rows}', 'scope_rows') ~ ' as string) from ' ~ scope ~ ' as scope_rows') -%}
     {%- set specs = [] -%}
     {%- for row in touched.rows if row[0] is not none -%}
         {%- do specs.append("partition (_partition = '" ~ row[0] ~ "')") -%}
