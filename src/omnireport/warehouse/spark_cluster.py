@@ -250,7 +250,12 @@ def start_local_cluster(config: ClusterConfig) -> LocalSparkCluster:
     try:
         if config.standalone:
             _start_master_and_worker(cluster, home, env, master_port, master_ui_port)
-        cluster.daemons.append(_start("server", _server_command(home, cluster), env, directory))
+        # spark-submit sizes a Thrift or Connect server's driver by SPARK_DAEMON_MEMORY, not
+        # by spark.driver.memory: the server is the driver (and, locally, the executor).
+        server_env = {**env, "SPARK_DAEMON_MEMORY": config.driver_memory}
+        cluster.daemons.append(
+            _start("server", _server_command(home, cluster), server_env, directory)
+        )
         _wait(cluster, cluster.daemons[-1], lambda: _port_open(server_port))
     except BaseException:
         cluster.stop()
