@@ -1,5 +1,6 @@
 """Marts built on two engines, compared: the one cross-engine check of the PostgreSQL and
-Spark tests (tests/integration/test_postgres_cross_engine.py, test_spark_cross_engine.py).
+Spark tests (tests/integration/test_postgres_cross_engine.py, test_spark_cluster.py,
+test_spark_incremental.py).
 
 DuckDB is the reference. For every mart: same columns in the same order, the matching type
 on the other engine (`TYPE_OF_DUCKDB`), the same rows by grain (`ALL_MART_KEYS`), the same
@@ -8,8 +9,8 @@ booleans only equal to booleans, timestamps naive (UTC) and equal.
 
 Stricter than `tests/reference/compare.py` (which compares the warehouse with the pandas
 reference frames and normalises types): here both sides are warehouses, so types count.
-Also the data sets both tests build: seeds/landing and `generated_landing` (every edge
-case of the generator: bad rows, re-exports, late rows, two batches).
+Also the data sets they build: seeds/landing and `generated_landing` (every edge case of
+the generator: bad rows, re-exports, late rows, two batches).
 """
 
 from __future__ import annotations

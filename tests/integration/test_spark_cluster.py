@@ -182,7 +182,7 @@ def test_a_client_without_the_token_is_refused(cluster: Any) -> None:
 
 def test_omnireport_run_on_the_cluster(sample_run: dict[str, Any]) -> None:
     output = sample_run["output"]
-    assert "Using the Spark Connect server sc://localhost:" in output
+    assert "Using the Spark Connect sc://localhost:" in output
     assert "Full build: there is no previous build." in output
     assert "OK: omnireport run finished" in output
     assert "token=" not in output  # the URL is shown without its token

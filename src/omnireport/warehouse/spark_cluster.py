@@ -1,11 +1,14 @@
-"""Prototype: a Spark standalone cluster on 127.0.0.1, started from the pyspark wheel.
+"""Spark servers started from the pyspark wheel on 127.0.0.1: a standalone cluster (a
+master, a worker and a Spark Connect or Thrift server) or a Spark Connect server alone.
 
-Why: the `spark` dbt target (method: session) runs Spark inside the dbt process, with an
-embedded Derby metastore that only one JVM may open. A real deployment runs Spark as a
-service: a standalone master and worker(s), and one long-running server that owns the
-metastore and runs every client's SQL on the cluster. Clients (dbt, the loader, readers)
-then connect over the network, several at a time. docs/spark-cluster-findings.md has the
-experiments behind the choices below.
+Every client of the `spark` target (the loader, the build state, the checks, dbt) is a
+Spark Connect client of one server, which owns the Hive metastore (Derby, which only one
+JVM may open) and the warehouse folder. A deployment runs that server on its cluster
+(docs/spark.md); this module starts the same daemons on this machine: the server alone
+(`standalone=False`, Spark in its own JVM: `omnireport --target spark` without
+OMNIREPORT_SPARK_REMOTE, omnireport.warehouse.spark.local_connect_server) or with a
+standalone master and worker behind it (the cluster test). docs/spark-cluster-findings.md
+has the experiments behind the choices below.
 
 The pyspark 4.3.0 wheel has everything needed (no download): the Master and Worker
 classes, `bin/spark-class` and `bin/spark-submit`, the Spark Connect server

@@ -109,7 +109,7 @@ def spark_server_for_run(say: Callable[[str], None] = print) -> Iterator[SparkTa
         raise SparkLoadError(missing)
     target = SparkTarget.from_env()
     if target.remote is not None:
-        say(f"Using the Spark Connect server {target.describe()} ({SPARK_REMOTE_ENV}).")
+        say(f"Using the {target.describe()} server ({SPARK_REMOTE_ENV}).")
         yield target
         return
     started = time.perf_counter()
