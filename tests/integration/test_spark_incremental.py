@@ -71,10 +71,11 @@ def server(work: Path) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def session(server: Any) -> Any:
-    from omnireport.warehouse.spark import SparkTarget, spark_session
+def session(server: Any) -> Iterator[Any]:
+    from omnireport.warehouse.spark import SparkTarget, close_spark_sessions, spark_session
 
-    return spark_session(SparkTarget(server.config.directory, remote=server.connect_url))
+    yield spark_session(SparkTarget(server.config.directory, remote=server.connect_url))
+    close_spark_sessions()  # before the server stops
 
 
 def omnireport(server: Any, work: Path, *arguments: str) -> str:

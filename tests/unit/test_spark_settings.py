@@ -69,3 +69,26 @@ def test_relation_exists_asks_the_catalog_or_the_information_schema() -> None:
     con.execute("create schema marts; create table marts.fct_sessions (session_id varchar)")
     assert relation_exists(con, "marts", "fct_sessions")
     assert not relation_exists(con, "marts", "fct_messages")
+
+
+class _Session:
+    def __init__(self, stopped: bool = False) -> None:
+        self.is_stopped = stopped
+        self.stops = 0
+
+    def stop(self) -> None:
+        self.stops += 1
+        self.is_stopped = True
+
+
+def test_close_spark_sessions_stops_each_open_session_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from omnireport.warehouse import spark
+
+    open_one, open_two, stopped = _Session(), _Session(), _Session(stopped=True)
+    monkeypatch.setattr(spark, "_OPEN_SESSIONS", [open_one, stopped, open_two])
+    spark.close_spark_sessions()
+    spark.close_spark_sessions()
+    assert (open_one.stops, open_two.stops, stopped.stops) == (1, 1, 0)
+    assert spark._OPEN_SESSIONS == []

@@ -182,11 +182,28 @@ def spark_session(target: SparkTarget) -> Any:
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
     _quiet_query_error_log()
     try:
-        return SparkSession.builder.remote(target.remote).getOrCreate()
+        session = SparkSession.builder.remote(target.remote).getOrCreate()
     except Exception as exc:
         raise SparkLoadError(
             f"cannot connect to {target.describe()}: {str(exc).strip().splitlines()[0]}"
         ) from exc
+    if not any(session is known for known in _OPEN_SESSIONS):
+        _OPEN_SESSIONS.append(session)
+    return session
+
+
+# The Connect sessions this process opened. A client still open when its server stops
+# makes the process hang at exit: pyspark's exit hook sends the server one more request
+# and retries it for 10 minutes.
+_OPEN_SESSIONS: list[Any] = []
+
+
+def close_spark_sessions() -> None:
+    """Close every Spark Connect session this process opened (before their server stops)."""
+    while _OPEN_SESSIONS:
+        session = _OPEN_SESSIONS.pop()
+        if not session.is_stopped:
+            session.stop()
 
 
 def _quiet_query_error_log() -> None:
@@ -203,7 +220,8 @@ def _quiet_query_error_log() -> None:
 def local_connect_server(target: SparkTarget) -> Iterator[SparkTarget]:
     """A Spark Connect server for one run on this machine: Spark in the server's JVM
     (`local[cores]`), tables in `<dir>/warehouse`, the Derby metastore in `<dir>/metastore`,
-    logs in `<dir>/logs`; stopped on leaving. Yields the target with its URL."""
+    logs in `<dir>/logs`; on leaving, this process's sessions are closed and the server
+    stopped. Yields the target with its URL."""
     from omnireport.warehouse.spark_cluster import ClusterConfig, local_spark_cluster
 
     config = ClusterConfig(
@@ -214,7 +232,10 @@ def local_connect_server(target: SparkTarget) -> Iterator[SparkTarget]:
         shuffle_partitions=target.shuffle_partitions,
     )
     with local_spark_cluster(config) as server:
-        yield replace(target, remote=server.connect_url)
+        try:
+            yield replace(target, remote=server.connect_url)
+        finally:
+            close_spark_sessions()
 
 
 class SparkConnection:

@@ -218,6 +218,10 @@ def spark_defaults(config: ClusterConfig) -> dict[str, str]:
         # As in profiles.yml's `spark` output (Derby cannot filter bigint partition keys).
         "spark.sql.hive.metastorePartitionPruning": "false",
         "spark.sql.session.timeZone": "UTC",
+        # No table metadata cached per session: each session would keep the file list it
+        # read first and fail with FILE_NOT_EXIST once another session (dbt's build) has
+        # replaced the table or its partitions. Each query lists the files again instead.
+        "spark.sql.filesourceTableRelationCacheSize": "0",
         "spark.sql.shuffle.partitions": str(config.shuffle_partitions),
         # dbt-spark sets it per session; the same default for every other client.
         "spark.sql.ansi.enabled": "false",
