@@ -281,6 +281,17 @@ def omnireport_executable() -> str:
     return str(candidate)
 
 
+def failure_excerpt(output: str, head: int = 3000, tail: int = 3000) -> str:
+    """What a failed run's output says first about the failure, and how it ended: dbt's
+    error message comes before the server's stack trace, which a tail alone shows."""
+    markers = ("Completed with", "Failure in", "Runtime Error", "FAILED")
+    found = [index for index in (output.find(marker) for marker in markers) if index >= 0]
+    if not found or len(output) <= head + tail:
+        return output[-(head + tail) :]
+    start = min(found)
+    return f"{output[start : start + head]}\n[...]\n{output[-tail:]}"
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without OMNIREPORT_* settings, plus `extra`."""
     return {**{k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}, **extra}

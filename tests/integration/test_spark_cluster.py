@@ -36,6 +36,7 @@ from tests.engine_compare import (
     assert_mart_equal,
     duckdb_marts,
     duckdb_rows,
+    failure_excerpt,
 )
 
 _SKIP_REASON = missing_spark_dependencies()
@@ -139,7 +140,9 @@ def sample_run(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         )
         output = run.stdout + "\n--- stderr ---\n" + run.stderr
         (work / "omnireport-run.log").write_text(output)
-        assert run.returncode == 0, f"omnireport run --target spark failed:\n{output[-8000:]}"
+        assert run.returncode == 0, (
+            f"omnireport run --target spark failed:\n{failure_excerpt(output)}"
+        )
         dump = work / "dump.pickle"
         done = subprocess.run(
             [sys.executable, "-c", LOAD_AND_DUMP, str(SAMPLE_LANDING), str(dump)],

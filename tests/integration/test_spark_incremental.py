@@ -2,14 +2,16 @@
 partitions their batch touches, and the full refresh equals DuckDB's marts.
 
 The property test of test_incremental_equals_full_refresh.py, on Spark, smaller: one
-generated data set (re-exports, late rows across batches, bad rows) in BATCHES export
-batches, copied into a landing folder one at a time, each followed by `omnireport run
---target spark` (the Dagster job every target runs: load, dbt build with its data tests,
-checks, publish): a full build, then incremental ones. Then the same warehouse is
-rebuilt with `omnireport build --target spark --full-refresh` and every mart is
-compared by grain with the incremental one, and with DuckDB's build of the same batches
-(tests/engine_compare.py's rules: types too). The last incremental run's partition files
-are compared before and after: exactly the partitions of its scope were written again.
+generated data set (re-exports, late rows across batches, bad rows) in GENERATED_BATCHES
+export batches, copied into a landing folder one at a time, each followed by `omnireport
+run --target spark` (the Dagster job every target runs: load, dbt build with its data
+tests, checks, publish): a full build, then an incremental one. A last batch re-exports one
+session with another rating, the way a CRM sends a day's corrections: its incremental run
+must rewrite that session's date and bucket and leave every other partition's files as they
+were (the partition files are compared before and after). Then the same warehouse is
+rebuilt with `omnireport build --target spark --full-refresh` and every mart is compared by
+grain with the incremental one, and with DuckDB's build of the same batches
+(tests/engine_compare.py's rules: types too).
 
 All runs are clients of one local Spark Connect server (OMNIREPORT_SPARK_REMOTE), which
 this module starts and stops. Needs the optional `spark` extra and Java (skipped with the
@@ -20,13 +22,17 @@ reason otherwise):
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from omnireport.contract import RAW_TABLES_BY_NAME
 from omnireport.warehouse.spark_run import missing_spark_dependencies
 from tests.engine_compare import (
     ALL_MART_KEYS,
@@ -37,6 +43,7 @@ from tests.engine_compare import (
     clean_env,
     duckdb_marts,
     duckdb_rows,
+    failure_excerpt,
     omnireport_executable,
     spark_marts,
     start_duckdb_build,
@@ -50,10 +57,11 @@ pytestmark = [
     pytest.mark.skipif(_SKIP_REASON is not None, reason=_SKIP_REASON or ""),
 ]
 
-BATCHES = 3
+GENERATED_BATCHES = 2
 RUN_TIMEOUT_S = 1800
-# dbt_project.yml's spark_partition_buckets.
+# dbt_project.yml's spark_partition_buckets and report_timezone.
 BUCKETS = 16
+REPORT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +102,9 @@ def omnireport(server: Any, work: Path, *arguments: str) -> str:
         ),
     )
     output = completed.stdout + "\n--- stderr ---\n" + completed.stderr
-    assert completed.returncode == 0, f"omnireport {' '.join(arguments)} failed:\n{output[-8000:]}"
+    assert completed.returncode == 0, (
+        f"omnireport {' '.join(arguments)} failed:\n{failure_excerpt(output)}"
+    )
     return output
 
 
@@ -129,20 +139,65 @@ CHECKED_PARTITIONS = {
 }
 
 
+SESSION_COLUMNS = RAW_TABLES_BY_NAME["sessions"].columns
+ISO_UTC = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
+
+
+def write_rating_correction(session: Any, folder: Path) -> dict[str, str]:
+    """A one-row sessions export into `folder`: the current version of the first rated,
+    completed session (staging's winner) whose every version started at the same time (its
+    run then touches one date), with another rating and an updated_at an hour later, as a
+    CRM re-exports a correction. Returns the row."""
+    values = ",\n".join(
+        f'date_format({column}, "{ISO_UTC}")'
+        if column in ("started_at", "done_at")
+        else f'date_format(updated_at + interval 1 hour, "{ISO_UTC}")'
+        if column == "updated_at"
+        else "cast(rating % 5 + 1 as string)"
+        if column == "rating"
+        else column
+        for column in SESSION_COLUMNS
+    )
+    (found,) = session.sql(
+        f"select {values} from staging.stg_crm__sessions "
+        "where status = 'done' and rating is not null and session_id in ("
+        "select session_id from staging.base_crm__sessions_validated "
+        "group by session_id having min(started_at) = max(started_at)) "
+        "order by session_id limit 1"
+    ).collect()
+    row = dict(
+        zip(SESSION_COLUMNS, ["" if value is None else value for value in found], strict=True)
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"batch_{GENERATED_BATCHES + 1:04d}.csv").open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=SESSION_COLUMNS)
+        writer.writeheader()
+        writer.writerow(row)
+    return row
+
+
 @pytest.fixture(scope="module")
 def built(work: Path, server: Any, session: Any) -> dict[str, Any]:
     """The batch-by-batch incremental runs, then the full refresh of the same warehouse."""
     generated = generate_batches(
-        work / "generated", seed=404, sessions=120, batches=BATCHES, bad_rate=0.03, dup_rate=0.08
+        work / "generated",
+        seed=404,
+        sessions=120,
+        batches=GENERATED_BATCHES,
+        bad_rate=0.03,
+        dup_rate=0.08,
     )
-    duckdb_build = start_duckdb_build(generated, work)  # in the background meanwhile
     landing = work / "landing"
     outputs = []
-    for batch in range(1, BATCHES + 1):
+    for batch in range(1, GENERATED_BATCHES + 1):
         copy_batch(generated, landing, batch)
-        if batch == BATCHES:
-            before = {table: partition_files(server, table) for table in CHECKED_PARTITIONS}
         outputs.append(omnireport(server, work, "run", "--landing", str(landing)))
+
+    corrected = write_rating_correction(session, generated / "sessions")
+    duckdb_build = start_duckdb_build(generated, work)  # in the background meanwhile
+    before = {table: partition_files(server, table) for table in CHECKED_PARTITIONS}
+    copy_batch(generated, landing, GENERATED_BATCHES + 1)
+    outputs.append(omnireport(server, work, "run", "--landing", str(landing)))
     after = {table: partition_files(server, table) for table in CHECKED_PARTITIONS}
     touched = {
         table: {row[0] for row in rows(session, sql)} for table, sql in CHECKED_PARTITIONS.items()
@@ -157,6 +212,7 @@ def built(work: Path, server: Any, session: Any) -> dict[str, Any]:
         duckdb_build.kill()
     return {
         "outputs": outputs,
+        "corrected": corrected,
         "before": before,
         "after": after,
         "touched": touched,
@@ -201,11 +257,28 @@ def test_an_incremental_run_rewrites_exactly_the_partitions_of_its_scope(
     assert all(before[partition] == after[partition] for partition in kept)
 
 
-def test_an_incremental_run_leaves_the_dates_it_does_not_touch(built: dict[str, Any]) -> None:
-    before = built["before"]["marts.rpt_daily_stats"]
-    assert before.keys() - built["touched"]["marts.rpt_daily_stats"], (
-        "the last batch touched every date: the test data proves no partial rewrite"
-    )
+def test_the_correction_touches_one_date_and_one_bucket(built: dict[str, Any]) -> None:
+    corrected = built["corrected"]
+    touched = built["touched"]
+    assert touched["marts.rpt_daily_stats"] == {local_date(corrected["started_at"])}
+    assert len(touched["marts.fct_sessions"]) == 1
+    # and the other partitions were there before: kept, not rewritten
+    assert len(built["before"]["marts.rpt_daily_stats"]) > 1
+    assert len(built["before"]["marts.fct_sessions"]) > 1
+
+
+def test_the_correction_reaches_the_marts(built: dict[str, Any]) -> None:
+    corrected = built["corrected"]
+    sessions = built["incremental"]["fct_sessions"]
+    position = {column: i for i, column in enumerate(sessions.columns)}
+    (row,) = [r for r in sessions.rows if r[position["session_id"]] == corrected["session_id"]]
+    assert row[position["rating"]] == int(corrected["rating"])
+
+
+def local_date(utc_iso: str) -> str:
+    """The report time zone's date (dbt_project.yml's default) of an ISO UTC timestamp."""
+    instant = dt.datetime.fromisoformat(utc_iso.replace("Z", "+00:00"))
+    return instant.astimezone(ZoneInfo(REPORT_TIMEZONE)).date().isoformat()
 
 
 @pytest.mark.parametrize("mart", list(ALL_MART_KEYS))

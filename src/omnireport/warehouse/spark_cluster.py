@@ -222,6 +222,10 @@ def spark_defaults(config: ClusterConfig) -> dict[str, str]:
         # read first and fail with FILE_NOT_EXIST once another session (dbt's build) has
         # replaced the table or its partitions. Each query lists the files again instead.
         "spark.sql.filesourceTableRelationCacheSize": "0",
+        # Small memory pages: every broadcast hash table takes at least one, and Spark sizes
+        # them from the heap (32 MiB with 2 GiB). One query of the project broadcasts up to
+        # 60 small tables (audit.quarantine_by_rule's union), which then filled the heap.
+        "spark.buffer.pageSize": "2m",
         "spark.sql.shuffle.partitions": str(config.shuffle_partitions),
         # dbt-spark sets it per session; the same default for every other client.
         "spark.sql.ansi.enabled": "false",
