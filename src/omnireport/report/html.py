@@ -16,17 +16,11 @@ from typing import Any
 
 import duckdb
 
-from omnireport.report.filters import FILTER_OPTIONS, FilterError, Filters, session_conditions
+from omnireport.report.filters import FILTER_OPTIONS, SESSION_FILTERS, Filters, conditions
 from omnireport.report.render import format_cell
 from omnireport.report.source import BuildInfo
 from omnireport.report.table import Table
-from omnireport.report.views import (
-    OVERVIEW_COLUMNS,
-    OVERVIEW_LABELS,
-    VIEWS,
-    ViewOptions,
-    overview_figures,
-)
+from omnireport.report.views import OVERVIEW, VIEWS, ViewOptions, overview_figures
 
 # first-response (waiting) time buckets: label, lower bound (s, inclusive), upper bound (exclusive)
 FRT_BUCKETS = [
@@ -63,30 +57,6 @@ th, td { border: 1px solid #d9e2ec; padding: 3px 6px; } th { background: #f0f4f8
 td.num { text-align: right; } tr.total td { font-weight: 600; background: #f0f4f8; }
 .note { color: #a15c07; font-size: 13px; }
 """
-
-
-def _subset(filters: Filters, keys: frozenset[str]) -> Filters:
-    """``filters`` without the ones outside ``keys``."""
-    cleared: dict[str, Any] = {}
-    if "date" not in keys:
-        cleared.update(date_from=None, date_to=None)
-    if "page" not in keys:
-        cleared["channel_ids"] = ()
-    if "completed" not in keys:
-        cleared["completed"] = None
-    if "supported" not in keys:
-        cleared["supported"] = None
-    if "category" not in keys:
-        cleared["category_ids"] = ()
-    if "user" not in keys:
-        cleared["user_ids"] = ()
-    if "group" not in keys:
-        cleared.update(group_name=None, group_user_ids=())
-    if "support_type" not in keys:
-        cleared["support_type"] = None
-    if "tag" not in keys:
-        cleared["tag_ids"] = ()
-    return dataclasses.replace(filters, **cleared)
 
 
 def table_html(table: Table, table_id: str) -> str:
@@ -133,7 +103,7 @@ def _previous_period(
     con: duckdb.DuckDBPyConnection, filters: Filters
 ) -> tuple[dt.date, dt.date] | None:
     """This period (the filter's dates, else the data's) and the same number of days before it."""
-    where = session_conditions(filters, "s")
+    where = conditions(filters, SESSION_FILTERS, "s")
     low, high = con.execute(
         f"select min(started_date), max(started_date) from marts.fct_sessions as s where {where.sql()}",
         where.params,
@@ -174,12 +144,12 @@ def _overview_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
                 change += f" ({100 * delta / old:+.1f}%)"
         cards.append(
             f'<div class="card" data-figure="{key}" data-value="{"" if value is None else value}">'
-            f'<div class="label">{html.escape(OVERVIEW_LABELS[key])}</div>'
+            f'<div class="label">{html.escape(OVERVIEW.labels[key])}</div>'
             f'<div class="value">{html.escape(format_cell(key, value))}</div>'
             f'<div class="previous">previous period: {html.escape(format_cell(key, old))} {html.escape(change)}'
             f"</div></div>"
         )
-        rows.append((OVERVIEW_LABELS[key], value, old, change))
+        rows.append((OVERVIEW.labels[key], value, old, change))
     comparison = Table(
         "overview-comparison",
         "",
@@ -192,9 +162,9 @@ def _overview_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
     detail = Table(
         "overview",
         "",
-        OVERVIEW_COLUMNS,
-        [tuple(current[c] for c in OVERVIEW_COLUMNS)],
-        labels=OVERVIEW_LABELS,
+        OVERVIEW.shown,
+        [tuple(current[c] for c in OVERVIEW.shown)],
+        labels=OVERVIEW.labels,
     )
     return (
         '<section id="overview"><h2>Overview</h2>'
@@ -224,18 +194,12 @@ def _view(
             f"Not filtered by {', '.join(FILTER_OPTIONS[k] for k in sorted(left_out))}: this view counts "
             f"{view.rows_are}, which those filters do not describe."
         )
-    try:
-        return view.run(con, _subset(filters, view.filters), options or ViewOptions()), note
-    except FilterError as error:  # users on a marts-only file: fall back to the report table
-        table_filters = frozenset({"date", "user", "group"})
-        return view.run(
-            con, _subset(filters, table_filters), options or ViewOptions()
-        ), f"Not filtered: {error}"
+    return view.run(con, filters.only(view.filters), options or ViewOptions()), note
 
 
 def frt_distribution(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
     """Sessions with a waiting time (first response) per channel and bucket."""
-    where = session_conditions(filters, "s")
+    where = conditions(filters, SESSION_FILTERS, "s")
     cases = ", ".join(
         f"count(*) filter (where s.waiting_time_s >= {low}{'' if high is None else f' and s.waiting_time_s < {high}'})"
         for _, low, high in FRT_BUCKETS
@@ -270,7 +234,7 @@ def frt_distribution(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
 
 def weekday_hour(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
     """Sessions by local weekday (1 = Monday) and local start hour."""
-    where = session_conditions(filters, "s")
+    where = conditions(filters, SESSION_FILTERS, "s")
     raw = con.execute(
         f"""
         select isodow(s.started_date) as weekday, s.started_hour, count(*) as sessions
