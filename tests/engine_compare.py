@@ -36,6 +36,8 @@ RELATIVE_TOLERANCE = 1e-9
 EXTRA_MART_KEYS: dict[str, list[str]] = {
     "dim_tags": ["tag_id"],
     "fct_agent_participations": ["session_id", "user_id"],
+    "fct_session_measures": ["session_id"],
+    "fct_participation_measures": ["session_id", "user_id"],
 }
 ALL_MART_KEYS: dict[str, list[str]] = {**MART_KEYS, **EXTRA_MART_KEYS}
 

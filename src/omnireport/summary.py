@@ -1,6 +1,6 @@
 """The summary printed at the end of ``omnireport run``: what was loaded, and what the data says.
 
-Two aligned tables, read through a connection to the warehouse (any target):
+Two tables, read through a connection to the warehouse (any target):
 
 - per raw table: rows loaded by this run and in total, staged, quarantined and superseded
   (from ``audit.row_reconciliation``; blank when that table is not built yet);
@@ -134,19 +134,11 @@ def _cell(value: Cell) -> str:
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
-    """An aligned text table: first column left-aligned, the others right-aligned."""
-    cells = [list(headers)] + [[_cell(value) for value in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    """A text table (the report's rich renderer): first column left-aligned, the others right."""
+    from omnireport.report.render import text_table, to_plain
 
-    def line(row: Sequence[str]) -> str:
-        first, *rest = row
-        parts = [first.ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(rest, widths[1:], strict=True)
-        ]
-        return "  ".join(parts).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+    cells = [[_cell(value) for value in row] for row in rows]
+    return to_plain(text_table(headers, cells, [False] + [True] * (len(headers) - 1)))
 
 
 def format_summary(summary: RunSummary) -> str:

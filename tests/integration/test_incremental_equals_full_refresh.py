@@ -57,6 +57,8 @@ GRAINS = {
     "dim_tags": ["tag_id"],
     "fct_agent_participations": ["session_id", "user_id"],
     "metricflow_time_spine": ["date_day"],
+    "fct_session_measures": ["session_id"],
+    "fct_participation_measures": ["session_id", "user_id"],
 }
 # (seed, sessions, bad rate, dup rate): re-exports and bad rows in every batch.
 SEEDS = ((101, 200, 0.03, 0.08), (202, 180, 0.02, 0.10), (303, 220, 0.04, 0.06))

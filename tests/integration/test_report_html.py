@@ -4,6 +4,7 @@ marts and the hand-computed figures (see test_report_views.py for the dataset)."
 from __future__ import annotations
 
 import argparse
+import html
 import re
 import sys
 from pathlib import Path
@@ -42,7 +43,8 @@ def cell(page: str, table: str, row_key: str, column: str) -> str:
     """data-value of `column` in the row of `table` whose first cell's value is row_key."""
     body = re.search(rf'<table id="table-{table}">(.*?)</table>', page, flags=re.S).group(1)
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S):
-        values = dict(re.findall(r'data-col="([^"]+)" data-value="([^"]*)"', row))
+        pairs = re.findall(r'data-col="([^"]+)" data-value="([^"]*)"', row)
+        values = {html.unescape(col): html.unescape(value) for col, value in pairs}
         if values and list(values.values())[0] == row_key:
             return values[column]
     raise AssertionError(f"no row {row_key} in {table}")

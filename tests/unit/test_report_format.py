@@ -9,10 +9,17 @@ import json
 import pytest
 
 from omnireport.report.cli import add_report_parser
-from omnireport.report.filters import FilterArgs, FilterError, Filters, require_supported, suggest
+from omnireport.report.filters import (
+    SESSION_FILTERS,
+    FilterArgs,
+    FilterError,
+    Filters,
+    require_supported,
+    suggest,
+)
 from omnireport.report.render import format_duration, to_csv, to_json, to_text
 from omnireport.report.table import Table, average, percentage
-from omnireport.report.views import _pivot, _totals
+from omnireport.report.views import DAILY, MATRIX, Sums, summed_table
 
 pytestmark = pytest.mark.unit
 
@@ -46,47 +53,60 @@ def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
 
 
-def test_totals_recompute_percentages_and_averages():
-    columns = [
-        "key",
-        "message_done_supported",
-        "message_done_not_supported",
-        "message_not_done_supported",
-        "message_not_done_not_supported",
-        "message_sessions",
-        "message_pct_complete",
-        "message_pct_support",
-        "total_waiting_time_s",
-        "sessions_with_waiting_time",
-        "avg_waiting_time_s",
-    ]
-    rows = [
-        ("a", 1, 0, 0, 0, 1, 100.0, 100.0, 30.0, 1, 30.0),
-        ("b", 0, 1, 0, 1, 2, 50.0, 0.0, 0.0, 0, None),
-    ]
-    totals = dict(zip(columns, _totals(columns, rows, ("TOTAL",)), strict=True))
+def _daily(date: str, message: tuple, comment: tuple) -> dict:
+    """A row as aggregate() sums it for the daily view: each support type's matrix
+    (done/sup, done/no, open/sup, open/no) and the counts behind its percentages."""
+    record: dict = {"started_date": date, "sessions": sum(message) + sum(comment)}
+    for kind, matrix in (("message", message), ("comment", comment)):
+        record.update({f"{kind}_{name}": n for name, n in zip(MATRIX, matrix, strict=True)})
+        record[f"{kind}_sessions"] = sum(matrix)
+        record[f"{kind}_done_sessions"] = matrix[0] + matrix[1]
+        record[f"{kind}_supported_sessions"] = matrix[0] + matrix[2]
+    return record
+
+
+def test_chat_and_comment_side_by_side_and_totals_of_the_sums():
+    table = summed_table(
+        DAILY,
+        [
+            _daily("2026-03-01", (1, 0, 0, 0), (0, 0, 1, 0)),
+            _daily("2026-03-02", (0, 1, 0, 1), (0,) * 4),
+        ],
+    )
+    first, second = table.records()
+    assert (first["message_done_supported"], first["comment_not_done_supported"]) == (1, 1)
+    assert (first["sessions"], first["comment_pct_support"], first["comment_pct_complete"]) == (
+        2,
+        100.0,
+        0.0,
+    )
+    assert second["comment_sessions"] == 0 and second["comment_pct_complete"] is None
+    totals = table.totals_record()
+    assert totals["started_date"] == "TOTAL"
     assert totals["message_sessions"] == 3
     assert totals["message_pct_complete"] == 66.67  # 2 of 3, not the mean of 100 and 50
     assert totals["message_pct_support"] == 33.33
-    assert totals["avg_waiting_time_s"] == 30.0
+    assert "message_done_sessions" not in table.columns  # summed for the ratio, not shown
 
 
-def test_pivot_puts_chat_and_comment_side_by_side():
-    raw = [
-        ("2026-03-01", "comment", 0, 0, 1, 0, 1),
-        ("2026-03-01", "message", 1, 0, 0, 0, 1),
-        ("2026-03-02", "message", 0, 1, 0, 0, 1),
+def test_averages_of_the_sums_and_none_without_measures():
+    spec = Sums(
+        view="t",
+        title="t",
+        mart="m",
+        filters=SESSION_FILTERS,
+        dims=("key",),
+        measures=("total_waiting_time_s", "sessions_with_waiting_time"),
+        shown=("total_waiting_time_s", "sessions_with_waiting_time", "avg_waiting_time_s"),
+    )
+    records = [
+        {"key": "a", "total_waiting_time_s": 30.0, "sessions_with_waiting_time": 1},
+        {"key": "b", "total_waiting_time_s": 90.0, "sessions_with_waiting_time": 2},
+        {"key": "c", "total_waiting_time_s": 0.0, "sessions_with_waiting_time": 0},
     ]
-    columns, rows = _pivot(raw, 1, durations=False)
-    first = dict(zip(["started_date", *columns], rows[0], strict=True))
-    assert (
-        first["message_done_supported"],
-        first["comment_not_done_supported"],
-        first["sessions"],
-    ) == (1, 1, 2)
-    assert first["comment_pct_support"] == 100.0 and first["comment_pct_complete"] == 0.0
-    second = dict(zip(["started_date", *columns], rows[1], strict=True))
-    assert second["comment_sessions"] == 0 and second["comment_pct_complete"] is None
+    table = summed_table(spec, records)
+    assert table.column("avg_waiting_time_s") == [30.0, 45.0, None]
+    assert table.totals == ("TOTAL", 120.0, 3, 40.0)
 
 
 def test_suggest_lists_close_matches_ignoring_accents():

@@ -128,7 +128,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
             "--format",
             choices=["table", "csv", "json"],
             default="table",
-            help="aligned table (default, with totals), or rows with the marts' column names",
+            help="table (default, with totals), or rows with the marts' column names",
         )
         if name in ("sessions", "messages"):
             view.add_argument("--limit", type=_limit, metavar="N", help="at most N rows")
@@ -170,7 +170,7 @@ def filter_args(args: argparse.Namespace) -> FilterArgs:
 def run_report(args: argparse.Namespace) -> int:
     """Run ``omnireport report VIEW ...``; returns the exit code."""
     from omnireport.report.filters import FilterError, resolve_filters
-    from omnireport.report.render import to_csv, to_json, to_text
+    from omnireport.report.render import print_rich, to_csv, to_json, view_table
     from omnireport.report.source import SourceError, build_info, open_marts, report_database
     from omnireport.report.views import ViewOptions, check_view, run_view
 
@@ -222,7 +222,7 @@ def run_report(args: argparse.Namespace) -> int:
         print(to_json(table, meta))
     else:
         print(header)
-        print(to_text(table))
+        print_rich(view_table(table))
     return EXIT_OK
 
 

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+# The marts every view reads; a warehouse built before the measure marts lacks some.
+REQUIRED_MARTS = ("fct_sessions", "fct_session_measures", "fct_participation_measures")
+
 
 class SourceError(Exception):
     """The warehouse file cannot be read as a report source."""
@@ -66,7 +69,7 @@ def open_marts(path: Path | str) -> duckdb.DuckDBPyConnection:
             f"cannot open {file} read-only ({error}); if a build is writing it, wait for it to "
             "finish and try again"
         ) from error
-    missing = {"fct_sessions", "rpt_overview_daily"} - {
+    missing = set(REQUIRED_MARTS) - {
         row[0]
         for row in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'"
@@ -75,26 +78,7 @@ def open_marts(path: Path | str) -> duckdb.DuckDBPyConnection:
     if missing:
         con.close()
         raise SourceError(
-            f"{file} has no marts ({', '.join(sorted(missing))} missing): run `omnireport run` first"
+            f"{file} lacks marts the report reads ({', '.join(sorted(missing))} missing): "
+            "build it with `omnireport run` first"
         )
     return con
-
-
-# The session x agent participation fact, where the by-user view reads it when a filter is
-# not a column of rpt_user_stats. The first that exists wins: a future contracted mart,
-# then the intermediate model of a full warehouse (a marts-only snapshot has no intermediate).
-PARTICIPATION_RELATIONS = (
-    "marts.fct_agent_participations",
-    "intermediate.int_agent_participations",
-)
-
-
-def participations_relation(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The participation fact's relation in this file, or None when it has none."""
-    present = {
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
-    }
-    return next((relation for relation in PARTICIPATION_RELATIONS if relation in present), None)
