@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from tests import sample
 from tests.pg_server import PostgresServer
 
 pytestmark = pytest.mark.integration
@@ -44,7 +45,7 @@ def test_run_target_postgres_builds_the_sample_data(
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
     out = result.stdout
-    assert "Loading 21 landing file(s)" in out and "into postgresql://" in out
+    assert f"Loading {len(sample.FILES)} landing file(s)" in out and "into postgresql://" in out
     assert "Full build: there is no previous build." in out
     assert "Published for readers: role omnireport_reader on schema marts" in out
     assert "Rows per raw table" in out  # the summary, read from PostgreSQL
