@@ -2,15 +2,39 @@
     counts and duration totals that every report table and every filtered report view
     adds up over its own grain, with the session's filter columns beside them. A sum over
     any set of sessions is that set's figure; averages and percentages are taken of the
-    sums. A view, like int_messages_classified: fct_session_measures stores it and applies
-    the incremental scope. -#}
+    sums. Waiting and support times come in calendar and business seconds (CONTRACT.md
+    7.3, int_session_business_times: null without a schedule, so such a session is not
+    counted in the business averages). A view, like int_messages_classified:
+    fct_session_measures stores it and applies the incremental scope. -#}
 {{ config(materialized='view') }}
 
 with
 
-sessions as (
+session_metrics as (
 
     select * from {{ ref('int_session_metrics') }}
+
+),
+
+business_times as (
+
+    select
+        session_id,
+        waiting_time_business_s,
+        support_time_business_s
+    from {{ ref('int_session_business_times') }}
+
+),
+
+sessions as (
+
+    select
+        session_metrics.*,
+        business_times.waiting_time_business_s,
+        business_times.support_time_business_s
+    from session_metrics
+    left join business_times
+        on session_metrics.session_id = business_times.session_id
 
 ),
 
@@ -39,7 +63,12 @@ final as (
         {{ omnireport.one_if('is_completed and not is_supported') }} as done_not_supported,
         {{ omnireport.one_if('not is_completed and is_supported') }} as not_done_supported,
         {{ omnireport.one_if('not is_completed and not is_supported') }} as not_done_not_supported,
-        {{ omnireport.duration_measures({'waiting_time': 'waiting_time_s', 'support_time': 'support_time_s'}) }}
+        {{ omnireport.duration_measures({
+            'waiting_time': 'waiting_time_s',
+            'support_time': 'support_time_s',
+            'waiting_time_business': 'waiting_time_business_s',
+            'support_time_business': 'support_time_business_s',
+        }) }}
     from sessions
 
 )
