@@ -32,7 +32,14 @@ VIEW_HELP = {
     "channels": "sessions by channel, chat and comment side by side, waiting and support times",
     "working-time": "agent pauses by user",
     "tags": "tag events by tag (--by chart), page or staff",
+    "replies": "every reply by agent and channel: count, first replies, average, median and "
+    "p90 reply time, business-time average",
+    "conversations": "conversations by channel: reopens, completed, one- and two-touch",
+    "backlog": "sessions still open at the end of each local date: unassigned, older than 24 h",
+    "csat": "satisfaction by assignee: rated, satisfied, dissatisfied, CSAT %, average rating",
 }
+# The views that can show the business-time columns (CONTRACT.md 7.3) beside the calendar ones.
+BUSINESS_HOURS_VIEWS = ("overview", "sessions", "users")
 
 
 def _typed(parse):  # type: ignore[no-untyped-def]
@@ -68,7 +75,7 @@ def _filter_parent() -> argparse.ArgumentParser:
         type=_typed(parse_date),
         metavar="YYYY-MM-DD",
         help="first local date of the view's own date (session start, message sent, "
-        "pause start, tag event)",
+        "pause start, tag event, reply, backlog snapshot, conversation start)",
     )
     group.add_argument(
         "--to",
@@ -142,6 +149,13 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
             view.add_argument(
                 "--by", dest="tags_by", choices=["chart", "page", "staff"], default="chart"
             )
+        if name in BUSINESS_HOURS_VIEWS:
+            view.add_argument(
+                "--business-hours",
+                action="store_true",
+                help="show the business-time columns (seconds while the channel's schedule is "
+                "open) beside the calendar ones; null or not counted without a schedule",
+            )
     html = views.add_parser(
         "html",
         parents=[parent],
@@ -199,6 +213,7 @@ def run_report(args: argparse.Namespace) -> int:
             sort=getattr(args, "sort", None),
             limit=getattr(args, "limit", None),
             tags_by=getattr(args, "tags_by", "chart"),
+            business_hours=getattr(args, "business_hours", False),
         )
         table = run_view(con, args.report_view, filters, options)
     except FilterError as error:

@@ -4,7 +4,9 @@ The page is the Jinja2 template ``templates/report.html.j2`` (autoescaped); this
 gathers what it shows. plotly.js is inlined once, by the first chart, so the file needs no
 network. Every section is a chart and the table it is drawn from; the numbers come from
 the same views as the terminal report. Beyond the seed: first-response-time distribution
-per channel, a weekday x hour heatmap, and the overview against the previous period.
+per channel, the reply-time distribution per agent (with each agent's median and p90), the
+backlog at the end of each day, CSAT per agent, conversations per channel, a weekday x hour
+heatmap, and the overview against the previous period.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ from omnireport.report.source import BuildInfo
 from omnireport.report.table import Table
 from omnireport.report.views import (
     OVERVIEW,
+    REPLY_FILTERS,
+    REPLY_PERCENTILES,
+    USERS_NAME,
     VIEWS,
+    Sums,
     ViewOptions,
     overview_figures,
     sum_view,
@@ -42,6 +48,16 @@ FRT_BUCKETS = [
     ("1-4h", 3600, 14400),
     ("4-24h", 14400, 86400),
     (">24h", 86400, None),
+]
+# reply time buckets (CONTRACT.md 7.4 reply_time_s): column replies_<key>, label, lower bound
+# (s, inclusive), upper bound (exclusive)
+REPLY_BUCKETS = [
+    ("under_1m", "<1m", None, 60),
+    ("1_5m", "1-5m", 60, 300),
+    ("5_15m", "5-15m", 300, 900),
+    ("15_60m", "15-60m", 900, 3600),
+    ("1_4h", "1-4h", 3600, 14400),
+    ("over_4h", ">4h", 14400, None),
 ]
 CHAT_COMMENT = {"message": "chat", "comment": "comment"}
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -66,6 +82,42 @@ DATE_HOUR = dataclasses.replace(
 )
 
 
+def _bucket(low: int | None, high: int | None) -> str:
+    bounds = [f"m.reply_time_s >= {low}"] if low is not None else []
+    bounds += [f"m.reply_time_s < {high}"] if high is not None else []
+    return " and ".join(bounds)
+
+
+# Each agent's replies by reply time bucket, with the median and p90 of the same rows.
+REPLY_DISTRIBUTION = Sums(
+    view="reply-times",
+    title="Reply time distribution by agent",
+    mart="fct_replies",
+    filters=REPLY_FILTERS,
+    dims=("replied_by_user_id",),
+    names={"replied_by_user_id": USERS_NAME},
+    measures=(),
+    counts={
+        **{f"replies_{key}": _bucket(low, high) for key, _, low, high in REPLY_BUCKETS},
+        "replies": "true",
+    },
+    percentiles=REPLY_PERCENTILES,
+    shown=(
+        *[f"replies_{key}" for key, _, _, _ in REPLY_BUCKETS],
+        "replies",
+        "median_reply_time_s",
+        "p90_reply_time_s",
+    ),
+    labels={
+        "replied_by_user_id": "user",
+        "full_name": "employee",
+        **{f"replies_{key}": label for key, label, _, _ in REPLY_BUCKETS},
+        "median_reply_time_s": "median",
+        "p90_reply_time_s": "p90",
+    },
+)
+
+
 @dataclasses.dataclass
 class Section:
     """One section of the page: a chart and the table it is drawn from."""
@@ -77,18 +129,23 @@ class Section:
     note: str = ""
 
 
+def _left_out(filters: Filters, honoured: frozenset[str], rows_are: str) -> str:
+    """A note naming the active filters a section could not apply, or nothing."""
+    left_out = filters.active() - honoured
+    if not left_out:
+        return ""
+    return (
+        f"Not filtered by {', '.join(FILTER_OPTIONS[k] for k in sorted(left_out))}: this view counts "
+        f"{rows_are}, which those filters do not describe."
+    )
+
+
 def _view(
     con: duckdb.DuckDBPyConnection, name: str, filters: Filters, options: ViewOptions | None = None
 ) -> tuple[Table, str]:
     """Run a view with the filters it honours; the note names the ones it had to leave out."""
     view = VIEWS[name]
-    left_out = filters.active() - view.filters
-    note = ""
-    if left_out:
-        note = (
-            f"Not filtered by {', '.join(FILTER_OPTIONS[k] for k in sorted(left_out))}: this view counts "
-            f"{view.rows_are}, which those filters do not describe."
-        )
+    note = _left_out(filters, view.filters, view.rows_are)
     return view.run(con, filters.only(view.filters), options or ViewOptions()), note
 
 
@@ -289,11 +346,82 @@ def _sections(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Section]
     chart = _bars(title, "stack", _names(frt, "channel_id", "channel_name"), series)
     sections.append(Section("frt", "First-response time distribution", chart, frt))
 
+    sections += _service_level_sections(con, filters)
+
     heat = weekday_hour(con, filters)
     z = [list(r[1:25]) for r in heat.rows]
     chart = go.Figure(go.Heatmap(z=z, x=list(range(24)), y=WEEKDAYS, colorscale="Blues"))
     chart.update_layout(title="Sessions by local weekday and hour", yaxis={"autorange": "reversed"})
     sections.append(Section("heatmap", "Sessions by weekday and hour", chart, heat))
+    return sections
+
+
+def _service_level_sections(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Section]:
+    """Replies, backlog, satisfaction and conversations (CONTRACT.md 7.4-7.7)."""
+    import plotly.graph_objects as go
+
+    sections = []
+    honoured = REPLY_DISTRIBUTION.filters.keys()
+    note = _left_out(filters, honoured, VIEWS["replies"].rows_are)
+    replies = sum_view(con, REPLY_DISTRIBUTION, filters.only(honoured))
+    agents = _names(replies, "replied_by_user_id", "full_name")
+    chart = _bars(
+        "Replies by reply time (bars) with each agent's median and p90 (minutes, dots)",
+        "stack",
+        agents,
+        {label: replies.column(f"replies_{key}") for key, label, _, _ in REPLY_BUCKETS},
+    )
+    for column, label in (("median_reply_time_s", "median"), ("p90_reply_time_s", "p90")):
+        minutes = [None if v is None else round(v / 60, 2) for v in replies.column(column)]
+        chart.add_trace(
+            go.Scatter(name=f"{label} (min)", x=agents, y=minutes, mode="markers", yaxis="y2")
+        )
+    chart.update_layout(
+        yaxis={"title": "replies"},
+        yaxis2={"title": "minutes", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+    )
+    title = "Reply time distribution by agent"
+    sections.append(Section("reply-times", title, chart, replies, note))
+
+    backlog, note = _view(con, "backlog", filters)
+    dates = [str(d) for d in backlog.column("snapshot_date")]
+    chart = go.Figure(
+        [
+            go.Scatter(name=name, x=dates, y=backlog.column(column), mode="lines+markers")
+            for column, name in (
+                ("open_sessions", "open"),
+                ("unassigned_open_sessions", "unassigned"),
+                ("open_over_24h", "older than 24 h"),
+            )
+        ]
+    )
+    chart.update_layout(title="Sessions open at the end of each local date")
+    sections.append(Section("backlog", "Backlog", chart, backlog, note))
+
+    csat, note = _view(con, "csat", filters)
+    names = [
+        n or i or "not assigned"
+        for i, n in zip(csat.column("assigned_user_id"), csat.column("full_name"), strict=True)
+    ]
+    chart = _bars(
+        "CSAT % by assignee (satisfied of rated)",
+        "group",
+        names,
+        {"CSAT %": csat.column("csat_pct")},
+    )
+    chart.update_layout(yaxis={"range": [0, 100]})
+    sections.append(Section("csat", "Satisfaction by agent", chart, csat, note))
+
+    conversations, note = _view(con, "conversations", filters)
+    series = {
+        "conversations": conversations.column("conversations"),
+        "completed": conversations.column("completed_conversations"),
+        "one-touch": conversations.column("one_touch_conversations"),
+        "reopens": conversations.column("reopens"),
+    }
+    names = _names(conversations, "channel_id", "channel_name")
+    chart = _bars("Conversations by channel", "group", names, series)
+    sections.append(Section("conversations", "Conversations", chart, conversations, note))
     return sections
 
 

@@ -41,7 +41,7 @@ def format_cell(column: str, value: Any) -> str:
         return "yes" if value else "no"
     if column.endswith("_s") and isinstance(value, int | float):
         return format_duration(float(value))
-    if "pct_" in column and isinstance(value, int | float):
+    if ("pct_" in column or column.endswith("_pct")) and isinstance(value, int | float):
         return f"{value:.2f}%"
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")

@@ -61,6 +61,43 @@ RATIOS: dict[str, tuple[Callable[[Any, Any], float | None], str, str]] = {
     "avg_support_time_s": (average, "total_support_time_s", "sessions_with_support_time"),
     "pct_complete": (percentage, "done_sessions", "sessions"),
     "pct_support": (percentage, "supported_sessions", "sessions"),
+    # CONTRACT.md 7.3: the business twins, over the sessions that have a business time
+    "avg_waiting_time_business_s": (
+        average,
+        "total_waiting_time_business_s",
+        "sessions_with_waiting_time_business",
+    ),
+    "avg_support_time_business_s": (
+        average,
+        "total_support_time_business_s",
+        "sessions_with_support_time_business",
+    ),
+    # CONTRACT.md 7.4-7.7, of rpt_reply_stats', fct_conversations' and rpt_csat_daily's sums
+    "avg_reply_time_s": (average, "total_reply_time_s", "replies"),
+    "avg_reply_time_business_s": (
+        average,
+        "total_reply_time_business_s",
+        "replies_with_business_time",
+    ),
+    "pct_conversations_completed": (percentage, "completed_conversations", "conversations"),
+    "pct_one_touch": (percentage, "one_touch_conversations", "completed_conversations"),
+    "pct_two_touch": (percentage, "two_touch_conversations", "completed_conversations"),
+    "csat_pct": (percentage, "satisfied_sessions", "rated_sessions"),
+    "avg_rating": (average, "total_rating", "rated_sessions"),
+}
+# A calendar column -> its business-time twin (CONTRACT.md 7.3), shown beside it with
+# --business-hours: the measure marts' totals and counts, the ratios, fct_sessions' columns.
+BUSINESS_TWINS = {
+    "total_waiting_time_s": "total_waiting_time_business_s",
+    "sessions_with_waiting_time": "sessions_with_waiting_time_business",
+    "total_support_time_s": "total_support_time_business_s",
+    "sessions_with_support_time": "sessions_with_support_time_business",
+    "avg_waiting_time_s": "avg_waiting_time_business_s",
+    "avg_support_time_s": "avg_support_time_business_s",
+    "waiting_time_s": "waiting_time_business_s",
+    "support_time_s": "support_time_business_s",
+    "session_duration_s": "session_duration_business_s",
+    "avg_response_time_s": "avg_response_time_business_s",
 }
 TIME_LABELS = {
     "total_waiting_time_s": "waiting",
@@ -79,6 +116,7 @@ class ViewOptions:
     sort: str | None = None
     limit: int | None = None
     tags_by: str = "chart"
+    business_hours: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,14 +130,30 @@ class Name:
 
 
 @dataclass(frozen=True)
+class Percentiles:
+    """Columns that do not add up: continuous percentiles (``percentile_cont``, CONTRACT.md
+    7.4) of ``column`` over the rows of ``marts.<mart>`` that pass the view's filters, per
+    group and over all of them (the totals row). ``mart`` names the view's filter and
+    group-by columns as the summed mart does."""
+
+    mart: str
+    column: str
+    fractions: Mapping[str, float]
+
+
+@dataclass(frozen=True)
 class Sums:
     """A summing view: the mart it reads, its group-by columns, the measures it sums.
 
     ``shown`` are the columns after the group-by columns (and their names): summed measures
     and :data:`RATIOS`. ``split`` measures are also summed per support type, as
     ``message_<measure>`` and ``comment_<measure>`` (chat and comment side by side).
-    ``distinct`` columns are counted distinct, as they do not add up. A measure with ``*``
-    is every mart column it matches (the configured ``sla_<X>m``).
+    ``distinct`` columns are counted distinct, as they do not add up. ``counts`` are the
+    rows where a condition on the mart's columns (alias ``m``) holds: a flag the mart
+    defines, never a metric's rule. ``earliest`` are minimums (the oldest of a snapshot).
+    ``percentiles`` come from the rows of a fact, never from averaging percentiles. A
+    measure with ``*`` is every mart column it matches (the configured ``sla_<X>m``).
+    ``totals`` is false where the rows must not be added up (one snapshot per date).
     """
 
     view: str
@@ -112,6 +166,10 @@ class Sums:
     names: Mapping[str, Name] = field(default_factory=dict)
     split: tuple[str, ...] = ()
     distinct: Mapping[str, str] = field(default_factory=dict)
+    counts: Mapping[str, str] = field(default_factory=dict)
+    earliest: Mapping[str, str] = field(default_factory=dict)
+    percentiles: Percentiles | None = None
+    totals: bool = True
     order: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
 
@@ -156,11 +214,51 @@ def aggregate(con: duckdb.DuckDBPyConnection, spec: Sums, filters: Filters) -> l
         for c in spec.split
     ]
     sums += [f"count(distinct m.{column}) as {name}" for name, column in spec.distinct.items()]
+    sums += [
+        f"count(*) filter (where {condition}) as {name}" for name, condition in spec.counts.items()
+    ]
+    sums += [f"min(m.{column}) as {name}" for name, column in spec.earliest.items()]
     sql = f"select {', '.join(keys + sums)} from marts.{spec.mart} as m {' '.join(joins)} where {where.sql()}"
     if keys:
         names = [f"{name.column} nulls last" for name in spec.names.values()]
         sql += f" group by {', '.join(keys)} order by {spec.order or ', '.join(names + list(spec.dims))}"
-    cursor = con.execute(sql, where.params)
+    records = _records(con, sql, where.params)
+    if spec.percentiles:
+        found = {
+            tuple(row[dim] for dim in spec.dims): row
+            for row in percentiles(con, spec.percentiles, spec.filters, filters, spec.dims)
+        }
+        for record in records:
+            row = found.get(tuple(record[dim] for dim in spec.dims), {})
+            record.update({name: row.get(name) for name in spec.percentiles.fractions})
+    return records
+
+
+def percentiles(
+    con: duckdb.DuckDBPyConnection,
+    spec: Percentiles,
+    columns: FilterColumns,
+    filters: Filters,
+    dims: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """Each group's continuous percentiles of ``spec.column`` over the filtered rows of the
+    fact (one row without ``dims``): linear between the two nearest ranks, unrounded."""
+    where = conditions(filters, columns, "m")
+    values = [
+        f"cast(quantile_cont(m.{spec.column}, {float(fraction)}) as double) as {name}"
+        for name, fraction in spec.fractions.items()
+    ]
+    keys = [f"m.{dim}" for dim in dims]
+    sql = f"select {', '.join(keys + values)} from marts.{spec.mart} as m where {where.sql()}"
+    if keys:
+        sql += f" group by {', '.join(keys)}"
+    return _records(con, sql, where.params)
+
+
+def _records(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object]
+) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
@@ -184,18 +282,45 @@ def sum_view(con: duckdb.DuckDBPyConnection, spec: Sums, filters: Filters) -> Ta
         measures=_expand(spec.measures, mart_columns),
         shown=_expand(spec.shown, mart_columns),
     )
-    return summed_table(spec, aggregate(con, spec, filters))
+    records = aggregate(con, spec, filters)
+    overall = None
+    if spec.percentiles and spec.dims and spec.totals and records:
+        (overall,) = percentiles(con, spec.percentiles, spec.filters, filters)
+    return summed_table(spec, records, overall)
 
 
-def summed_table(spec: Sums, records: list[dict[str, Any]]) -> Table:
+def _summed(spec: Sums, records: list[dict[str, Any]], overall: Mapping[str, Any] | None) -> dict:
+    """The totals of the rows: sums, the earliest of the minimums, and the percentiles of
+    every filtered row (``overall``), which the rows' percentiles cannot give."""
+    keys = set(spec.keys())
+    fractions = spec.percentiles.fractions if spec.percentiles else {}
+    summed: dict[str, Any] = {}
+    for column in records[0]:
+        if column in keys:
+            continue
+        if column in fractions:
+            summed[column] = (overall or {}).get(column)
+        elif column in spec.earliest:
+            summed[column] = min(
+                (r[column] for r in records if r[column] is not None), default=None
+            )
+        else:
+            summed[column] = sum(r[column] for r in records)
+    return summed
+
+
+def summed_table(
+    spec: Sums, records: list[dict[str, Any]], overall: Mapping[str, Any] | None = None
+) -> Table:
     """The view's rows, and a totals row summed from them; every ratio, totals included,
-    is taken of the sums (2 done of 3 sessions is 66.67 %, not the mean of the rows' %)."""
+    is taken of the sums (2 done of 3 sessions is 66.67 %, not the mean of the rows' %), and
+    a percentile of the totals is ``overall``'s, taken of every row of the fact."""
     keys = spec.keys()
     columns = [*keys, *spec.shown]
     rows = [tuple(_value(c, record) for c in columns) for record in records]
     totals = None
-    if records and spec.dims:
-        summed = {k: sum(r[k] for r in records) for k in records[0] if k not in keys}
+    if records and spec.dims and spec.totals:
+        summed = _summed(spec, records, overall)
         totals = tuple(
             ("TOTAL" if c == keys[0] else None) if c in keys else _value(c, summed) for c in columns
         )
@@ -398,6 +523,171 @@ TAGS_BY = {
 }
 
 
+# ---------------------------------------------------------------- CONTRACT.md 7.4-7.7
+
+REPLY_FILTERS = FilterColumns(date="reply_date", page="channel_id", people="replied_by_user_id")
+REPLY_PERCENTILES = Percentiles(
+    "fct_replies", "reply_time_s", {"median_reply_time_s": 0.5, "p90_reply_time_s": 0.9}
+)
+REPLY_LABELS = {
+    "replied_by_user_id": "user",
+    "full_name": "employee",
+    "channel_id": "channel",
+    "channel_name": "name",
+    "first_replies": "first",
+    "total_reply_time_s": "reply time",
+    "avg_reply_time_s": "avg",
+    "median_reply_time_s": "median",
+    "p90_reply_time_s": "p90",
+    "total_reply_time_business_s": "reply time (business)",
+    "replies_with_business_time": "n business",
+    "avg_reply_time_business_s": "avg (business)",
+}
+# The sums of rpt_reply_stats; the median and p90 of the fct_replies rows behind them.
+REPLIES = Sums(
+    view="replies",
+    title="Replies by agent and channel",
+    mart="rpt_reply_stats",
+    filters=REPLY_FILTERS,
+    dims=("replied_by_user_id", "channel_id"),
+    names={"replied_by_user_id": USERS_NAME, "channel_id": CHANNEL_NAME},
+    measures=(
+        "replies",
+        "first_replies",
+        "total_reply_time_s",
+        "total_reply_time_business_s",
+        "replies_with_business_time",
+    ),
+    percentiles=REPLY_PERCENTILES,
+    shown=(
+        "replies",
+        "first_replies",
+        "total_reply_time_s",
+        "avg_reply_time_s",
+        "median_reply_time_s",
+        "p90_reply_time_s",
+        "total_reply_time_business_s",
+        "replies_with_business_time",
+        "avg_reply_time_business_s",
+    ),
+    labels=REPLY_LABELS,
+)
+CONVERSATIONS = Sums(
+    view="conversations",
+    title="Conversations by channel (of their first session)",
+    mart="fct_conversations",
+    filters=FilterColumns(date="first_started_date", page="channel_id"),
+    dims=("channel_id",),
+    names={"channel_id": CHANNEL_NAME},
+    counts={
+        "conversations": "true",
+        "completed_conversations": "m.is_completed",
+        "one_touch_conversations": "m.is_one_touch",
+        "two_touch_conversations": "m.is_two_touch",
+    },
+    measures=("sessions", "reopens", "replies", "total_messages"),
+    shown=(
+        "conversations",
+        "sessions",
+        "reopens",
+        "completed_conversations",
+        "pct_conversations_completed",
+        "one_touch_conversations",
+        "pct_one_touch",
+        "two_touch_conversations",
+        "pct_two_touch",
+        "replies",
+        "total_messages",
+    ),
+    labels={
+        "channel_id": "channel",
+        "channel_name": "name",
+        "completed_conversations": "completed",
+        "pct_conversations_completed": "%completed",
+        "one_touch_conversations": "one-touch",
+        "pct_one_touch": "%one-touch",
+        "two_touch_conversations": "two-touch",
+        "pct_two_touch": "%two-touch",
+        "total_messages": "messages",
+    },
+)
+# One snapshot per date, summed over channels and support types only: a session open on
+# two dates is in both snapshots, so dates never add up (no totals row).
+BACKLOG = Sums(
+    view="backlog",
+    title="Backlog at the end of each local date",
+    mart="rpt_backlog_daily",
+    filters=FilterColumns(date="snapshot_date", page="channel_id", support_type="support_type"),
+    dims=("snapshot_date",),
+    measures=("open_sessions", "unassigned_open_sessions", "open_over_24h"),
+    earliest={"oldest_started_at": "oldest_started_at"},
+    shown=("open_sessions", "unassigned_open_sessions", "open_over_24h", "oldest_started_at"),
+    totals=False,
+    labels={
+        "snapshot_date": "date",
+        "open_sessions": "open",
+        "unassigned_open_sessions": "unassigned",
+        "open_over_24h": "older than 24 h",
+        "oldest_started_at": "oldest started (UTC)",
+    },
+)
+CSAT = Sums(
+    view="csat",
+    title="Satisfaction by assignee",
+    mart="rpt_csat_daily",
+    filters=FilterColumns(date="started_date", page="channel_id", people="assigned_user_id"),
+    dims=("assigned_user_id",),
+    names={"assigned_user_id": USERS_NAME},
+    measures=(
+        "sessions",
+        "done_sessions",
+        "rated_sessions",
+        "satisfied_sessions",
+        "dissatisfied_sessions",
+        "total_rating",
+    ),
+    shown=(
+        "sessions",
+        "done_sessions",
+        "rated_sessions",
+        "satisfied_sessions",
+        "dissatisfied_sessions",
+        "csat_pct",
+        "avg_rating",
+    ),
+    labels={
+        "assigned_user_id": "assignee",
+        "full_name": "employee",
+        "done_sessions": "done",
+        "rated_sessions": "rated",
+        "satisfied_sessions": "satisfied (4-5)",
+        "dissatisfied_sessions": "dissatisfied (1-2)",
+        "csat_pct": "CSAT %",
+        "avg_rating": "avg rating",
+    },
+)
+
+
+def _beside(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """Each column, followed by its business-time twin when it has one."""
+    return tuple(c for column in columns for c in (column, BUSINESS_TWINS.get(column)) if c)
+
+
+def with_business_hours(spec: Sums) -> Sums:
+    """The view with the business-time measures and ratios beside the calendar ones."""
+    labels = {
+        BUSINESS_TWINS[column]: f"{spec.labels.get(column, column)} (business)"
+        for column in spec.shown
+        if column in BUSINESS_TWINS
+    }
+    return replace(
+        spec,
+        measures=_beside(spec.measures),
+        shown=_beside(spec.shown),
+        labels={**spec.labels, **labels},
+    )
+
+
 def overview_figures(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]:
     """The overview figures (and the totals behind the averages) for ``filters``."""
     return sum_view(con, OVERVIEW, filters).records()[0]
@@ -478,14 +768,24 @@ def _listing(
     return con.execute(sql, where.params).fetchall()
 
 
+def _business_session_columns() -> list[str]:
+    """fct_sessions' columns with CONTRACT.md 7.3's beside them: the schedule and whether
+    the session started in business hours after done_at, each business time after its
+    calendar one."""
+    columns = list(_beside(tuple(SESSION_COLUMNS)))
+    at = columns.index("done_at") + 1
+    return [*columns[:at], "schedule_id", "started_in_business_hours", *columns[at:]]
+
+
 def sessions(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions) -> Table:
     where = conditions(filters, SESSION_FILTERS, "s")
     relation = "marts.fct_sessions as s"
-    rows = _listing(con, relation, SESSION_COLUMNS, where, options, "-started_at", "session_id")
+    columns = _business_session_columns() if options.business_hours else SESSION_COLUMNS
+    rows = _listing(con, relation, columns, where, options, "-started_at", "session_id")
     return Table(
         "sessions",
         "Conversation session history",
-        SESSION_COLUMNS,
+        columns,
         rows,
         source="marts.fct_sessions",
     )
@@ -520,11 +820,19 @@ class View:
     filters: frozenset[str]
     history: bool = False
     rows_are: str = "sessions"
+    business_hours: bool = False
 
 
-def _summing(spec: Sums, rows_are: str = "sessions") -> View:
+def _summing(spec: Sums, rows_are: str = "sessions", business_hours: bool = False) -> View:
+    """A summing view's command; with ``business_hours``, --business-hours adds the
+    business-time columns (:func:`with_business_hours`)."""
+    business = with_business_hours(spec) if business_hours else spec
+
+    def run(con: duckdb.DuckDBPyConnection, filters: Filters, options: ViewOptions) -> Table:
+        return sum_view(con, business if options.business_hours else spec, filters)
+
     return View(
-        spec.view, lambda con, f, o: sum_view(con, spec, f), spec.filters.keys(), rows_are=rows_are
+        spec.view, run, spec.filters.keys(), rows_are=rows_are, business_hours=business_hours
     )
 
 
@@ -540,15 +848,19 @@ ALL_FILTERS = frozenset(FILTER_OPTIONS)
 VIEWS: dict[str, View] = {
     view.name: view
     for view in (
-        _summing(OVERVIEW),
-        View("sessions", sessions, ALL_FILTERS, history=True),
+        _summing(OVERVIEW, business_hours=True),
+        View("sessions", sessions, ALL_FILTERS, history=True, business_hours=True),
         View("messages", messages, ALL_FILTERS, history=True),
-        _summing(USERS),
+        _summing(USERS, business_hours=True),
         _summing(HOURLY),
         _summing(DAILY),
         _summing(CHANNELS),
         _summing(WORKING_TIME, rows_are="agent pauses"),
         View("tags", _tags, TAGS.filters.keys(), rows_are="tag events (some on no session)"),
+        _summing(REPLIES, rows_are="replies (by agent, channel and reply date)"),
+        _summing(CONVERSATIONS, rows_are="conversations (by first channel and start date)"),
+        _summing(BACKLOG, rows_are="end-of-day snapshots of open sessions"),
+        _summing(CSAT, rows_are="ratings (by start date, channel and assignee)"),
     )
 }
 
@@ -568,4 +880,7 @@ def run_view(
         raise FilterError(
             f"--sort and --limit apply to the history views (sessions, messages), not {name}"
         )
+    if options.business_hours and not VIEWS[name].business_hours:
+        shown = ", ".join(view.name for view in VIEWS.values() if view.business_hours)
+        raise FilterError(f"--business-hours applies to {shown}, not {name}")
     return VIEWS[name].run(con, filters, options)
