@@ -17,9 +17,19 @@ from omnireport.report.filters import (
     require_supported,
     suggest,
 )
-from omnireport.report.render import format_duration, to_csv, to_json, to_text
+from omnireport.report.render import format_cell, format_duration, to_csv, to_json, to_text
 from omnireport.report.table import Table, average, percentage
-from omnireport.report.views import DAILY, MATRIX, Sums, summed_table
+from omnireport.report.views import (
+    BACKLOG,
+    CSAT,
+    DAILY,
+    MATRIX,
+    OVERVIEW,
+    REPLIES,
+    Sums,
+    summed_table,
+    with_business_hours,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -109,6 +119,112 @@ def test_averages_of_the_sums_and_none_without_measures():
     assert table.totals == ("TOTAL", 120.0, 3, 40.0)
 
 
+def _reply_row(user: str, channel: str, times: list[float], median: float, p90: float) -> dict:
+    """A row as aggregate() gives it for the replies view: rpt_reply_stats' sums and the
+    percentiles of the group's fct_replies rows."""
+    return {
+        "replied_by_user_id": user,
+        "full_name": None,
+        "channel_id": channel,
+        "channel_name": None,
+        "replies": len(times),
+        "first_replies": 1,
+        "total_reply_time_s": sum(times),
+        "total_reply_time_business_s": 0.0,
+        "replies_with_business_time": 0,
+        "median_reply_time_s": median,
+        "p90_reply_time_s": p90,
+    }
+
+
+def test_reply_percentiles_of_the_totals_come_from_every_reply_not_the_rows():
+    # u1: [10, 20, 30] (median 20); u2: [100] (median 100). Every reply: [10, 20, 30, 100],
+    # median (20 + 30) / 2 = 25 and p90 at position 1 + 0.9 * 3 = 3.7: 30 + 0.7 * 70 = 79.
+    records = [
+        _reply_row("u1", "ch1", [10.0, 20.0, 30.0], 20.0, 28.0),
+        _reply_row("u2", "ch1", [100.0], 100.0, 100.0),
+    ]
+    overall = {"median_reply_time_s": 25.0, "p90_reply_time_s": 79.0}
+    table = summed_table(REPLIES, records, overall)
+    assert table.column("avg_reply_time_s") == [20.0, 100.0]
+    totals = table.totals_record()
+    assert (totals["replies"], totals["first_replies"], totals["avg_reply_time_s"]) == (4, 2, 40.0)
+    assert (totals["median_reply_time_s"], totals["p90_reply_time_s"]) == (25.0, 79.0)
+    assert totals["avg_reply_time_business_s"] is None
+
+
+def test_backlog_rows_are_snapshots_without_totals():
+    records = [
+        {
+            "snapshot_date": dt.date(2026, 3, 1),
+            "open_sessions": 2,
+            "unassigned_open_sessions": 1,
+            "open_over_24h": 0,
+            "oldest_started_at": dt.datetime(2026, 3, 1, 3),
+        },
+        {
+            "snapshot_date": dt.date(2026, 3, 2),
+            "open_sessions": 2,
+            "unassigned_open_sessions": 1,
+            "open_over_24h": 2,
+            "oldest_started_at": dt.datetime(2026, 3, 1, 3),
+        },
+    ]
+    table = summed_table(BACKLOG, records)
+    assert table.totals is None  # the same two sessions are in both snapshots
+    assert table.column("open_sessions") == [2, 2]
+
+
+def test_csat_and_average_rating_of_the_sums():
+    records = [
+        {
+            "assigned_user_id": "u1",
+            "full_name": "An",
+            "sessions": 3,
+            "done_sessions": 3,
+            "rated_sessions": 3,
+            "satisfied_sessions": 2,
+            "dissatisfied_sessions": 1,
+            "total_rating": 10,
+        },
+        {
+            "assigned_user_id": None,
+            "full_name": None,
+            "sessions": 2,
+            "done_sessions": 1,
+            "rated_sessions": 0,
+            "satisfied_sessions": 0,
+            "dissatisfied_sessions": 0,
+            "total_rating": 0,
+        },
+    ]
+    table = summed_table(CSAT, records)
+    assert table.column("csat_pct") == [66.67, None]
+    assert table.column("avg_rating") == [pytest.approx(10 / 3), None]
+    totals = table.totals_record()
+    assert (totals["csat_pct"], totals["avg_rating"]) == (66.67, pytest.approx(10 / 3))
+    assert format_cell("csat_pct", 66.67) == "66.67%"
+
+
+def test_business_hours_columns_sit_beside_the_calendar_ones():
+    business = with_business_hours(OVERVIEW)
+    shown = list(business.shown)
+    assert shown[shown.index("total_waiting_time_s") + 1] == "total_waiting_time_business_s"
+    assert shown[shown.index("avg_support_time_s") + 1] == "avg_support_time_business_s"
+    assert "sessions_with_support_time_business" in business.measures
+    assert business.labels["avg_waiting_time_business_s"] == "Average waiting time (business)"
+    assert shown[: shown.index("total_waiting_time_s")] == list(
+        OVERVIEW.shown[: OVERVIEW.shown.index("total_waiting_time_s")]
+    )
+    record = {m: 0 for m in business.measures} | {
+        "contacts": 0,
+        "total_waiting_time_business_s": 90.0,
+        "sessions_with_waiting_time_business": 3,
+    }
+    (row,) = summed_table(business, [record]).records()
+    assert (row["avg_waiting_time_business_s"], row["avg_support_time_business_s"]) == (30.0, None)
+
+
 def test_suggest_lists_close_matches_ignoring_accents():
     error = suggest(
         "Bep Nha Mai",
@@ -196,6 +312,8 @@ def test_parser_reads_filters():
         (["overview", "--completed", "maybe"], "give yes or no"),
         (["sessions", "--limit", "0"], "give a positive whole number"),
         (["hourly", "--limit", "5"], "unrecognized arguments: --limit"),
+        (["daily", "--business-hours"], "unrecognized arguments: --business-hours"),
+        (["backlog", "--sort", "open_sessions"], "unrecognized arguments: --sort"),
     ],
 )
 def test_parser_rejects_bad_values(capsys, argv, message):
