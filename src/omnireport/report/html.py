@@ -379,6 +379,7 @@ def _service_level_sections(con: duckdb.DuckDBPyConnection, filters: Filters) ->
     chart.update_layout(
         yaxis={"title": "replies"},
         yaxis2={"title": "minutes", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        legend={"x": 1.08},
     )
     title = "Reply time distribution by agent"
     sections.append(Section("reply-times", title, chart, replies, note))
@@ -410,6 +411,9 @@ def _service_level_sections(con: duckdb.DuckDBPyConnection, filters: Filters) ->
         {"CSAT %": csat.column("csat_pct")},
     )
     chart.update_layout(yaxis={"range": [0, 100]})
+    # a 0 % bar and an agent with nothing rated look alike: the hover tells them apart
+    rated = [f"{n} rated" for n in csat.column("rated_sessions")]
+    chart.update_traces(text=rated, textposition="none")
     sections.append(Section("csat", "Satisfaction by agent", chart, csat, note))
 
     conversations, note = _view(con, "conversations", filters)
