@@ -321,7 +321,7 @@ def _check_metadata(page, url: str, asset: str, check: str) -> str:
     page.get_by_text("Execution history").first.click()
     evaluated = page.locator("tr").filter(has=page.get_by_role("img", name="metadata")).first
     evaluated.wait_for(timeout=120_000)
-    evaluated.get_by_role("button").last.click()
+    evaluated.get_by_role("button").last.click(timeout=120_000)
     dialog = page.get_by_role("dialog").first
     dialog.get_by_text("Metadata").first.wait_for(timeout=60_000)
     return dialog.inner_text()
