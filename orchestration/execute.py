@@ -21,7 +21,7 @@ from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, Definitions
 
 from omnireport.contract import RAW_SCHEMA
 from omnireport.settings import Settings
-from orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig
+from orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig, stop_dbt_processes
 from orchestration.assets.landing import LANDING_CHECK_NAME
 from orchestration.assets.publish import PUBLISH_ASSET_KEY
 
@@ -30,6 +30,8 @@ _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
 SOURCE_TAG = "omnireport/source"
 # The command line that started it (`omnireport run`), shown by `omnireport status`.
 COMMAND_TAG = "omnireport/command"
+# The errors a step fails with when the run is interrupted (Ctrl-C, SIGINT).
+_INTERRUPT_ERRORS = frozenset({"DagsterExecutionInterruptedError", "KeyboardInterrupt"})
 
 
 def warehouse_instance(settings: Settings) -> DagsterInstance:
@@ -52,6 +54,7 @@ class RunOutcome:
     seconds: float = 0.0
     published: str | None = None
     run_id: str = ""
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -67,6 +70,15 @@ class RunOutcome:
 
 def _metadata_value(value: Any) -> Any:
     return getattr(value, "value", value)
+
+
+def _is_interrupt(error: Any) -> bool:
+    """True when a step failed because the run was interrupted."""
+    while error is not None:
+        if getattr(error, "cls_name", None) in _INTERRUPT_ERRORS:
+            return True
+        error = getattr(error, "cause", None)
+    return False
 
 
 def _root_message(error: Any) -> str:
@@ -109,13 +121,16 @@ def execute_job(
         run_config["ops"] = {DBT_ASSETS_NAME: {"config": dbt_config.model_dump()}}
     started = time.time()
     with warehouse_instance(settings) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            tags={SOURCE_TAG: "cli", COMMAND_TAG: command or job_name},
-            run_config=run_config,
-            raise_on_error=False,
-            asset_selection=list(asset_selection) if asset_selection is not None else None,
-        )
+        try:
+            result = job.execute_in_process(
+                instance=instance,
+                tags={SOURCE_TAG: "cli", COMMAND_TAG: command or job_name},
+                run_config=run_config,
+                raise_on_error=False,
+                asset_selection=list(asset_selection) if asset_selection is not None else None,
+            )
+        finally:
+            stop_dbt_processes()
     outcome = RunOutcome(
         success=result.success, seconds=time.time() - started, run_id=result.run_id
     )
@@ -148,6 +163,9 @@ def execute_job(
             outcome.warning_checks.append(name)
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error  # type: ignore[union-attr]
-        outcome.step_errors.append(f"step {event.step_key}: {_root_message(error)}")
+        if _is_interrupt(error):
+            outcome.interrupted = True
+        else:
+            outcome.step_errors.append(f"step {event.step_key}: {_root_message(error)}")
     outcome.failed_dbt_nodes = _failed_dbt_nodes(settings.dbt_target_path, started)
     return outcome

@@ -45,6 +45,7 @@ from omnireport.landing.load_log import (
 from omnireport.landing.loader import LoadResult
 from omnireport.landing.raw_schema import LOAD_LOG_DDL, raw_table_ddl
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier, sql_string
+from omnireport.redact import redact, secret_values
 
 Progress = Callable[[str], None]
 
@@ -74,12 +75,30 @@ def _connect(conninfo: str) -> Any:
 
     try:
         return psycopg2.connect(conninfo)
-    except psycopg2.OperationalError as exc:
-        where = " ".join(part for part in conninfo.split() if not part.startswith("password="))
+    except psycopg2.Error as exc:
+        where, password = _describe_conninfo(conninfo)
+        reason = redact(str(exc).strip(), [password, *secret_values()])
+        # `from None`: the library's error is not chained, so the Dagster event log keeps
+        # only this redacted text.
         raise PostgresLoadError(
-            f"cannot connect to PostgreSQL ({where}): {str(exc).strip()}; check "
+            f"cannot connect to PostgreSQL ({where}): {reason}; check "
             "OMNIREPORT_PG_HOST/PORT/USER/PASSWORD/DBNAME and that the server is running"
-        ) from exc
+        ) from None
+
+
+def _describe_conninfo(conninfo: str) -> tuple[str, str]:
+    """Where a connection string points (never its password), and its password."""
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        parts = parse_dsn(conninfo)
+    except Exception:  # unparseable: say nothing of it, it may hold the password
+        return "the OMNIREPORT_PG_* settings", ""
+    where = (
+        f"postgresql://{parts.get('user', '')}@{parts.get('host', '')}:"
+        f"{parts.get('port', '')}/{parts.get('dbname', '')}"
+    )
+    return where, parts.get("password", "")
 
 
 class QmarkConnection:
