@@ -7,7 +7,7 @@ row per landing file of that table (the load log, ``audit.row_reconciliation_by_
 and ``audit.quarantine_by_rule``):
 
 - ``file refused`` (ERROR): the file is logged as failed: nothing of it loaded, and every
-  run retries it until it is fixed or removed;
+  run retries it until it is fixed or removed (then its row is ``withdrawn``);
 - ``rows quarantined`` (WARN): the file loaded, and some of its rows broke a rule; the
   check's metadata counts them per file and rule.
 
@@ -69,7 +69,7 @@ def landing_rules() -> list[Any]:
         Rule(
             "file refused",
             "ExpectColumnValuesToBeInSet",
-            {"column": "status", "value_set": ["loaded", "already_loaded"]},
+            {"column": "status", "value_set": ["loaded", "already_loaded", "withdrawn"]},
             example_columns=("file_path", "error"),
         ),
         Rule(

@@ -22,7 +22,7 @@ class UsageError(Exception):
     """A command-line value that cannot work; reported with exit code 2."""
 
 
-class SettingsError(UsageError):
+class SettingsError(UsageError, ValueError):
     """A setting (an environment variable, a path) that cannot work; exit code 2."""
 
 

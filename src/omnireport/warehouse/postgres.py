@@ -39,7 +39,9 @@ from omnireport.landing.load_log import (
     finish_loaded,
     read_error_text,
     read_history,
+    skip_file,
     start_file,
+    withdraw_failures,
     write_entry,
 )
 from omnireport.landing.loader import LoadResult
@@ -233,9 +235,8 @@ def load_files_postgres(
             history = read_history_postgres(cursor)
             pg.commit()
             for landing_file in files:
-                outcome = _load_file(pg, cursor, reader, landing_file, history, report)
-                result.files.append(outcome)
-                result.rows_loaded_by_table[outcome.table] += outcome.rows
+                result.add(_load_file(pg, cursor, reader, landing_file, history, report))
+            withdraw_failures(QmarkConnection(cursor, pg), result.present())
     finally:
         reader.close()
         pg.close()  # also releases the advisory lock
@@ -273,6 +274,9 @@ def _load_file(
             size=1 << 20,
         )
         rows = stream.rows
+        if changed := pending.changed():
+            pg.rollback()
+            return skip_file(landing_file, changed, report)
         write_entry(con, pending.loaded_entry(rows), replaces_status=pending.replaces_status)
         pg.commit()
     except (
@@ -287,6 +291,8 @@ def _load_file(
         cause = stream.error if stream is not None and stream.error is not None else exc
         if isinstance(cause, NOT_THE_FILES_FAULT):
             raise cause from None
+        if changed := pending.changed():
+            return skip_file(landing_file, changed, report)
         return fail_pending(log, pending, _error_text(cause, landing_file), history, report)
     except BaseException:
         pg.rollback()
@@ -369,7 +375,7 @@ def _error_text(exc: BaseException, landing_file: LandingFile) -> str:
             .splitlines()[0]
             .removeprefix("ERROR:  ")
         )
-        return f"{landing_file.relative_path}: PostgreSQL refused the rows: {problem}"
+        return f"{landing_file.shown}: PostgreSQL refused the rows: {problem}"
     return read_error_text(exc, landing_file)
 
 
