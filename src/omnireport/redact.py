@@ -28,10 +28,13 @@ MIN_MASKED_LENGTH = 4
 
 _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY|_DSN)$|^DBT_ENV_SECRET_", re.I)
 _SECRET_NAMES = frozenset({"OMNIREPORT_PG_PASSWORD", "OMNIREPORT_PII_KEY", "PGPASSWORD"})
-# password=value in a libpq connection string: a quoted value (backslash escapes) or a word.
-_CONNINFO_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|\S+)", re.I)
+# password=value in a libpq connection string: a quoted value (backslash escapes) or a word
+# (not one masked already).
+_CONNINFO_PASSWORD = re.compile(
+    r"(\bpassword\s*=\s*)(?!\*\*\*)('(?:[^'\\]|\\.)*'?|\S+)", re.I
+)
 # scheme://user:password@host
-_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)([^\s@]+)(@)", re.I)
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)(?!\*\*\*@)([^\s@]+)(@)", re.I)
 
 
 def secret_names(env: Mapping[str, str]) -> list[str]:
@@ -62,8 +65,7 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     """``text`` with every secret masked (``secrets``: default ``secret_values()``)."""
     if not text:
         return text
-    text = _CONNINFO_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
-    text = _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    # Known secrets first, whole: a pattern below could mask only their first word.
     known = secret_values() if secrets is None else secrets
     forms = {
         form
@@ -74,4 +76,5 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     }
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, MASK)
-    return text
+    text = _CONNINFO_PASSWORD.sub(lambda m: m.group(1) + MASK, text)
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
