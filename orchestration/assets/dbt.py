@@ -212,6 +212,11 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
             finally:
                 _stop(invocation.process)
                 _RUNNING_DBT.discard(invocation.process)
+        if context.is_subset:
+            # A --select build did not process every new row: the next build starts from the
+            # last complete one (or in full, when this one began by clearing the state).
+            progress.report(f"dbt build finished in {time.perf_counter() - started:.1f} s.")
+            return
         with warehouse.cursor() as cursor:
             finish_build(cursor, start, build)
         progress.report(f"dbt build finished in {time.perf_counter() - started:.1f} s.")

@@ -256,7 +256,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if settings.warehouse.is_dir():
         raise UsageError(f"--warehouse {settings.warehouse} is a folder: give a .duckdb file path")
     check_settings(settings)
-    if args.command == "build" and not settings.warehouse.is_file():
+    if args.command == "build" and settings.target == "duckdb" and not settings.warehouse.is_file():
         raise RuntimeError(
             f"warehouse {settings.warehouse} does not exist: run `omnireport load` or "
             "`omnireport run` first (or pass --warehouse)"

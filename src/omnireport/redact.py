@@ -30,9 +30,7 @@ _SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|_KEY|_DSN)$|^DBT_ENV_S
 _SECRET_NAMES = frozenset({"OMNIREPORT_PG_PASSWORD", "OMNIREPORT_PII_KEY", "PGPASSWORD"})
 # password=value in a libpq connection string: a quoted value (backslash escapes) or a word
 # (not one masked already).
-_CONNINFO_PASSWORD = re.compile(
-    r"(\bpassword\s*=\s*)(?!\*\*\*)('(?:[^'\\]|\\.)*'?|\S+)", re.I
-)
+_CONNINFO_PASSWORD = re.compile(r"(\bpassword\s*=\s*)(?!\*\*\*)('(?:[^'\\]|\\.)*'?|\S+)", re.I)
 # scheme://user:password@host
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)(?!\*\*\*@)([^\s@]+)(@)", re.I)
 
