@@ -420,8 +420,15 @@ def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
     if outcome.published:
         _say(f"\nPublished for readers: {outcome.published}")
         return
+    why = (
+        "interrupted"
+        if outcome.interrupted
+        else "build failed"
+        if not outcome.ok
+        else "partial build"
+    )
     if settings.target != "duckdb":
-        _say(f"\nNot published ({'build failed' if not outcome.ok else 'partial build'}).")
+        _say(f"\nNot published ({why}).")
         return
     snapshot = snapshot_path(settings.warehouse)
     kept = (
@@ -429,7 +436,7 @@ def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
         if snapshot.is_file()
         else f"no snapshot exists yet at {snapshot}"
     )
-    _say(f"\nNot published ({'build failed' if not outcome.ok else 'partial build'}): {kept}.")
+    _say(f"\nNot published ({why}): {kept}.")
 
 
 def _dbt_selection(defs: Definitions, select: str, exclude: str) -> list[AssetKey]:
