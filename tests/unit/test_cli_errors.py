@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from omnireport.cli import main
-from omnireport.errors import describe_error
+from omnireport.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, describe_error
 from omnireport.settings import check_warehouse_path, duckdb_config
 
 pytestmark = pytest.mark.unit
@@ -232,3 +232,14 @@ def test_debug_shows_the_traceback(tmp_path: Path, landing: Path, capsys) -> Non
 )
 def test_describe_error(error: BaseException, message: str, code: int) -> None:
     assert describe_error(error) == (message, code)
+
+
+def test_the_readme_says_what_happens_to_bad_input_with_the_exit_codes() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) < 200
+    section = readme.split("### What happens to bad input\n", 1)[1].split("\n## ", 1)[0]
+    for outcome in ("**refused**", "**skipped**", "**quarantined**", "**late**"):
+        assert outcome in section
+    assert "the run exits 1" in section and "exits 2 before anything is loaded" in section
+    assert "Ctrl-C exits 130" in section
+    assert (EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED) == (1, 2, 130)
