@@ -24,6 +24,7 @@ from omnireport.settings import Settings
 from orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig, stop_dbt_processes
 from orchestration.assets.landing import LANDING_CHECK_NAME
 from orchestration.assets.publish import PUBLISH_ASSET_KEY
+from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
 # Tags a run with where it was started from (the command line, a schedule, a sensor, the UI).
@@ -79,6 +80,16 @@ def _is_interrupt(error: Any) -> bool:
             return True
         error = getattr(error, "cause", None)
     return False
+
+
+def _repeats_refused_files(evaluation: Any) -> bool:
+    """True for a landing_file_expectations failure due only to refused landing files."""
+    metadata = evaluation.metadata
+    return (
+        evaluation.check_name == LANDING_VALIDATION_CHECK_NAME
+        and not _metadata_value(metadata.get("suite_errors", 1))
+        and bool(_metadata_value(metadata.get("refused_files")))
+    )
 
 
 def _root_message(error: Any) -> str:
@@ -155,6 +166,8 @@ def execute_job(
         if evaluation.check_name == LANDING_CHECK_NAME:
             failed = _metadata_value(evaluation.metadata.get("failed_files", "")) or ""
             outcome.failed_files.extend(line for line in str(failed).splitlines() if line)
+        elif _repeats_refused_files(evaluation):
+            continue  # the load's own check lists the refused files, with what to do
         elif evaluation.severity == AssetCheckSeverity.ERROR:
             outcome.failed_checks.append(
                 f"{name}: {evaluation.description}" if evaluation.description else name

@@ -106,6 +106,7 @@ def landing_check_result(
         "rows_loaded": int(files["rows_loaded"].sum()),
         "rows_quarantined": int(files["quarantined_rows"].sum()),
         "refused_files": MetadataValue.json(refused_files),
+        "suite_errors": len(errors),
         "quarantined_rows_by_file_and_rule": MetadataValue.json(by_rule),
         "validation_results": MetadataValue.path(results_file),
     }
@@ -114,7 +115,10 @@ def landing_check_result(
     elif refused.failing:
         description = (
             f"{refused.failing} landing file(s) of {table} refused (nothing of them loaded): "
-            + "; ".join(f"{path}: {error}" for path, error in refused_files.items())
+            + "; ".join(
+                error if str(error).startswith(f"{path}: ") else f"{path}: {error}"
+                for path, error in refused_files.items()
+            )
         )
     elif quarantined.failing:
         description = (
