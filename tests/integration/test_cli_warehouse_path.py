@@ -1,6 +1,7 @@
 """A quote or a space in the warehouse's folder works in every step (the loader, dbt, the
-checks, the publish, status, report); a quote in the file name itself, which dbt-duckdb
-writes unquoted into SQL as the catalog name, is refused before anything is loaded."""
+checks, the publish, status, report, also into a pipe whose reader has gone); a quote in the
+file name itself, which dbt-duckdb writes unquoted into SQL as the catalog name, is refused
+before anything is loaded."""
 
 from __future__ import annotations
 
@@ -23,6 +24,25 @@ def omnireport(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(OMNIREPORT), *args], env=env, capture_output=True, text=True, timeout=900, check=False
     )
+
+
+def into_a_closed_pipe(*args: str) -> subprocess.CompletedProcess:
+    """`omnireport ... | head -1` once head has gone: the output's reader is closed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(
+            [str(OMNIREPORT), *args],
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
 
 
 @pytest.fixture
@@ -53,6 +73,11 @@ def test_a_quote_and_spaces_in_the_warehouse_folder_work_in_every_step(
     assert report.returncode == 0, report.stderr
     assert report.stdout.startswith(f"wrote {html} from published snapshot {snapshot}")
     assert html.stat().st_size > 0
+
+    for view in (["sessions"], ["messages", "--format", "json"], ["daily", "--format", "csv"]):
+        piped = into_a_closed_pipe("report", *view, "--warehouse", str(warehouse))
+        assert piped.returncode == 0, piped.stderr
+        assert "Traceback" not in piped.stderr and "Error" not in piped.stderr
 
 
 def test_a_quote_in_the_warehouse_file_name_exits_2_before_loading(
