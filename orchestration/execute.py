@@ -23,7 +23,7 @@ from omnireport.contract import RAW_SCHEMA
 from omnireport.settings import Settings
 from orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig, stop_dbt_processes
 from orchestration.assets.landing import LANDING_CHECK_NAME
-from orchestration.assets.publish import PUBLISH_ASSET_KEY
+from orchestration.assets.publish import CHECKS_FAILED, PUBLISH_ASSET_KEY
 from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
@@ -178,6 +178,10 @@ def execute_job(
         error = event.step_failure_data.error  # type: ignore[union-attr]
         if _is_interrupt(error):
             outcome.interrupted = True
+        elif CHECKS_FAILED in _root_message(error) and (
+            outcome.failed_checks or outcome.failed_files
+        ):
+            continue  # not published because of the failed checks, which are reported
         else:
             outcome.step_errors.append(f"step {event.step_key}: {_root_message(error)}")
     outcome.failed_dbt_nodes = _failed_dbt_nodes(settings.dbt_target_path, started)

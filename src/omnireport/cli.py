@@ -420,13 +420,13 @@ def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
     if outcome.published:
         _say(f"\nPublished for readers: {outcome.published}")
         return
-    why = (
-        "interrupted"
-        if outcome.interrupted
-        else "build failed"
-        if not outcome.ok
-        else "partial build"
-    )
+    build_failed = outcome.failed_dbt_nodes or outcome.failed_checks or outcome.step_errors
+    if outcome.interrupted:
+        why = "interrupted"
+    elif outcome.failed_files and not build_failed:
+        why = "a landing file was refused"
+    else:
+        why = "build failed" if not outcome.ok else "partial build"
     if settings.target != "duckdb":
         _say(f"\nNot published ({why}).")
         return

@@ -106,7 +106,13 @@ def test_a_run_on_a_hostile_landing_folder_finishes_and_accounts_for_every_row(
                 assert f"warning: {warning_prefix(entry)}" in done.stdout, entry.shown
         for entry in refused:
             assert done.stderr.count(f"\n  - {entry.shown}: ") == 1, entry.shown
-        assert "FAILED dbt models / tests" not in done.stderr
+        assert "FAILED dbt models / tests" not in done.stderr and "FAILED steps" not in done.stderr
+        if refused:
+            assert "\nNot published (a landing file was refused): " in done.stdout
+        else:
+            assert (
+                f"\nPublished for readers: snapshot {Path(tmp)}/wh.published.duckdb" in done.stdout
+            )
 
         loaded = loaded_rows(folder, expected)
         assert raw_by_file(warehouse) == {path: rows for path, rows in loaded.items() if rows}
