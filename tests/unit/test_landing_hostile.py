@@ -158,3 +158,29 @@ def test_a_file_removed_after_it_was_found_is_skipped(tmp_path: Path) -> None:
         "skipped tags/a.csv: it could no longer be read (No such file or directory); the next "
         "run tries it again"
     ]
+
+
+def test_a_refused_file_whose_bytes_load_later_under_another_name_is_no_longer_refused(
+    tmp_path: Path,
+) -> None:
+    # The same bytes: JSON lines, refused as a CSV, loaded as JSONL.
+    landing = tmp_path / "landing"
+    lines = '{"tag_id": "t1", "tag_name": "A"}\n'
+    write(landing, "tags/a.csv", lines)
+    write(landing, "tags/b.jsonl", lines)
+    first = load(tmp_path)
+    assert [(f.path, f.status) for f in first.files] == [
+        ("tags/a.csv", "failed"),
+        ("tags/b.jsonl", "loaded"),
+    ]
+    second = load(tmp_path)
+    assert second.ok
+    assert [(f.path, f.status) for f in second.files] == [
+        ("tags/a.csv", "already_loaded"),
+        ("tags/b.jsonl", "already_loaded"),
+    ]
+    assert query(tmp_path, "select file_path, status, error from raw._load_log order by 1") == [
+        ("tags/a.csv", "already_loaded", None),
+        ("tags/b.jsonl", "loaded", None),
+    ]
+    assert query(tmp_path, "select tag_id from raw.tags") == [("t1",)]

@@ -258,7 +258,9 @@ def start_file(
     if loaded_as is not None:
         # Said once, when the file is first seen: a file settled by an earlier run is only
         # counted in the run's summary line (an hourly run would otherwise list every file).
-        if recorded_status is None:
+        # A file refused before whose bytes have loaded since under another name (a .csv
+        # holding what loaded as .jsonl) adds nothing either, and is no longer refused.
+        if recorded_status in (None, "failed"):
             entry = LogEntry(
                 history.next_load_id(),
                 table,
@@ -270,7 +272,7 @@ def start_file(
                 None,
                 now,
             )
-            log.write(entry, replaces_status=None)
+            log.write(entry, replaces_status=recorded_status)
             history.status_by_file[(table, path, digest)] = "already_loaded"
             same = "" if loaded_as == path else f" (same content as {printable(loaded_as)})"
             report(f"skipped {shown}: already loaded{same}")
