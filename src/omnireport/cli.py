@@ -12,10 +12,10 @@ publishes the marts to the snapshot readers open (``omnireport.publish.snapshot_
 
 Exit codes: 0 everything succeeded, 1 something failed (the message says what and what
 to do), 2 the command line or a setting was wrong (unknown time zone, bad SLA list, missing
-folder, a PostgreSQL port that is not a number), 130 interrupted (Ctrl-C). Every error ends
-in one line (``omnireport.errors``), never a traceback unless ``--debug`` is given; every
-output is redacted (``omnireport.console``). Heavy imports (Dagster, dbt) happen inside
-the commands, so ``--help`` is instant.
+folder, a PostgreSQL port that is not a number), 130 interrupted (Ctrl-C or SIGTERM). Every
+error ends in one line (``omnireport.errors``), never a traceback unless ``--debug`` is
+given; every output is redacted (``omnireport.console``). Heavy imports (Dagster, dbt)
+happen inside the commands, so ``--help`` is instant.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -535,6 +536,10 @@ def console() -> NoReturn:
     of every run (measured on the 100k and 1M benchmarks' runs). The process ends right
     after, so no object lives longer than it would have.
     """
+    # A stop from a scheduler or a service manager (SIGTERM) ends a command like Ctrl-C:
+    # the work in hand is stopped cleanly (dbt with it) and the exit code is 130. Dagster
+    # maps SIGTERM the same way while a job runs; this covers the rest of the command.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     code = main()
     gc.freeze()
     sys.exit(code)

@@ -1,5 +1,6 @@
 """Ctrl-C during `omnireport run`, after dbt has started: exit 130 with one line saying what
-was committed, no dbt left writing the warehouse, and a rerun equal to a clean run."""
+was committed, no dbt left writing the warehouse, and a rerun equal to a clean run. A stop
+signal (SIGTERM) before anything is loaded ends the same way, with nothing loaded."""
 
 from __future__ import annotations
 
@@ -107,3 +108,30 @@ def test_ctrl_c_after_dbt_started_exits_130_and_a_rerun_equals_a_clean_run(tmp_p
     clean = run(tmp_path / "clean" / "wh.duckdb")
     assert clean.returncode == 0, clean.stdout[-3000:] + clean.stderr[-3000:]
     assert marts(warehouse) == marts(tmp_path / "clean" / "wh.duckdb")
+
+
+def test_a_stop_signal_while_dbt_parses_exits_130_and_loads_nothing(tmp_path: Path) -> None:
+    warehouse = tmp_path / "wh.duckdb"  # new: its dbt project is parsed first
+    log = tmp_path / "stopped.log"
+    with log.open("w") as out, log.with_suffix(".err").open("w") as err:
+        process = subprocess.Popen(
+            [str(OMNIREPORT), "run", "--landing", str(LANDING), "--warehouse", str(warehouse)],
+            env=clean_env(),
+            stdout=out,
+            stderr=err,
+        )
+        try:
+            deadline = time.monotonic() + 300
+            while "Parsing the dbt project" not in log.read_text() and process.poll() is None:
+                assert time.monotonic() < deadline, "the dbt project was not parsed"
+                time.sleep(0.05)
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    err_text = log.with_suffix(".err").read_text()
+    assert code == 130, log.read_text()[-3000:] + err_text[-3000:]
+    assert err_text.strip().splitlines() == ["omnireport run: interrupted"]
+    assert "Loading" not in log.read_text()
+    assert not warehouse.exists()

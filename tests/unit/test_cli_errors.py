@@ -241,5 +241,5 @@ def test_the_readme_says_what_happens_to_bad_input_with_the_exit_codes() -> None
     for outcome in ("**refused**", "**skipped**", "**quarantined**", "**late**"):
         assert outcome in section
     assert "the run exits 1" in section and "exits 2 before anything is loaded" in section
-    assert "Ctrl-C exits 130" in section
+    assert "Ctrl-C or SIGTERM exits 130" in section
     assert (EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED) == (1, 2, 130)
