@@ -40,7 +40,7 @@ def test_the_connection_string_keeps_any_password_whole(password: str) -> None:
         "password": password,
         "dbname": "analytics",
     }
-    assert password not in target.describe()
+    assert target.describe() == "postgresql://builder@db.example:5432/analytics"
 
 
 def quoted_forms(secret: str) -> list[str]:
