@@ -288,6 +288,7 @@ def dbt_env(server: PostgresServer, *, dbname: str | None = None) -> dict[str, s
     return {
         **base,
         **server.dbt_env(dbname=dbname),
+        "DBT_ENV_SECRET_PG_PASSWORD": server.password,
         "OMNIREPORT_DBT_TARGET": "postgres",
         "OMNIREPORT_DBT_THREADS": DBT_THREADS,
     }

@@ -127,6 +127,18 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+# The dbt processes of this process's runs that may still be running.
+_RUNNING_DBT: set[subprocess.Popen] = set()
+
+
+def stop_dbt_processes() -> None:
+    """Stop every dbt this process started that still runs. An interrupted run (Ctrl-C) may
+    never finish the dbt step's generator, so its `finally` does not run, and a dbt left
+    behind would keep writing the warehouse after the writer lock is released."""
+    while _RUNNING_DBT:
+        _stop(_RUNNING_DBT.pop())
+
+
 def _stop(process: subprocess.Popen) -> None:
     """Make sure dbt has exited before the step ends (and the writer lock can be released):
     a failure while streaming its events must not leave it writing the warehouse."""
@@ -194,10 +206,17 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         started = time.perf_counter()
         with _environment(settings.dbt_env()):
             invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_path)
+            _RUNNING_DBT.add(invocation.process)
             try:
                 yield from invocation.stream()
             finally:
                 _stop(invocation.process)
+                _RUNNING_DBT.discard(invocation.process)
+        if context.is_subset:
+            # A --select build did not process every new row: the next build starts from the
+            # last complete one (or in full, when this one began by clearing the state).
+            progress.report(f"dbt build finished in {time.perf_counter() - started:.1f} s.")
+            return
         with warehouse.cursor() as cursor:
             finish_build(cursor, start, build)
         progress.report(f"dbt build finished in {time.perf_counter() - started:.1f} s.")

@@ -32,6 +32,8 @@ from orchestration.resources import (
 
 PUBLISH_ASSET_KEY = AssetKey(["published", "marts_snapshot"])
 PUBLISH_GROUP = "published"
+# How the publish step's failure begins when checks of the run failed (they say why).
+CHECKS_FAILED = "not published: "
 
 
 def failed_error_checks(context: AssetExecutionContext) -> list[str]:
@@ -75,7 +77,7 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         if failed:
             raise Failure(
                 description=(
-                    f"not published: {len(failed)} error-severity check(s) failed in this run "
+                    f"{CHECKS_FAILED}{len(failed)} error-severity check(s) failed in this run "
                     f"({', '.join(failed[:10])}); readers keep the previous snapshot"
                 ),
             )

@@ -56,10 +56,17 @@ class BuildSettings:
     def resolve(
         cls, report_timezone: str | None = None, sla_minutes: Sequence[int] | None = None
     ) -> BuildSettings:
-        """The given values, else the dbt project's defaults."""
+        """The given values, else the dbt project's defaults. A time zone the warehouse does
+        not accept raises ``TimeZoneError`` here, before any dbt model is built."""
+        from omnireport.timezones import check_time_zone
+
         defaults = project_vars()
         return cls(
-            report_timezone=report_timezone or str(defaults["report_timezone"]),
+            report_timezone=(
+                check_time_zone(report_timezone, setting="report_timezone")
+                if report_timezone
+                else str(defaults["report_timezone"])
+            ),
             sla_minutes=tuple(sla_minutes or defaults["sla_minutes"]),
             unanswered_window_hours=int(defaults["unanswered_window_hours"]),
         )

@@ -214,8 +214,9 @@ def test_failed_build_leaves_the_old_snapshot(copy_of):
     )
     assert completed.returncode == 1, completed.stdout[-3000:]
     assert "sessions/sessions_2.csv" in completed.stderr
-    assert f"Not published (build failed): readers keep the previous snapshot {snapshot}" in (
-        completed.stdout
+    assert (
+        f"Not published (a landing file was refused): readers keep the previous snapshot {snapshot}"
+        in completed.stdout
     )
     after = os.stat(snapshot)
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

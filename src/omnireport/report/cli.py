@@ -181,6 +181,18 @@ def filter_args(args: argparse.Namespace) -> FilterArgs:
     )
 
 
+def out_path_problem(out: Path) -> str | None:
+    """Why ``--out`` cannot name the HTML file to write, or None."""
+    if out.is_dir():
+        return f"--out {out} is a folder: give a file name, for example {out / 'report.html'}"
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"--out {out}: {parent} is a file, not a folder: give a path in a folder"
+            return None
+    return None
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Run ``omnireport report VIEW ...``; returns the exit code."""
     from omnireport.report.filters import FilterError, resolve_filters
@@ -190,6 +202,9 @@ def run_report(args: argparse.Namespace) -> int:
 
     if not args.report_view:
         print("omnireport report: give a view: " + ", ".join([*VIEW_HELP, "html"]), file=sys.stderr)
+        return EXIT_USAGE
+    if args.report_view == "html" and (problem := out_path_problem(args.out)):
+        print(f"omnireport report html: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     path = report_database(args.warehouse)
     try:

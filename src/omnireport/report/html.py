@@ -11,6 +11,7 @@ heatmap, and the overview against the previous period.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from pathlib import Path
@@ -464,10 +465,16 @@ def build_html(con: duckdb.DuckDBPyConnection, filters: Filters, build: BuildInf
 def write_html(
     con: duckdb.DuckDBPyConnection, filters: Filters, build: BuildInfo, out: Path
 ) -> Path:
-    """Write the report to ``out`` (written whole to a temporary name, then renamed)."""
+    """Write the report to ``out`` (written whole to a temporary name, then renamed; the
+    temporary file is removed again when anything fails, a full disk or Ctrl-C included)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    partial.write_text(build_html(con, filters, build), encoding="utf-8")
-    partial.replace(out)
+    try:
+        partial.write_text(build_html(con, filters, build), encoding="utf-8")
+        partial.replace(out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise
     return out

@@ -39,12 +39,15 @@ from omnireport.landing.load_log import (
     finish_loaded,
     read_error_text,
     read_history,
+    skip_file,
     start_file,
+    withdraw_failures,
     write_entry,
 )
 from omnireport.landing.loader import LoadResult
 from omnireport.landing.raw_schema import LOAD_LOG_DDL, raw_table_ddl
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier, sql_string
+from omnireport.redact import redact, secret_values
 
 Progress = Callable[[str], None]
 
@@ -74,12 +77,30 @@ def _connect(conninfo: str) -> Any:
 
     try:
         return psycopg2.connect(conninfo)
-    except psycopg2.OperationalError as exc:
-        where = " ".join(part for part in conninfo.split() if not part.startswith("password="))
+    except psycopg2.Error as exc:
+        where, password = _describe_conninfo(conninfo)
+        reason = redact(str(exc).strip(), [password, *secret_values()])
+        # `from None`: the library's error is not chained, so the Dagster event log keeps
+        # only this redacted text.
         raise PostgresLoadError(
-            f"cannot connect to PostgreSQL ({where}): {str(exc).strip()}; check "
+            f"cannot connect to PostgreSQL ({where}): {reason}; check "
             "OMNIREPORT_PG_HOST/PORT/USER/PASSWORD/DBNAME and that the server is running"
-        ) from exc
+        ) from None
+
+
+def _describe_conninfo(conninfo: str) -> tuple[str, str]:
+    """Where a connection string points (never its password), and its password."""
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        parts = parse_dsn(conninfo)
+    except Exception:  # unparseable: say nothing of it, it may hold the password
+        return "the OMNIREPORT_PG_* settings", ""
+    where = (
+        f"postgresql://{parts.get('user', '')}@{parts.get('host', '')}:"
+        f"{parts.get('port', '')}/{parts.get('dbname', '')}"
+    )
+    return where, parts.get("password", "")
 
 
 class QmarkConnection:
@@ -214,9 +235,8 @@ def load_files_postgres(
             history = read_history_postgres(cursor)
             pg.commit()
             for landing_file in files:
-                outcome = _load_file(pg, cursor, reader, landing_file, history, report)
-                result.files.append(outcome)
-                result.rows_loaded_by_table[outcome.table] += outcome.rows
+                result.add(_load_file(pg, cursor, reader, landing_file, history, report))
+            withdraw_failures(QmarkConnection(cursor, pg), result.present())
     finally:
         reader.close()
         pg.close()  # also releases the advisory lock
@@ -254,6 +274,9 @@ def _load_file(
             size=1 << 20,
         )
         rows = stream.rows
+        if changed := pending.changed():
+            pg.rollback()
+            return skip_file(landing_file, changed, report)
         write_entry(con, pending.loaded_entry(rows), replaces_status=pending.replaces_status)
         pg.commit()
     except (
@@ -268,6 +291,8 @@ def _load_file(
         cause = stream.error if stream is not None and stream.error is not None else exc
         if isinstance(cause, NOT_THE_FILES_FAULT):
             raise cause from None
+        if changed := pending.changed():
+            return skip_file(landing_file, changed, report)
         return fail_pending(log, pending, _error_text(cause, landing_file), history, report)
     except BaseException:
         pg.rollback()
@@ -350,7 +375,7 @@ def _error_text(exc: BaseException, landing_file: LandingFile) -> str:
             .splitlines()[0]
             .removeprefix("ERROR:  ")
         )
-        return f"{landing_file.relative_path}: PostgreSQL refused the rows: {problem}"
+        return f"{landing_file.shown}: PostgreSQL refused the rows: {problem}"
     return read_error_text(exc, landing_file)
 
 
