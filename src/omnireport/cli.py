@@ -279,7 +279,12 @@ def _dbt_config(args: argparse.Namespace) -> DbtBuildConfig:
     from orchestration.assets.dbt import DbtBuildConfig
 
     return DbtBuildConfig(
-        report_timezone=args.timezone, sla_minutes=args.sla, full_refresh=args.full_refresh
+        report_timezone=args.timezone,
+        sla_minutes=args.sla,
+        full_refresh=args.full_refresh,
+        # `run` loads then builds: with nothing new there is nothing to rebuild. `build`
+        # always builds (a changed model must be rebuilt although no data changed).
+        skip_when_up_to_date=args.command == "run",
     )
 
 
@@ -420,6 +425,9 @@ def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
 
     if outcome.published:
         _say(f"\nPublished for readers: {outcome.published}")
+        return
+    if outcome.up_to_date and outcome.ok:
+        _say("\nNothing new to publish: readers keep the current marts.")
         return
     build_failed = outcome.failed_dbt_nodes or outcome.failed_checks or outcome.step_errors
     if outcome.interrupted:
