@@ -309,22 +309,33 @@ def test_asset_graph_shows_the_layers_and_is_saved_as_a_screenshot(dagster_dev, 
     assert ARTIFACT.stat().st_size > 10_000
 
 
-def _check_metadata(page, url: str, asset: str, check: str) -> str:
+def _check_metadata(page, url: str, asset: str, check: str, attempts: int = 3) -> str:
     """The text of the metadata of ``check``'s latest evaluation, as the check's page shows it
-    (Execution history, then the metadata button of the newest evaluation that has some)."""
-    page.goto(
-        f"{url}/assets/{asset}?view=checks&checkDetail={check}",
-        wait_until="domcontentloaded",
-        timeout=120_000,
-    )
-    _skip_dialogs(page)
-    page.get_by_text("Execution history").first.click()
-    evaluated = page.locator("tr").filter(has=page.get_by_role("img", name="metadata")).first
-    evaluated.wait_for(timeout=120_000)
-    evaluated.get_by_role("button").last.click(timeout=120_000)
-    dialog = page.get_by_role("dialog").first
-    dialog.get_by_text("Metadata").first.wait_for(timeout=60_000)
-    return dialog.inner_text()
+    (Execution history, then the metadata button of the newest evaluation that has some).
+
+    The page is loaded again when a step times out: on a busy machine the UI sometimes
+    renders the history before the evaluations arrive, or re-renders the row under the
+    pointer, and never settles."""
+    for attempt in range(1, attempts + 1):
+        try:
+            page.goto(
+                f"{url}/assets/{asset}?view=checks&checkDetail={check}",
+                wait_until="domcontentloaded",
+                timeout=120_000,
+            )
+            _skip_dialogs(page)
+            page.get_by_text("Execution history").first.click(timeout=60_000)
+            evaluated = page.locator("tr").filter(has=page.get_by_role("img", name="metadata"))
+            evaluated.first.wait_for(timeout=60_000)
+            evaluated.first.get_by_role("button").last.click(timeout=60_000)
+            dialog = page.get_by_role("dialog").first
+            dialog.get_by_text("Metadata").first.wait_for(timeout=60_000)
+            return dialog.inner_text()
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / f"dagster-check-attempt-{attempt}.png"))
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 def test_checks_are_shown_with_their_numbers(dagster_dev, sensor_run, browser):
