@@ -32,7 +32,7 @@ from pathlib import Path
 PII_KEY_ENV = "OMNIREPORT_PII_KEY"
 KEY_FILE_NAME = "pii.key"
 MIN_KEY_LENGTH = 32
-KEY_PATTERN = re.compile(r"[A-Za-z0-9+/=_.:-]{%d,}" % MIN_KEY_LENGTH)
+KEY_PATTERN = re.compile(rf"[A-Za-z0-9+/=_.:-]{{{MIN_KEY_LENGTH},}}")
 
 # Where each engine's session holds the key (dbt_project/macros/privacy/keyed_hash.sql).
 DUCKDB_VARIABLE = "omnireport_pii_key"
