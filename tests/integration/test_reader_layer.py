@@ -400,10 +400,6 @@ def redacted(generated: Build, tmp_path_factory: pytest.TempPathFactory) -> Buil
 
 
 def test_redacted_free_text_hides_phones_emails_and_links(redacted: Build) -> None:
-    expected = (
-        add_personal_data(redacted.landing.parent / "again", GENERATED_SEED) if False else None
-    )
-    del expected
     con = _connect(redacted.reader)
     try:
         contents = dict(
