@@ -117,13 +117,17 @@ from {{ ref(mart) }}
             {%- do without_reader.append(node.name) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- set problems = [] -%}
     {%- if missing -%}
-        {{ exceptions.raise_compiler_error(omnireport.missing_class_message(missing | sort)) }}
+        {%- do problems.append(omnireport.missing_class_message(missing | sort)) -%}
     {%- endif -%}
     {%- if without_reader -%}
-        {{ exceptions.raise_compiler_error("Mart(s) without a reader model: " ~ (without_reader | sort | join(', '))
+        {%- do problems.append("Mart(s) without a reader model: " ~ (without_reader | sort | join(', '))
             ~ ". Add models/reader/reader_<mart>.sql holding {{ omnireport.reader_model('<mart>') }} and its "
-            ~ "entry in models/reader/_reader__models.yml.") }}
+            ~ "entry in models/reader/_reader__models.yml.") -%}
+    {%- endif -%}
+    {%- if problems -%}
+        {{ exceptions.raise_compiler_error(problems | join('\n')) }}
     {%- endif -%}
     {{ return('') }}
 {%- endmacro %}
