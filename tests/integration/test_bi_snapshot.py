@@ -1,5 +1,6 @@
-"""docs/bi.md: a BI tool opens the published snapshot through SQLAlchemy and duckdb-engine,
-read-only, and queries every mart, also while a build and publish of the warehouse run."""
+"""docs/bi.md: a BI tool opens the file Superset reads by default, the reader snapshot,
+through SQLAlchemy and duckdb-engine, read-only, and queries every mart, also while a build
+and publish of the warehouse run."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from omnireport.publish import snapshot_path
+from bi.superset_setup import bi_snapshot
+from omnireport.publish import reader_snapshot_path
 from tests.reference.contract_reference import MART_KEYS
 
 pytestmark = pytest.mark.integration
@@ -36,7 +38,8 @@ def test_sqlalchemy_reads_every_mart_of_the_snapshot_while_a_build_runs(tmp_path
     first = run("run", "--landing", str(REPO / "seeds" / "landing"), "--warehouse", str(warehouse))
     output, _ = first.communicate(timeout=1200)
     assert first.returncode == 0, output[-4000:]
-    snapshot = snapshot_path(warehouse)
+    snapshot = bi_snapshot({"OMNIREPORT_WAREHOUSE": str(warehouse)})
+    assert snapshot == reader_snapshot_path(warehouse)
     assert snapshot.is_file()
 
     engine = sa.create_engine(f"duckdb:///{snapshot}", connect_args={"read_only": True})

@@ -66,7 +66,7 @@
 {%- endmacro %}
 
 {% macro spark__require_pii_key() -%}
-    {#- An unset conf leaves '${spark.omnireport.pii_key}' as written: it must not become the key. -#}
+    {#- An unset conf reads as '' (as written when variable substitution is off): never the key. -#}
     {%- if execute -%}
         {%- set found = run_query('select ' ~ omnireport.pii_key()).columns[0].values()[0] -%}
         {%- if found is none or found | length < 32 or found.startswith('${') -%}
