@@ -292,21 +292,27 @@ def pii_key():  # type: ignore[no-untyped-def]
     return PiiKey(PII_KEY, "the test session")
 
 
-def dbt_env(server: PostgresServer, *, dbname: str | None = None) -> dict[str, str]:
+def dbt_env(
+    server: PostgresServer, *, dbname: str | None = None, with_pii_key: bool = True
+) -> dict[str, str]:
     """The process environment for a dbt run against `server` (no OMNIREPORT_* leaking in)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
     base.pop("PGOPTIONS", None)
     return {
         **base,
         **server.dbt_env(dbname=dbname),
-        **pii_key().engine_env("postgres", env={}),
+        **(pii_key().engine_env("postgres", env={}) if with_pii_key else {}),
         "OMNIREPORT_DBT_TARGET": "postgres",
         "OMNIREPORT_DBT_THREADS": DBT_THREADS,
     }
 
 
 def run_dbt(
-    server: PostgresServer, work_dir: Path, *args: str, dbname: str | None = None
+    server: PostgresServer,
+    work_dir: Path,
+    *args: str,
+    dbname: str | None = None,
+    with_pii_key: bool = True,
 ) -> subprocess.CompletedProcess:
     """`dbt <args> --target postgres` from dbt_project/, target and logs under work_dir."""
     import sys
@@ -326,7 +332,7 @@ def run_dbt(
             str(work_dir / "logs"),
         ],
         cwd=DBT_PROJECT_DIR,
-        env=dbt_env(server, dbname=dbname),
+        env=dbt_env(server, dbname=dbname, with_pii_key=with_pii_key),
         capture_output=True,
         text=True,
         timeout=900,

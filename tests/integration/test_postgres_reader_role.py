@@ -18,7 +18,7 @@ from omnireport.privacy.classes import column_class, mart_classes
 from omnireport.warehouse.postgres import grant_serving_roles
 from tests.dbt_args import MODELS_ONLY
 from tests.integration.test_reader_redaction import redaction_expression
-from tests.pg_server import PII_KEY, PostgresServer, build_dbt, pii_key
+from tests.pg_server import PII_KEY, PostgresServer, build_dbt, pii_key, run_dbt
 from tests.privacy_scan import leaks, sensitive_strings
 from tests.redaction_samples import SAMPLES
 from tests.reference.contract_reference import MART_KEYS
@@ -243,37 +243,10 @@ def test_the_key_is_not_in_dbt_files(postgres_warehouse: Path, rebuilt: dict[str
 
 
 def test_a_build_without_the_key_stops_before_the_reader_layer(
-    postgres_server: PostgresServer, postgres_warehouse: Path, rebuilt: dict[str, dict]
+    postgres_server: PostgresServer, rebuilt: dict[str, dict], tmp_path: Path
 ) -> None:
-    import os
-    import subprocess
-    import sys
-
-    from tests.pg_server import DBT_PROJECT_DIR, dbt_env
-
-    env = dbt_env(postgres_server)
-    env.pop("PGOPTIONS")
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "run",
-            "--select",
-            "reader_dim_users",
-            "--target",
-            "postgres",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(postgres_warehouse / "target_without_key"),
-            "--log-path",
-            str(postgres_warehouse / "logs_without_key"),
-        ],
-        cwd=DBT_PROJECT_DIR,
-        env={**env, "PATH": os.environ.get("PATH", "")},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    done = run_dbt(
+        postgres_server, tmp_path, "run", "--select", "reader_dim_users", with_pii_key=False
     )
     assert done.returncode != 0
     assert "The reader layer needs the PII key" in done.stdout + done.stderr

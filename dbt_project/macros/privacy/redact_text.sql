@@ -16,23 +16,25 @@
 {%- endmacro %}
 
 {% macro default__regexp_replace_all(expression, pattern, replacement) -%}
-    regexp_replace({{ expression }}, {{ omnireport.string_literal(pattern) }}, {{ omnireport.string_literal(replacement) }}, 'g')
+    regexp_replace({{ expression }}, {{ omnireport.quoted_text(pattern) }}, {{ omnireport.quoted_text(replacement) }}, 'g')
 {%- endmacro %}
 
 {% macro spark__regexp_replace_all(expression, pattern, replacement) -%}
-    regexp_replace({{ expression }}, {{ omnireport.string_literal(pattern) }}, {{ omnireport.string_literal(replacement) }})
+    regexp_replace({{ expression }}, {{ omnireport.quoted_text(pattern) }}, {{ omnireport.quoted_text(replacement) }})
 {%- endmacro %}
 
-{#- A SQL string literal of the text. Spark reads backslash escapes in literals, so there
-    each backslash is doubled; DuckDB and PostgreSQL keep backslashes as written. -#}
-{% macro string_literal(text) -%}
-    {{ return(adapter.dispatch('string_literal', 'omnireport')(text)) }}
+{#- A SQL string literal of the text. Not named string_literal: dbt has one, which expects
+    escaped text, and this project's dispatch order (omnireport first) would replace it.
+    Spark reads backslash escapes in literals, so there each backslash is doubled; DuckDB and
+    PostgreSQL keep backslashes as written. -#}
+{% macro quoted_text(text) -%}
+    {{ return(adapter.dispatch('quoted_text', 'omnireport')(text)) }}
 {%- endmacro %}
 
-{% macro default__string_literal(text) -%}
+{% macro default__quoted_text(text) -%}
     '{{ text | replace("'", "''") }}'
 {%- endmacro %}
 
-{% macro spark__string_literal(text) -%}
+{% macro spark__quoted_text(text) -%}
     '{{ text | replace("\\", "\\\\") | replace("'", "\\'") }}'
 {%- endmacro %}
