@@ -1,12 +1,15 @@
 """The serving roles on PostgreSQL. `omnireport_reader` (BI) reads schema reader only: the
-masked marts, which show none of the personal data of the sample's landing files and whose
-metrics equal the marts'; it reads nothing in marts, staging, raw, quarantine, intermediate or
-audit, and writes nowhere. `omnireport_analyst` reads marts (and what the reader reads). Both
-keep their grants across a full and an incremental rebuild, which create every reader table
-anew. The PII key never reaches dbt's files."""
+masked marts, which show none of the personal data of the landing files (the sample's, and a
+generated set's built by `omnireport run --target postgres`) and whose metrics equal the
+marts'; it reads nothing in marts, staging, raw, quarantine, intermediate or audit, and writes
+nowhere. `omnireport_analyst` reads marts (and what the reader reads). Both keep their grants
+across a full and an incremental rebuild, which create every reader table anew. The PII key
+never reaches dbt's files."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -15,8 +18,12 @@ import psycopg2.errors
 import pytest
 
 from omnireport.privacy.classes import column_class, mart_classes
+from omnireport.privacy.keys import load_pii_key
+from omnireport.settings import warehouse_state_dir
 from omnireport.warehouse.postgres import grant_serving_roles
 from tests.dbt_args import MODELS_ONLY
+from tests.engine_compare import clean_env
+from tests.integration.test_reader_layer import generated_landing, seed_note
 from tests.integration.test_reader_redaction import redaction_expression
 from tests.pg_server import PII_KEY, PostgresServer, build_dbt, pii_key, run_dbt
 from tests.privacy_scan import leaks, sensitive_strings
@@ -28,6 +35,7 @@ pytestmark = pytest.mark.integration
 READER_PASSWORD = "reader-test-password"
 ANALYST_PASSWORD = "analyst-test-password"
 SAMPLE_LANDING = Path(__file__).resolve().parents[2] / "seeds" / "landing"
+GENERATED_DATABASE = "omnireport_privacy"
 
 
 def oids(server: PostgresServer, schema: str) -> dict[str, int]:
@@ -178,12 +186,14 @@ def test_analyst_reads_marts_and_reader_and_nothing_below(
         con.close()
 
 
-def test_no_personal_data_in_the_reader_schema(
-    postgres_server: PostgresServer, rebuilt: dict[str, dict]
-) -> None:
-    """As omnireport_reader: every text column of every relation it can read."""
-    needles = sensitive_strings(SAMPLE_LANDING)
-    con = reader(postgres_server)
+def reader_leaks(server: PostgresServer, landing: Path, dbname: str | None = None) -> None:
+    """As omnireport_reader: every text column of every relation it can read holds nothing of
+    the landing files' personal data."""
+    needles = sensitive_strings(landing)
+    con = psycopg2.connect(
+        server.conninfo(user="omnireport_reader", password=READER_PASSWORD, dbname=dbname)
+    )
+    con.autocommit = True
     try:
         with con.cursor() as cursor:
             cursor.execute(
@@ -201,7 +211,79 @@ def test_no_personal_data_in_the_reader_schema(
     finally:
         con.close()
     assert len(columns) > 60
-    assert found == [], "\n".join(map(str, found[:30]))
+    assert found == [], "\n".join([seed_note(landing), *map(str, found[:30])])
+
+
+def test_no_personal_data_in_the_reader_schema(
+    postgres_server: PostgresServer, rebuilt: dict[str, dict]
+) -> None:
+    reader_leaks(postgres_server, SAMPLE_LANDING)
+
+
+@pytest.fixture(scope="module")
+def generated_run(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, str]:
+    """A generated set with personal data in its free text, as the operator builds it:
+    `omnireport run --target postgres` into a database of its own (load, build with the key of
+    the warehouse's key file, grants); then the roles get passwords to log in with.
+    (landing folder, warehouse path, output)."""
+    root = tmp_path_factory.mktemp("pg_privacy")
+    landing = generated_landing(root / "landing")
+    warehouse = root / "wh.duckdb"  # where the working folders (and the key file) go
+    postgres_server.create_database(GENERATED_DATABASE)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "omnireport"), "run", "--target", "postgres",
+         "--landing", str(landing), "--warehouse", str(warehouse)],
+        env=clean_env(**postgres_server.dbt_env(dbname=GENERATED_DATABASE)),
+        capture_output=True, text=True, timeout=1800, check=False,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"{seed_note(landing)}\n{output[-6000:]}"
+    grant_serving_roles(
+        postgres_server.conninfo(dbname=GENERATED_DATABASE),
+        reader_password=READER_PASSWORD,
+        analyst_password=ANALYST_PASSWORD,
+    )
+    return landing, warehouse, output
+
+
+def test_no_personal_data_of_a_generated_set_in_the_reader_schema(
+    postgres_server: PostgresServer, generated_run: tuple[Path, Path, str]
+) -> None:
+    landing, _, output = generated_run
+    assert (
+        "Published for readers: role omnireport_reader on schema reader, "
+        "role omnireport_analyst on schema marts"
+    ) in output
+    reader_leaks(postgres_server, landing, GENERATED_DATABASE)
+
+
+def test_the_cli_build_hashes_with_the_warehouse_key(
+    postgres_server: PostgresServer, generated_run: tuple[Path, Path, str]
+) -> None:
+    """The key reached PostgreSQL from the warehouse's key file (PGOPTIONS of the dbt
+    process), and no file under the warehouse's folder but the key file holds it."""
+    landing, warehouse, output = generated_run
+    state = warehouse_state_dir(warehouse, "postgres")
+    key = load_pii_key(state, env={})
+    assert key.source == str(state / "pii.key")
+    con = psycopg2.connect(postgres_server.conninfo(dbname=GENERATED_DATABASE))
+    try:
+        with con.cursor() as cursor:
+            cursor.execute(
+                "select r.contact_id, m.contact_id from reader.fct_sessions r "
+                "join marts.fct_sessions m using (session_id) where session_id like 'spx%'"
+            )
+            pairs = cursor.fetchall()
+    finally:
+        con.close()
+    assert len(pairs) > 10, seed_note(landing)
+    assert all(hashed == key.hash(contact) for hashed, contact in pairs)
+    assert key.value not in output
+    files = [p for p in warehouse.parent.rglob("*") if p.is_file() and p.name != "pii.key"]
+    assert any(p.name == "dbt.log" for p in files)
+    assert [p for p in files if key.value.encode() in p.read_bytes()] == []
 
 
 def test_reader_tables_are_the_marts_with_each_class_applied(

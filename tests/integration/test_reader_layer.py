@@ -184,22 +184,36 @@ def add_personal_data(landing: Path, seed: int) -> dict[str, str]:
     return expected
 
 
-GENERATED_SEED = 20260307
+# Data nobody has looked at: a new seed every test session, unless PRIVACY_TEST_SEED gives one
+# (to reproduce a failure: the seed is in every failure message of the generated set).
+GENERATED_SEED = int(os.environ.get("PRIVACY_TEST_SEED") or random.SystemRandom().randrange(10**8))
 GENERATED_KEY = secrets.token_hex(32)
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """`omnireport generate` (CSV, JSONL and Parquet batches) plus personal data; the key is
-    given as OMNIREPORT_PII_KEY."""
-    root = tmp_path_factory.mktemp("reader_generated")
-    landing = root / "landing"
+def generated_landing(landing: Path) -> Path:
+    """`omnireport generate` (CSV, JSONL and Parquet batches) with GENERATED_SEED, plus the
+    personal data of add_personal_data."""
     done = _omnireport(
         "generate", "--out", str(landing), "--sessions", "300", "--days", "7", "--seed",
         str(GENERATED_SEED), "--format", "mixed", "--batches", "2", env=_env(),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     add_personal_data(landing, GENERATED_SEED)
+    return landing
+
+
+def seed_note(landing: Path) -> str:
+    """How to reproduce a failure on a generated landing folder (nothing for the sample)."""
+    if landing == REPO / "seeds" / "landing":
+        return "seeds/landing"
+    return f"generated set: PRIVACY_TEST_SEED={GENERATED_SEED} reproduces it"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """A generated landing folder with personal data; the key is given as OMNIREPORT_PII_KEY."""
+    root = tmp_path_factory.mktemp("reader_generated")
+    landing = generated_landing(root / "landing")
     warehouse = root / "wh.duckdb"
     output = _run(landing, warehouse, env=_env(**{PII_KEY_ENV: GENERATED_KEY}))
     return Build(landing, warehouse, PiiKey(GENERATED_KEY, PII_KEY_ENV), output)
@@ -224,7 +238,7 @@ def test_no_personal_data_reaches_the_reader_snapshot(build: Build) -> None:
     finally:
         con.close()
     assert len(columns) > 60
-    assert found == [], "\n".join(map(str, found[:30]))
+    assert found == [], "\n".join([seed_note(build.landing), *map(str, found[:30])])
 
 
 def test_the_scan_finds_the_personal_data_of_the_full_snapshot(build: Build) -> None:
@@ -284,7 +298,9 @@ def test_the_reader_snapshot_is_the_full_one_with_each_class_applied(build: Buil
                 )
                 for row in rows
             )  # fmt: skip
-            assert Counter(_rows(reader, f"marts.{name}")[1]) == expected, name
+            assert Counter(_rows(reader, f"marts.{name}")[1]) == expected, (
+                f"{name} ({seed_note(build.landing)})"
+            )
     finally:
         full.close()
         reader.close()
@@ -416,7 +432,7 @@ def test_redacted_free_text_hides_phones_emails_and_links(redacted: Build) -> No
     finally:
         con.close()
     wanted = _expected_redactions(redacted.landing)
-    assert {**contents, **notes} == wanted
+    assert {**contents, **notes} == wanted, seed_note(redacted.landing)
     assert contents["mspx001_incoming"] == "Số điện thoại của em là [phone] ạ"
 
 
@@ -440,5 +456,5 @@ def test_redacted_reader_snapshot_still_hides_every_identifier(redacted: Build) 
         ).fetchone()
     finally:
         con.close()
-    assert found == [], "\n".join(map(str, found[:30]))
+    assert found == [], "\n".join([seed_note(redacted.landing), *map(str, found[:30])])
     assert kept > 1000  # the texts are there, only their phones, e-mails and links are not
