@@ -186,16 +186,19 @@ def test_open_reader_keeps_reading_during_a_full_build_and_publish(copy_of):
     (root / "landing" / "messages" / "messages_2.csv").write_text(MORE_MESSAGES, encoding="utf-8")
     reader = duckdb.connect(str(snapshot), read_only=True)
     try:
-        build = subprocess.Popen(
-            _run_args(root), env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        # the output goes to a file: a pipe nobody reads while the loop queries would fill up
+        # and stop the build
+        log = root / "build.log"
+        with log.open("w", encoding="utf-8") as stream:
+            build = subprocess.Popen(
+                _run_args(root), env=_env(), stdout=stream, stderr=subprocess.STDOUT
+            )
         reads = 0
         while build.poll() is None:
             assert reader.execute("select count(*) from marts.fct_messages").fetchone()[0] == 3
             reads += 1
             time.sleep(0.2)
-        out, err = build.communicate()
-        assert build.returncode == 0, out[-3000:] + err[-3000:]
+        assert build.returncode == 0, log.read_text(encoding="utf-8")[-6000:]
         assert reads > 10  # the reader was really reading while the build ran
         # the open connection still sees the snapshot it opened; new readers the new one
         assert reader.execute("select count(*) from marts.fct_messages").fetchone()[0] == 3
