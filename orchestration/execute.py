@@ -161,9 +161,11 @@ def execute_job(
         if key == PUBLISH_ASSET_KEY:
             metadata = {name: _metadata_value(v) for name, v in materialization.metadata.items()}
             outcome.published = (
-                f"snapshot {metadata['snapshot']}"
+                f"snapshot {metadata['snapshot']} (full, owner-only), reader snapshot "
+                f"{metadata.get('reader_snapshot')} (for BI)"
                 if "snapshot" in metadata
-                else f"role {metadata.get('reader_role')} on schema {metadata.get('schema')}"
+                else f"role {metadata.get('reader_role')} on schema {metadata.get('schema')}, "
+                f"role {metadata.get('analyst_role')} on schema {metadata.get('analyst_schema')}"
             )
         if key.path[0] == RAW_SCHEMA and "rows_loaded_this_run" in materialization.metadata:
             outcome.rows_loaded[key.path[-1]] = int(

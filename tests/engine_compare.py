@@ -157,13 +157,15 @@ def postgres_marts(conninfo: str, marts: list[str] | None = None) -> dict[str, M
         con.close()
 
 
-def spark_marts(session: Any, marts: list[str] | None = None) -> dict[str, MartRows]:
-    """Every mart of a Spark session's catalog; types are Spark's simple names. Timestamps
-    are read as timestamp_ntz: the UTC wall-clock time as a naive datetime, whatever the
-    Python process's time zone."""
+def spark_marts(
+    session: Any, marts: list[str] | None = None, schema: str = "marts"
+) -> dict[str, MartRows]:
+    """Every mart of a Spark session's catalog (of database `schema`: `reader` for the
+    reader layer); types are Spark's simple names. Timestamps are read as timestamp_ntz: the
+    UTC wall-clock time as a naive datetime, whatever the Python process's time zone."""
     found: dict[str, MartRows] = {}
     for mart in marts or list(ALL_MART_KEYS):
-        frame = session.table(f"marts.{mart}")
+        frame = session.table(f"{schema}.{mart}")
         types = [kind for _, kind in frame.dtypes]
         frame = frame.selectExpr(
             *[

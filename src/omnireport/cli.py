@@ -8,7 +8,8 @@
 run, load and build take the warehouse's writer lock (``<warehouse>.lock``, shared with
 Dagster runs): when another writer holds it they wait up to ``--wait SECONDS`` (default
 0), then stop with exit code 1 naming the holder. A successful run (and a full build)
-publishes the marts to the snapshot readers open (``omnireport.publish.snapshot_path``).
+publishes the marts to the snapshots readers open (``omnireport.publish``: the full one for
+trusted analysts, the reader one, masked, for BI).
 
 Exit codes: 0 everything succeeded, 1 something failed (the message says what and what
 to do), 2 the command line or a setting was wrong (unknown time zone, bad SLA list, missing
@@ -163,6 +164,13 @@ def _add_dbt_options(parser: argparse.ArgumentParser) -> None:
         "(default: the dbt project's, 1,5,15,30)",
     )
     parser.add_argument(
+        "--reader-text",
+        choices=["omitted", "redacted"],
+        help="what BI readers get of free text (message content, agents' notes) in the reader "
+        "layer: omitted (null, the default) or redacted (phone numbers, e-mail addresses and "
+        "URLs replaced by [phone], [email], [url]); the dbt var reader_text",
+    )
+    parser.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
     )
 
@@ -281,9 +289,10 @@ def _dbt_config(args: argparse.Namespace) -> DbtBuildConfig:
     return DbtBuildConfig(
         report_timezone=args.timezone,
         sla_minutes=args.sla,
+        reader_text=args.reader_text,
         full_refresh=args.full_refresh,
         # `run` loads then builds: with nothing new there is nothing to rebuild. `build`
-        # always builds (a changed model must be rebuilt although no data changed).
+        # always builds (a changed model or a new PII key must be rebuilt without new data).
         skip_when_up_to_date=args.command == "run",
     )
 
@@ -421,7 +430,7 @@ def _interrupted(committed: Sequence[LoadedFile], outcome: RunOutcome) -> str:
 
 
 def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
-    from omnireport.publish import snapshot_path
+    from omnireport.publish import reader_snapshot_path, snapshot_path
 
     if outcome.published:
         _say(f"\nPublished for readers: {outcome.published}")
@@ -441,7 +450,8 @@ def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
         return
     snapshot = snapshot_path(settings.warehouse)
     kept = (
-        f"readers keep the previous snapshot {snapshot}"
+        f"readers keep the previous snapshot {snapshot} "
+        f"(and reader snapshot {reader_snapshot_path(settings.warehouse)})"
         if snapshot.is_file()
         else f"no snapshot exists yet at {snapshot}"
     )
@@ -495,6 +505,7 @@ def _run_command(args: argparse.Namespace) -> int:
 
 def _run_on_spark(args: argparse.Namespace) -> int:
     """`omnireport run --target spark`."""
+    from omnireport.privacy.keys import load_pii_key
     from omnireport.warehouse.spark_run import run_on_spark
 
     settings = _settings(args)
@@ -503,9 +514,17 @@ def _run_on_spark(args: argparse.Namespace) -> int:
         dbt_vars["report_timezone"] = args.timezone
     if args.sla:
         dbt_vars["sla_minutes"] = args.sla
+    if args.reader_text:
+        dbt_vars["reader_text"] = args.reader_text
     if not sys.stdout.isatty():
         os.environ.setdefault("DBT_USE_COLORS", "false")
-    ok = run_on_spark(settings.landing_dir, settings.dbt_project_dir, dbt_vars=dbt_vars, say=_say)
+    ok = run_on_spark(
+        settings.landing_dir,
+        settings.dbt_project_dir,
+        dbt_vars=dbt_vars,
+        say=_say,
+        pii_key=load_pii_key(settings.state_dir),
+    )
     _say(f"\n{'OK' if ok else 'FAILED'}: omnireport run --target spark")
     return EXIT_OK if ok else EXIT_FAILED
 

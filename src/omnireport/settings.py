@@ -31,6 +31,12 @@ TARGET_ENV = "OMNIREPORT_TARGET"
 STATE_DIR_NAME = ".omnireport"
 
 
+def warehouse_state_dir(warehouse: Path, target: str = "duckdb") -> Path:
+    """The working folder of the warehouse (``Settings.state_dir``)."""
+    name = warehouse.stem if target == "duckdb" else target
+    return warehouse.parent / STATE_DIR_NAME / name
+
+
 def project_root(start: Path | None = None) -> Path:
     """The folder holding ``pyproject.toml`` above ``start`` (this package), else the cwd."""
     here = (start or Path(__file__)).resolve()
@@ -58,8 +64,7 @@ class Settings:
     def state_dir(self) -> Path:
         """Working folder of this warehouse: ``<warehouse folder>/.omnireport/<warehouse name>``
         (``.../<target>`` for a target other than DuckDB)."""
-        name = self.warehouse.stem if self.target == "duckdb" else self.target
-        return self.warehouse.parent / STATE_DIR_NAME / name
+        return warehouse_state_dir(self.warehouse, self.target)
 
     @property
     def lock_key(self) -> Path:

@@ -1,5 +1,6 @@
-"""docs/bi.md: a BI tool opens the published snapshot through SQLAlchemy and duckdb-engine,
-read-only, and queries every mart, also while a build and publish of the warehouse run."""
+"""docs/bi.md: a BI tool opens the file Superset reads by default, the reader snapshot,
+through SQLAlchemy and duckdb-engine, read-only, and queries every mart, also while a build
+and publish of the warehouse run."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from omnireport.publish import snapshot_path
+from bi.superset_setup import bi_snapshot
+from omnireport.publish import reader_snapshot_path
 from tests import sample
 from tests.reference.contract_reference import MART_KEYS
 
@@ -23,35 +25,42 @@ OMNIREPORT = Path(sys.executable).parent / "omnireport"
 
 
 def run(log: Path, *args: str) -> subprocess.Popen:
-    """`omnireport <args>` in the background, its output into `log`: a pipe nobody reads
-    while the test polls would fill up and stop the run."""
+    """`omnireport <args>` in the background, its output into `log`: a pipe that nobody reads
+    while the test queries would fill up and stop the command."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
-    with log.open("w") as stream:
+    with log.open("w", encoding="utf-8") as stream:
         return subprocess.Popen(
-            [str(OMNIREPORT), *args], env=env, stdout=stream, stderr=subprocess.STDOUT, text=True
+            [str(OMNIREPORT), *args], env=env, stdout=stream, stderr=subprocess.STDOUT
         )
 
 
-def finished(process: subprocess.Popen, log: Path) -> None:
+def finish(process: subprocess.Popen, log: Path) -> None:
     process.wait(timeout=1200)
-    assert process.returncode == 0, log.read_text()[-4000:]
+    assert process.returncode == 0, log.read_text(encoding="utf-8")[-4000:]
 
 
 def test_sqlalchemy_reads_every_mart_of_the_snapshot_while_a_build_runs(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
     landing = str(REPO / "seeds" / "landing")
-    finished(
-        run(tmp_path / "first.log", "run", "--landing", landing, "--warehouse", str(warehouse)),
-        tmp_path / "first.log",
+    first = run(
+        first_log,
+        "run",
+        "--landing",
+        landing,
+        "--warehouse",
+        str(warehouse),
     )
-    snapshot = snapshot_path(warehouse)
+    finish(first, first_log)
+    snapshot = bi_snapshot({"OMNIREPORT_WAREHOUSE": str(warehouse)})
+    assert snapshot == reader_snapshot_path(warehouse)
     assert snapshot.is_file()
 
     engine = sa.create_engine(f"duckdb:///{snapshot}", connect_args={"read_only": True})
     with engine.connect() as connection:
         # a second full build and publish runs while the BI connection stays open and reads
         second = run(
-            tmp_path / "second.log",
+            second_log,
             "run",
             "--landing",
             landing,
@@ -69,7 +78,7 @@ def test_sqlalchemy_reads_every_mart_of_the_snapshot_while_a_build_runs(tmp_path
             assert sessions == sample.STAGED_SESSIONS
             reads += 1
             time.sleep(0.2)  # leave the build its CPU
-        finished(second, tmp_path / "second.log")
+        finish(second, second_log)
     engine.dispose()
 
     fresh = sa.create_engine(f"duckdb:///{snapshot}", connect_args={"read_only": True})

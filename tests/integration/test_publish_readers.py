@@ -102,6 +102,7 @@ def built(tmp_path_factory) -> Path:
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert f"Published for readers: snapshot {root / 'wh.published.duckdb'}" in completed.stdout
+    assert f"reader snapshot {root / 'wh.reader.duckdb'}" in completed.stdout
     return root
 
 
@@ -166,15 +167,17 @@ def test_snapshot_opens_in_duckdb_1_1(built, tmp_path):
         "import duckdb, sys; c = duckdb.connect(sys.argv[1], read_only=True); "
         "print(duckdb.__version__, c.execute('select count(*) from marts.fct_messages').fetchone()[0])"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(built / "wh.published.duckdb")],
-        env={**_env(), "PYTHONPATH": str(target)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["1.1.3", "3"]
+    # the full snapshot and the reader one (what BI drivers open)
+    for name in ("wh.published.duckdb", "wh.reader.duckdb"):
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(built / name)],
+            env={**_env(), "PYTHONPATH": str(target)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.split() == ["1.1.3", "3"], name
 
 
 def test_open_reader_keeps_reading_during_a_full_build_and_publish(copy_of):
@@ -182,12 +185,13 @@ def test_open_reader_keeps_reading_during_a_full_build_and_publish(copy_of):
     snapshot = root / "wh.published.duckdb"
     (root / "landing" / "messages" / "messages_2.csv").write_text(MORE_MESSAGES, encoding="utf-8")
     reader = duckdb.connect(str(snapshot), read_only=True)
-    log = root / "build.log"
     try:
-        # the output goes to a file: a pipe nobody reads while the test polls fills up
-        with log.open("w") as stream:
+        # the output goes to a file: a pipe nobody reads while the loop queries would fill up
+        # and stop the build
+        log = root / "build.log"
+        with log.open("w", encoding="utf-8") as stream:
             build = subprocess.Popen(
-                _run_args(root), env=_env(), stdout=stream, stderr=subprocess.STDOUT, text=True
+                _run_args(root), env=_env(), stdout=stream, stderr=subprocess.STDOUT
             )
         reads = 0
         while build.poll() is None:

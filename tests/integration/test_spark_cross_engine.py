@@ -7,9 +7,15 @@ same values; floats within 1e-9 relative, percentages exactly), on two data sets
 - `generated`: `omnireport generate` with every edge case (tests/engine_compare.py,
   GENERATED_ARGS).
 
+The reader layer on Spark (database `reader`) is the marts with each privacy class applied,
+with the keyed hash of Python's hashlib under the key the test hands over as
+OMNIREPORT_PII_KEY, and shows none of the landing files' personal data; the redaction
+patterns, compiled for Spark, turn tests/redaction_samples.py into their hand-written
+redactions.
+
 Each Spark build runs in a child process (one JVM: the command's load and dbt build, then
-the mart dump, through `omnireport.cli.main` in that process), while DuckDB builds both
-data sets in the background. Needs the optional `spark` extra and Java (skipped with the
+the dump of marts and reader tables, through `omnireport.cli.main` in that process), while
+DuckDB builds both data sets in the background. Needs the optional `spark` extra and Java (skipped with the
 reason otherwise):
 
     .venv/bin/pytest -m spark tests/integration/test_spark_cross_engine.py
@@ -21,14 +27,18 @@ from __future__ import annotations
 
 import os
 import pickle
+import secrets
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from omnireport.privacy.classes import column_class, mart_classes
+from omnireport.privacy.keys import PII_KEY_ENV, PiiKey
 from omnireport.warehouse.spark_run import missing_spark_dependencies
 from tests import sample
 from tests.engine_compare import (
@@ -43,6 +53,8 @@ from tests.engine_compare import (
     generated_landing,
     start_duckdb_build,
 )
+from tests.privacy_scan import leaks, sensitive_strings
+from tests.redaction_samples import SAMPLES
 
 _SKIP_REASON = missing_spark_dependencies()
 pytestmark = [
@@ -56,6 +68,9 @@ DATASETS = ("sample", "generated")
 LOAD_LOG_SQL = (
     "select load_id, table_name, file_path, status, rows_loaded from raw._load_log order by load_id"
 )
+# The PII key of the Spark builds (the child reads it as OMNIREPORT_PII_KEY).
+SPARK_PII_KEY = secrets.token_hex(32)
+REDACT_SQL = "select {{ omnireport.redact_text('sample_text') }} as redacted"
 
 
 # --- The Spark child process -----------------------------------------------------------------
@@ -92,11 +107,42 @@ def run_spark_child(landing: str, spark_dir: str, result_file: str) -> None:
     }
     if exit_code == 0:
         result["marts"] = spark_marts(session)
+        result["readers"] = spark_marts(session, sorted(mart_classes()), schema="reader")
         result["reconciliation"] = rows(RECONCILIATION_SQL)
+        result["redactions"] = spark_redactions(session, target)
     with open(result_file, "wb") as stream:
         pickle.dump(result, stream)
     print(f"omnireport run --target spark: {run_seconds:.0f} s", flush=True)
     session.stop()
+
+
+def spark_redactions(session: Any, target: Any) -> list[str | None]:
+    """tests/redaction_samples.py (and a null) through redact_text as dbt compiles it for
+    Spark (its own string literals), run by the child's Spark session."""
+    from dbt.cli.main import dbtRunner
+
+    previous = Path.cwd()
+    os.environ.update(target.dbt_env())
+    os.chdir(REPO / "dbt_project")
+    try:
+        outcome = dbtRunner().invoke(
+            ["--quiet", "compile", "--inline", REDACT_SQL, "--target", "spark",
+             "--profiles-dir", ".", "--target-path", str(target.directory / "dbt_compile"),
+             "--log-path", str(target.directory / "dbt_logs")]
+        )  # fmt: skip
+    finally:
+        os.chdir(previous)
+    assert outcome.success, outcome.exception
+    compiled = outcome.result.results[0].node.compiled_code.strip()
+    prefix, suffix = "select ", " as redacted"
+    assert compiled.startswith(prefix) and compiled.endswith(suffix), compiled
+    expression = compiled[len(prefix) : -len(suffix)]
+    texts = [text for text, _ in SAMPLES] + [None]
+    session.createDataFrame(
+        list(enumerate(texts)), "i int, sample_text string"
+    ).createOrReplaceTempView("samples")
+    query = f"select {expression} from samples order by i"
+    return [row[0] for row in session.sql(query).collect()]
 
 
 # --- Fixtures --------------------------------------------------------------------------------
@@ -166,6 +212,7 @@ def built(work: Path, landings: dict[str, Path], duckdb_builds: dict[str, Duckdb
                 **{k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")},
                 "TZ": "UTC",
                 "PYTHONPATH": str(REPO),
+                PII_KEY_ENV: SPARK_PII_KEY,
             },
         )
         (folder / "spark-child.log").write_text(child.stdout + "\n--- stderr ---\n" + child.stderr)
@@ -197,12 +244,13 @@ def built(work: Path, landings: dict[str, Path], duckdb_builds: dict[str, Duckdb
 
 def test_run_target_spark_on_the_sample_data(built: Any) -> None:
     """The command's output, and counts hand-checked in seeds/README.md."""
-    sample = built("sample")
-    spark, stdout = sample["spark"], sample["stdout"]
+    build = built("sample")  # not named sample: that is the module of the sample's files
+    spark, stdout = build["spark"], build["stdout"]
     assert "OK: omnireport run --target spark" in stdout
     assert "rebuilds the incremental models in full" in stdout
     assert (
-        "Spark tables: databases raw, staging, quarantine, intermediate, marts, audit in " in stdout
+        "Spark tables: databases raw, staging, quarantine, intermediate, marts, reader, audit in "
+        in stdout
     )
     # seeds/landing: every file loaded once; raw sessions 345 = 330 staged + 12 bad + 3
     # superseded; messages 3625 = 3612 + 9 + 4; every staged session reaches fct_sessions.
@@ -249,3 +297,51 @@ def test_loading_the_same_folder_again_adds_nothing(built: Any) -> None:
     assert len(spark["load_log"]) == len(
         sample.FILES
     )  # same contents under the same names: no new log rows
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_reader_tables_are_the_marts_with_each_class_applied(dataset: str, built: Any) -> None:
+    """Row for row (as multisets): identifiers hashed as Python's hashlib does under the
+    builds' key, free text null, everything else (every metric) unchanged."""
+    spark = built(dataset)["spark"]
+    classes, key = mart_classes(), PiiKey(SPARK_PII_KEY, "the test")
+    assert sorted(spark["readers"]) == sorted(classes)
+    for name, reader in spark["readers"].items():
+        mart = spark["marts"][name]
+        assert (reader.columns, reader.types) == (mart.columns, mart.types), name
+        rules = [column_class(classes, name, column) for column in mart.columns]
+        expected = Counter(
+            tuple(
+                key.hash(v) if rule == "identifier" and v is not None
+                else None if rule == "free_text" else v
+                for v, rule in zip(row, rules, strict=True)
+            )
+            for row in mart.rows
+        )  # fmt: skip
+        assert Counter(reader.rows) == expected, name
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_no_personal_data_in_the_reader_tables(
+    dataset: str, built: Any, landings: dict[str, Path]
+) -> None:
+    readers = built(dataset)["spark"]["readers"]
+    columns = [
+        (name, column)
+        for name, table in readers.items()
+        for column, kind in zip(table.columns, table.types, strict=True)
+        if kind == "string"
+    ]
+
+    def values(relation: str, column: str) -> list[str]:
+        table = readers[relation]
+        index = table.columns.index(column)
+        return sorted({row[index] for row in table.rows if row[index] is not None})
+
+    found = leaks(columns, values, sensitive_strings(landings[dataset]))
+    assert len(columns) > 60
+    assert found == [], "\n".join(map(str, found[:30]))
+
+
+def test_redaction_samples_on_spark(built: Any) -> None:
+    assert built("sample")["spark"]["redactions"] == [expected for _, expected in SAMPLES] + [None]

@@ -66,6 +66,12 @@ def _filter_parent() -> argparse.ArgumentParser:
         help="DuckDB file to read, read-only "
         "(default: $OMNIREPORT_WAREHOUSE or <project>/data/warehouse.duckdb)",
     )
+    parent.add_argument(
+        "--reader",
+        action="store_true",
+        help="read the reader snapshot, what BI readers see (customers' names and ids hashed, "
+        "message texts and notes left out or redacted; the same numbers), instead of the full one",
+    )
     group = parent.add_argument_group(
         "filters (the seed's; a view refuses the ones it cannot honour)"
     )
@@ -206,7 +212,7 @@ def run_report(args: argparse.Namespace) -> int:
     if args.report_view == "html" and (problem := out_path_problem(args.out)):
         print(f"omnireport report html: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    path = report_database(args.warehouse)
+    path = report_database(args.warehouse, reader=args.reader)
     try:
         con = open_marts(path)
     except SourceError as error:

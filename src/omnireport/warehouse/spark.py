@@ -59,6 +59,7 @@ from omnireport.landing.load_log import (
 )
 from omnireport.landing.loader import LoadResult
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier, sql_string
+from omnireport.privacy.keys import SPARK_CONF, PiiKey
 
 Progress = Callable[[str], None]
 
@@ -505,6 +506,7 @@ def build_spark(
     dbt_args: list[str],
     progress: Progress | None = None,
     on_loaded: Callable[[LoadResult], None] | None = None,
+    pii_key: PiiKey | None = None,
 ) -> tuple[LoadResult, bool]:
     """Load the landing files, then run dbt (`dbt_args`, e.g. ["build", "--target", "spark",
     "--full-refresh", ...]) in this process, so dbt-spark's `session` method reuses the
@@ -512,7 +514,8 @@ def build_spark(
     second process competing for the Derby metastore. Returns the load result and whether
     dbt succeeded. `--full-refresh` belongs in `dbt_args`: on Spark the incremental models
     rebuild in full (dbt_project/macros/spark/incremental_materialization.sql).
-    `on_loaded` is called between the load and the build.
+    `on_loaded` is called between the load and the build. The reader layer's models read
+    `pii_key` from the session conf `spark.omnireport.pii_key`, set only while dbt runs.
     """
     from dbt.cli.main import dbtRunner
 
@@ -523,8 +526,12 @@ def build_spark(
     os.environ.update(target.dbt_env())
     previous = Path.cwd()
     os.chdir(project_dir)  # profiles.yml's relative defaults are relative to the project
+    if pii_key is not None:
+        session.conf.set(SPARK_CONF, pii_key.value)
     try:
         outcome = dbtRunner().invoke(dbt_args)
     finally:
         os.chdir(previous)
+        if pii_key is not None:
+            session.conf.unset(SPARK_CONF)
     return loaded, bool(outcome.success)

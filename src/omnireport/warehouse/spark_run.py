@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from omnireport.contract import RAW_SCHEMA, RAW_TABLES
+from omnireport.privacy.keys import PiiKey
 from omnireport.summary import ChannelOverview, RunSummary, TableRows, format_summary
 from omnireport.warehouse.spark import SparkLoadError, SparkTarget, build_spark, spark_session
 
@@ -42,6 +43,7 @@ SPARK_DATABASES: tuple[str, ...] = (
     "quarantine",
     "intermediate",
     "marts",
+    "reader",
     "audit",
 )
 
@@ -116,6 +118,7 @@ def run_on_spark(
     *,
     dbt_vars: dict[str, Any],
     say: Callable[[str], None] = print,
+    pii_key: PiiKey | None = None,
 ) -> bool:
     """Load and build on Spark; True when every file loaded and the dbt build passed.
 
@@ -138,6 +141,7 @@ def run_on_spark(
         project_dir=dbt_project_dir,
         dbt_args=spark_dbt_args(target, dbt_vars),
         progress=say,
+        pii_key=pii_key,
         on_loaded=lambda _result: say(
             f"Loaded {landing_dir} into Spark in {time.perf_counter() - started:.1f} s; "
             "building every dbt model on Spark ..."
