@@ -34,8 +34,6 @@ from orchestration.resources import (
 from orchestration.translator import OmnireportDbtTranslator
 
 DBT_ASSETS_NAME = "dbt_models"
-# Set on a run whose dbt step found nothing to do (read by the command line's summary).
-UP_TO_DATE_TAG = "omnireport/up-to-date"
 MARTS_SCHEMA = "marts"
 # The reader layer is rebuilt with the marts on every build: it must follow the marts and
 # the PII key of the moment, never an older key (DuckDB: views, so it costs nothing).
@@ -63,11 +61,6 @@ class DbtBuildConfig(Config):
         default=False,
         description="Build only the models (and their tests) downstream of the raw tables that "
         "received rows earlier in this run (source:crm.<table>+); nothing when none did.",
-    )
-    skip_when_up_to_date: bool = Field(
-        default=False,
-        description="Do no dbt work when the build would be incremental and no landing file "
-        "was loaded since the last complete build (the marts already hold everything).",
     )
 
 
@@ -214,13 +207,6 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         progress.report(
             f"{'Full' if start.plan.full else 'Incremental'} build: {start.plan.reason}."
         )
-        if config.skip_when_up_to_date and start.up_to_date:
-            progress.report(
-                "Nothing loaded since the last complete build: the marts are current, "
-                "no dbt work to do."
-            )
-            context.instance.add_run_tags(context.run_id, {UP_TO_DATE_TAG: "true"})
-            return
         exclude: list[str] = []
         if config.only_touched and not start.plan.full:
             touched = tables_loaded_in_run(context)

@@ -214,13 +214,6 @@ class BuildStart:
     plan: BuildPlan
     previous: BuildState | None
     load_id_upto: int
-    loaded_since_previous: bool = True
-
-    @property
-    def up_to_date(self) -> bool:
-        """True when the build would be incremental and no landing file was loaded since
-        the last complete build: every model would rebuild what it already holds."""
-        return not self.plan.full and not self.loaded_since_previous
 
 
 def _missing_relations(con: Any) -> list[str]:
@@ -246,13 +239,7 @@ def begin_build(con: Any, settings: BuildSettings, *, full_refresh: bool) -> Bui
     (load_id_upto,) = con.execute(
         f"select coalesce(max(load_id), -1) from {RAW_SCHEMA}.{LOAD_LOG_TABLE}"
     ).fetchone()
-    if plan.full or previous is None:
-        return BuildStart(plan, None, int(load_id_upto))
-    (loaded,) = con.execute(
-        f"select count(*) from {RAW_SCHEMA}.{LOAD_LOG_TABLE} "
-        f"where load_id > {int(previous.last_load_id)} and status = 'loaded'"
-    ).fetchone()
-    return BuildStart(plan, previous, int(load_id_upto), loaded_since_previous=int(loaded) > 0)
+    return BuildStart(plan, None if plan.full else previous, int(load_id_upto))
 
 
 def finish_build(con: Any, start: BuildStart, settings: BuildSettings) -> BuildState:

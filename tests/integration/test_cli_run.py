@@ -156,20 +156,3 @@ def test_unreadable_file_fails_the_run_but_the_others_load(bad_run):
     assert (_count(warehouse, "raw.channels"), _count(warehouse, "raw.messages")) == (1, 3)
     # dbt still built on what loaded
     assert _count(warehouse, "staging.stg_crm__messages") == 3
-
-
-def test_a_run_with_nothing_new_does_no_dbt_work(good_run):
-    landing, warehouse, first = good_run
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    settings = ("--warehouse", str(warehouse), "--timezone", "UTC", "--sla", "1,5")
-    again = _omnireport("run", "--landing", str(landing), *settings)
-    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert "no dbt work to do" in again.stdout
-    assert "START sql" not in again.stdout  # dbt did not run a single model
-    assert "Nothing new to publish: readers keep the current marts." in again.stdout
-    assert "OK: omnireport run finished" in again.stdout
-    assert _count(warehouse, "marts.fct_sessions") == 1
-    # `build` still builds: a changed model must be rebuilt although no data changed
-    build = _omnireport("build", *settings)
-    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
-    assert "START sql" in build.stdout
