@@ -274,8 +274,15 @@ def browser(dagster_dev):
             launched.close()
 
 
-def _skip_dialogs(page) -> None:
-    skip = page.get_by_role("button", name="Skip")  # the first-visit newsletter dialog
+def _skip_dialogs(page, wait_ms: int = 0) -> None:
+    """Close the first-visit newsletter dialog, waiting up to ``wait_ms`` for it: it opens
+    some time after the page, and its backdrop then takes every click."""
+    skip = page.get_by_role("button", name="Skip")
+    if wait_ms:
+        try:
+            skip.first.wait_for(timeout=wait_ms)
+        except Exception:
+            return
     if skip.count():
         skip.first.click()
 
@@ -323,8 +330,10 @@ def _check_metadata(page, url: str, asset: str, check: str, attempts: int = 3) -
                 wait_until="domcontentloaded",
                 timeout=120_000,
             )
-            _skip_dialogs(page)
-            page.get_by_text("Execution history").first.click(timeout=60_000)
+            history = page.get_by_text("Execution history").first
+            history.wait_for(timeout=60_000)
+            _skip_dialogs(page, wait_ms=5_000 if attempt == 1 else 15_000)
+            history.click(timeout=60_000)
             evaluated = page.locator("tr").filter(has=page.get_by_role("img", name="metadata"))
             evaluated.first.wait_for(timeout=60_000)
             evaluated.first.get_by_role("button").last.click(timeout=60_000)
