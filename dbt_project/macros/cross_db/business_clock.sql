@@ -32,8 +32,10 @@
     ({{ timestamp }} + ({{ seconds }}) * interval '1 second')
 {%- endmacro %}
 
+{#- Microseconds from a double: an int number of seconds times 1000000 would overflow
+    Spark's 32-bit int (past 35 minutes) and wrap around silently. -#}
 {% macro spark__add_seconds(timestamp, seconds) -%}
-    timestamp_micros(unix_micros({{ timestamp }}) + cast(({{ seconds }}) * 1000000 as bigint))
+    timestamp_micros(unix_micros({{ timestamp }}) + cast(round(cast(({{ seconds }}) as double) * 1000000) as bigint))
 {%- endmacro %}
 
 {#- A wall-clock time (timestamp without zone) in a zone, as the UTC instant CONTRACT.md 7.2
