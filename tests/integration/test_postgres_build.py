@@ -60,6 +60,7 @@ def test_schemas_are_exactly_the_project_schemas(
         "intermediate",
         "marts",
         "audit",
+        "reader",
     }
     assert query(postgres_server, "select count(*) from pg_tables where schemaname = 'public'") == [
         (0,)
