@@ -93,7 +93,7 @@ $(BI_VENV)/.installed: $(BI_LOCK) | $(UV)
 
 bi-install: $(BI_VENV)/.installed  ## install Superset into .tools/superset/ from bi/requirements.lock (idempotent)
 
-bi: setup bi-install  ## Superset with the report dashboard on the published snapshot, http://127.0.0.1:8088 (docs/bi.md)
+bi: setup bi-install  ## Superset with the report dashboard on the reader snapshot (customers masked), http://127.0.0.1:8088 (docs/bi.md)
 	$(BIN)/python bi/superset_setup.py serve
 
 bi-lock: $(UV)  ## re-lock Superset's versions after editing bi/requirements.in

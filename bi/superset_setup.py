@@ -1,4 +1,4 @@
-"""Apache Superset on the published snapshot, with the dashboard kept in bi/dashboard/.
+"""Apache Superset on the reader snapshot, with the dashboard kept in bi/dashboard/.
 
 `make bi` installs Superset into .tools/superset/ (bi/requirements.lock) and then runs
 `python bi/superset_setup.py serve`, which:
@@ -6,7 +6,8 @@
 1. prepares Superset's home (``OMNIREPORT_BI_HOME``, default ``.superset_home/``, git-ignored):
    a secret key made once, the metadata database migrated, the admin user created;
 2. starts Superset (gunicorn) on 127.0.0.1:``OMNIREPORT_BI_PORT`` (default 8088);
-3. zips bi/dashboard/ with the database URI pointed at the snapshot, read-only, and imports
+3. zips bi/dashboard/ with the database URI pointed at the reader snapshot (customers'
+   identifiers hashed, free text left out: docs/bi.md), read-only, and imports
    it through the REST API (``POST /api/v1/assets/import/``, which overwrites every asset);
 4. prints the URL and stays in the foreground until Ctrl-C (or SIGTERM), then stops Superset.
 
@@ -15,7 +16,7 @@
 Settings, from the environment (documented in docs/bi.md): ``OMNIREPORT_BI_PORT``,
 ``OMNIREPORT_BI_HOME``, ``OMNIREPORT_BI_ADMIN_USER`` / ``OMNIREPORT_BI_ADMIN_PASSWORD``
 (default admin / admin: a local default, the server listens on 127.0.0.1 only) and the
-snapshot (``OMNIREPORT_SNAPSHOT``, else the default warehouse's published snapshot).
+file it reads (``OMNIREPORT_BI_SNAPSHOT``, else the configured warehouse's reader snapshot).
 """
 
 from __future__ import annotations
@@ -56,14 +57,22 @@ class SetupError(RuntimeError):
     """A step of the setup failed; the message says what to do."""
 
 
+BI_SNAPSHOT_ENV = "OMNIREPORT_BI_SNAPSHOT"
+
+
 def bi_snapshot(env: Mapping[str, str] | None = None) -> Path:
-    """The snapshot Superset reads: the one setting to change when BI should read another
-    file (``OMNIREPORT_SNAPSHOT``, else the published snapshot of the configured warehouse)."""
-    from omnireport.publish import snapshot_path
+    """The file Superset reads: the one setting to change when BI should read another file.
+    ``OMNIREPORT_BI_SNAPSHOT`` when set (the full snapshot, for a Superset only trusted
+    analysts use), else the reader snapshot of the configured warehouse: BI users see the
+    metrics, not the customers."""
+    from omnireport.publish import reader_snapshot_path
     from omnireport.settings import load_settings
 
     env = os.environ if env is None else env
-    return snapshot_path(load_settings(env=env).warehouse, env=env)
+    chosen = env.get(BI_SNAPSHOT_ENV, "").strip()
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return reader_snapshot_path(load_settings(env=env).warehouse, env=env)
 
 
 @dataclass(frozen=True)
@@ -350,7 +359,7 @@ def serve(settings: BiSettings) -> int:
     if not settings.snapshot.is_file():
         raise SetupError(
             f"no snapshot at {settings.snapshot}: build one first (`make demo`), or set "
-            "OMNIREPORT_SNAPSHOT to a published snapshot"
+            f"{BI_SNAPSHOT_ENV} to a published snapshot"
         )
     check_port_free(settings)
     init_home(settings)

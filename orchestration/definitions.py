@@ -55,8 +55,8 @@ def build_definitions(
     sensors: list[dg.SensorDefinition] = build_run_sensors(settings)
     if include_dbt:
         dbt_assets = build_dbt_assets(dbt_project(settings))
-        marts = sorted(key for key in dbt_assets.keys if key.path[0] == "marts")
-        assets += [dbt_assets, build_publish_asset(marts)]
+        served = sorted(key for key in dbt_assets.keys if key.path[0] in ("marts", "reader"))
+        assets += [dbt_assets, build_publish_asset(served)]
         resources["dbt"] = dbt_resource(settings)
         schedules = build_schedules()
         sensors.append(build_landing_sensor(settings, running=landing_sensor_running()))

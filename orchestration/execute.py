@@ -21,15 +21,18 @@ from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, Definitions
 
 from omnireport.contract import RAW_SCHEMA
 from omnireport.settings import Settings
-from orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig
+from orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig, stop_dbt_processes
 from orchestration.assets.landing import LANDING_CHECK_NAME
-from orchestration.assets.publish import PUBLISH_ASSET_KEY
+from orchestration.assets.publish import CHECKS_FAILED, PUBLISH_ASSET_KEY
+from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
 # Tags a run with where it was started from (the command line, a schedule, a sensor, the UI).
 SOURCE_TAG = "omnireport/source"
 # The command line that started it (`omnireport run`), shown by `omnireport status`.
 COMMAND_TAG = "omnireport/command"
+# The errors a step fails with when the run is interrupted (Ctrl-C, SIGINT).
+_INTERRUPT_ERRORS = frozenset({"DagsterExecutionInterruptedError", "KeyboardInterrupt"})
 
 
 def warehouse_instance(settings: Settings) -> DagsterInstance:
@@ -52,6 +55,7 @@ class RunOutcome:
     seconds: float = 0.0
     published: str | None = None
     run_id: str = ""
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -67,6 +71,25 @@ class RunOutcome:
 
 def _metadata_value(value: Any) -> Any:
     return getattr(value, "value", value)
+
+
+def _is_interrupt(error: Any) -> bool:
+    """True when a step failed because the run was interrupted."""
+    while error is not None:
+        if getattr(error, "cls_name", None) in _INTERRUPT_ERRORS:
+            return True
+        error = getattr(error, "cause", None)
+    return False
+
+
+def _repeats_refused_files(evaluation: Any) -> bool:
+    """True for a landing_file_expectations failure due only to refused landing files."""
+    metadata = evaluation.metadata
+    return (
+        evaluation.check_name == LANDING_VALIDATION_CHECK_NAME
+        and not _metadata_value(metadata.get("suite_errors", 1))
+        and bool(_metadata_value(metadata.get("refused_files")))
+    )
 
 
 def _root_message(error: Any) -> str:
@@ -109,13 +132,16 @@ def execute_job(
         run_config["ops"] = {DBT_ASSETS_NAME: {"config": dbt_config.model_dump()}}
     started = time.time()
     with warehouse_instance(settings) as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            tags={SOURCE_TAG: "cli", COMMAND_TAG: command or job_name},
-            run_config=run_config,
-            raise_on_error=False,
-            asset_selection=list(asset_selection) if asset_selection is not None else None,
-        )
+        try:
+            result = job.execute_in_process(
+                instance=instance,
+                tags={SOURCE_TAG: "cli", COMMAND_TAG: command or job_name},
+                run_config=run_config,
+                raise_on_error=False,
+                asset_selection=list(asset_selection) if asset_selection is not None else None,
+            )
+        finally:
+            stop_dbt_processes()
     outcome = RunOutcome(
         success=result.success, seconds=time.time() - started, run_id=result.run_id
     )
@@ -125,13 +151,21 @@ def execute_job(
         if key == PUBLISH_ASSET_KEY:
             metadata = {name: _metadata_value(v) for name, v in materialization.metadata.items()}
             if "snapshot" in metadata:
-                outcome.published = f"snapshot {metadata['snapshot']}"
+                outcome.published = (
+                    f"snapshot {metadata['snapshot']} (full, owner-only), reader snapshot "
+                    f"{metadata.get('reader_snapshot')} (for BI)"
+                )
             elif "reader_role" in metadata:
                 outcome.published = (
-                    f"role {metadata['reader_role']} on schema {metadata.get('schema')}"
+                    f"role {metadata['reader_role']} on schema {metadata.get('schema')}, "
+                    f"role {metadata.get('analyst_role')} on schema "
+                    f"{metadata.get('analyst_schema')}"
                 )
             else:
-                outcome.published = f"schema {metadata.get('schema')} on {metadata.get('server')}"
+                outcome.published = (
+                    f"schema {metadata.get('schema')} (BI) and schema "
+                    f"{metadata.get('analyst_schema')} on {metadata.get('server')}"
+                )
         if key.path[0] == RAW_SCHEMA and "rows_loaded_this_run" in materialization.metadata:
             outcome.rows_loaded[key.path[-1]] = int(
                 _metadata_value(materialization.metadata["rows_loaded_this_run"])
@@ -143,6 +177,8 @@ def execute_job(
         if evaluation.check_name == LANDING_CHECK_NAME:
             failed = _metadata_value(evaluation.metadata.get("failed_files", "")) or ""
             outcome.failed_files.extend(line for line in str(failed).splitlines() if line)
+        elif _repeats_refused_files(evaluation):
+            continue  # the load's own check lists the refused files, with what to do
         elif evaluation.severity == AssetCheckSeverity.ERROR:
             outcome.failed_checks.append(
                 f"{name}: {evaluation.description}" if evaluation.description else name
@@ -151,6 +187,13 @@ def execute_job(
             outcome.warning_checks.append(name)
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error  # type: ignore[union-attr]
-        outcome.step_errors.append(f"step {event.step_key}: {_root_message(error)}")
+        if _is_interrupt(error):
+            outcome.interrupted = True
+        elif CHECKS_FAILED in _root_message(error) and (
+            outcome.failed_checks or outcome.failed_files
+        ):
+            continue  # not published because of the failed checks, which are reported
+        else:
+            outcome.step_errors.append(f"step {event.step_key}: {_root_message(error)}")
     outcome.failed_dbt_nodes = _failed_dbt_nodes(settings.dbt_target_path, started)
     return outcome

@@ -17,10 +17,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dagster import DefaultScheduleStatus, ScheduleDefinition
 
+from omnireport.errors import SettingsError
+from omnireport.timezones import check_time_zone
 from orchestration.jobs import FULL_BUILD_JOB, INCREMENTAL_JOB, dbt_run_config
 
 DAILY_TIME_ENV = "OMNIREPORT_DAILY_BUILD_TIME"
@@ -40,7 +41,9 @@ def daily_cron(hh_mm: str) -> str:
     """``HH:MM`` as a daily cron expression (``06:30`` -> ``30 6 * * *``)."""
     match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", hh_mm)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"{DAILY_TIME_ENV}={hh_mm!r} is not a time of day: give HH:MM, e.g. 06:00")
+        raise SettingsError(
+            f"{DAILY_TIME_ENV}={hh_mm!r} is not a time of day: give HH:MM, e.g. 06:00"
+        )
     return f"{int(match.group(2))} {int(match.group(1))} * * *"
 
 
@@ -48,18 +51,27 @@ def automation_status(env: Mapping[str, str]) -> bool:
     """True when ``OMNIREPORT_AUTOMATION=running``; ``stopped`` (default) is False."""
     value = env.get(AUTOMATION_ENV, "stopped").strip().lower() or "stopped"
     if value not in {"running", "stopped"}:
-        raise ValueError(f"{AUTOMATION_ENV}={value!r}: give running or stopped")
+        raise SettingsError(f"{AUTOMATION_ENV}={value!r}: give running or stopped")
     return value == "running"
 
 
 def report_timezone(env: Mapping[str, str]) -> str:
-    """The report time zone from the environment, checked."""
+    """The report time zone from the environment, one the warehouse accepts."""
     name = env.get(TIMEZONE_ENV, "").strip() or DEFAULT_TIMEZONE
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"{TIMEZONE_ENV}={name!r} is not an IANA time zone name") from error
-    return name
+    return check_time_zone(name, setting=TIMEZONE_ENV)
+
+
+def incremental_cron(env: Mapping[str, str]) -> str:
+    """``OMNIREPORT_INCREMENTAL_CRON`` when it is a cron expression Dagster reads."""
+    from dagster._utils.schedules import is_valid_cron_string
+
+    cron = env.get(INCREMENTAL_CRON_ENV, "").strip() or DEFAULT_INCREMENTAL_CRON
+    if not is_valid_cron_string(cron):
+        raise SettingsError(
+            f"{INCREMENTAL_CRON_ENV}={cron!r} is not a cron expression: give five fields, "
+            f"for example {DEFAULT_INCREMENTAL_CRON!r}"
+        )
+    return cron
 
 
 def build_schedules(env: Mapping[str, str] | None = None) -> list[ScheduleDefinition]:
@@ -82,7 +94,7 @@ def build_schedules(env: Mapping[str, str] | None = None) -> list[ScheduleDefini
         ScheduleDefinition(
             name=INCREMENTAL_SCHEDULE,
             job_name=INCREMENTAL_JOB,
-            cron_schedule=env.get(INCREMENTAL_CRON_ENV, "").strip() or DEFAULT_INCREMENTAL_CRON,
+            cron_schedule=incremental_cron(env),
             execution_timezone=timezone,
             run_config=dbt_run_config(report_timezone=timezone, only_touched=True),
             default_status=status,

@@ -3,7 +3,7 @@
 A model's asset key is ``[schema, relation]`` (``["staging", "stg_crm__sessions"]``,
 ``["quarantine", "sessions"]``, ``["marts", "fct_sessions"]``) and its group is its
 schema, which ``generate_schema_name`` keeps exactly one of raw, staging, quarantine,
-intermediate, marts, audit. A source table ``crm.<table>`` maps to ``["raw", <table>]``,
+intermediate, marts, reader, audit. A source table ``crm.<table>`` maps to ``["raw", <table>]``,
 the key of the landing load's output, so lineage runs from the files to the marts.
 """
 
@@ -24,6 +24,7 @@ LAYERS: tuple[str, ...] = (
     "quarantine",
     "intermediate",
     "marts",
+    "reader",
     "audit",
     "published",
 )

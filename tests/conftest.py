@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,28 @@ def duckdb_reference_warehouse(
     output = Path(log_path).read_text(errors="replace")
     assert returncode == 0, f"omnireport run on DuckDB failed:\n{output[-6000:]}"
     return Path(warehouse)
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """seeds/landing built once per test session by `omnireport run` (with its published
+    snapshot): the sample data's tests and the report's tests on it read it, never write it."""
+    warehouse = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "omnireport"),
+            "run",
+            "--landing",
+            str(SAMPLE_LANDING),
+            "--warehouse",
+            str(warehouse),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return warehouse

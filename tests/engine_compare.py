@@ -37,6 +37,8 @@ RELATIVE_TOLERANCE = 1e-9
 EXTRA_MART_KEYS: dict[str, list[str]] = {
     "dim_tags": ["tag_id"],
     "fct_agent_participations": ["session_id", "user_id"],
+    "fct_session_measures": ["session_id"],
+    "fct_participation_measures": ["session_id", "user_id"],
 }
 ALL_MART_KEYS: dict[str, list[str]] = {**MART_KEYS, **EXTRA_MART_KEYS}
 
@@ -161,13 +163,16 @@ def postgres_marts(conninfo: str, marts: list[str] | None = None) -> dict[str, M
 SPARK_PARTITION_COLUMN = "_partition"
 
 
-def spark_marts(session: Any, marts: list[str] | None = None) -> dict[str, MartRows]:
-    """Every mart of a Spark session's catalog (without the partition column); types are
-    Spark's simple names. Timestamps are read as timestamp_ntz: the UTC wall-clock time as
-    a naive datetime, whatever the Python process's time zone."""
+def spark_marts(
+    session: Any, marts: list[str] | None = None, schema: str = "marts"
+) -> dict[str, MartRows]:
+    """Every mart of a Spark session's catalog (of database `schema`: `reader` for the
+    reader layer), without the partition column; types are Spark's simple names. Timestamps
+    are read as timestamp_ntz: the UTC wall-clock time as a naive datetime, whatever the
+    Python process's time zone."""
     found: dict[str, MartRows] = {}
     for mart in marts or list(ALL_MART_KEYS):
-        frame = session.table(f"marts.{mart}")
+        frame = session.table(f"{schema}.{mart}")
         if frame.columns[-1] == SPARK_PARTITION_COLUMN:
             frame = frame.drop(SPARK_PARTITION_COLUMN)
         types = [kind for _, kind in frame.dtypes]

@@ -17,6 +17,8 @@ GRAINS = {
     "dim_tags": ["tag_id"],
     "fct_agent_participations": ["session_id", "user_id"],
     "metricflow_time_spine": ["date_day"],
+    "fct_session_measures": ["session_id"],
+    "fct_participation_measures": ["session_id", "user_id"],
 }
 
 

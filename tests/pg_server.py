@@ -280,21 +280,40 @@ SAMPLE_LANDING = REPO / "seeds" / "landing"
 DBT_THREADS = "4"  # dbt on PostgreSQL waits on the server more than on the CPU
 
 _SESSION: dict[str, object] = {}
+# The PII key of the session's PostgreSQL builds: new for every test session, handed to dbt
+# as the orchestration does (PGOPTIONS), so tests can check hashes and look for it in logs.
+PII_KEY = secrets.token_hex(32)
 
 
-def dbt_env(server: PostgresServer, *, dbname: str | None = None) -> dict[str, str]:
+def pii_key():  # type: ignore[no-untyped-def]
+    """The session's key as a PiiKey."""
+    from omnireport.privacy.keys import PiiKey
+
+    return PiiKey(PII_KEY, "the test session")
+
+
+def dbt_env(
+    server: PostgresServer, *, dbname: str | None = None, with_pii_key: bool = True
+) -> dict[str, str]:
     """The process environment for a dbt run against `server` (no OMNIREPORT_* leaking in)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
+    base.pop("PGOPTIONS", None)
     return {
         **base,
         **server.dbt_env(dbname=dbname),
+        "DBT_ENV_SECRET_PG_PASSWORD": server.password,
+        **(pii_key().engine_env("postgres", env={}) if with_pii_key else {}),
         "OMNIREPORT_DBT_TARGET": "postgres",
         "OMNIREPORT_DBT_THREADS": DBT_THREADS,
     }
 
 
 def run_dbt(
-    server: PostgresServer, work_dir: Path, *args: str, dbname: str | None = None
+    server: PostgresServer,
+    work_dir: Path,
+    *args: str,
+    dbname: str | None = None,
+    with_pii_key: bool = True,
 ) -> subprocess.CompletedProcess:
     """`dbt <args> --target postgres` from dbt_project/, target and logs under work_dir."""
     import sys
@@ -314,7 +333,7 @@ def run_dbt(
             str(work_dir / "logs"),
         ],
         cwd=DBT_PROJECT_DIR,
-        env=dbt_env(server, dbname=dbname),
+        env=dbt_env(server, dbname=dbname, with_pii_key=with_pii_key),
         capture_output=True,
         text=True,
         timeout=900,

@@ -6,6 +6,10 @@ the command line reads them. Before dbt starts, the asset reads the last build's
 once and decides whether the build is full (``--full-refresh``) or incremental
 (``omnireport.build_state``); the settings go to dbt as vars. A build in which every node
 succeeded becomes the new state.
+
+The PII key of the reader layer reaches the dbt process through its environment only, as the
+engine reads it (``omnireport.privacy.keys``: PGOPTIONS on PostgreSQL), set just while dbt is
+started: never as a var, an argument or metadata.
 """
 
 import json
@@ -31,6 +35,9 @@ from orchestration.translator import OmnireportDbtTranslator
 
 DBT_ASSETS_NAME = "dbt_models"
 MARTS_SCHEMA = "marts"
+# The reader layer is rebuilt with the marts on every build: it must follow the marts and
+# the PII key of the moment, never an older key (DuckDB: views, so it costs nothing).
+ALWAYS_BUILT_SCHEMAS = (MARTS_SCHEMA, "reader")
 
 
 class DbtBuildConfig(Config):
@@ -43,6 +50,12 @@ class DbtBuildConfig(Config):
     sla_minutes: list[int] | None = Field(
         default=None, description="dbt var sla_minutes; the project default when unset."
     )
+    reader_text: str | None = Field(
+        default=None,
+        description="dbt var reader_text: what BI readers get of free text (message content, "
+        "notes): omitted (null) or redacted (phones, e-mails and URLs replaced); the project "
+        "default (omitted) when unset.",
+    )
     full_refresh: bool = Field(default=False, description="Rebuild incremental models.")
     only_touched: bool = Field(
         default=False,
@@ -53,7 +66,7 @@ class DbtBuildConfig(Config):
 
 def build_settings(config: DbtBuildConfig) -> BuildSettings:
     """The settings of this build: the config's, else the dbt project's defaults."""
-    return BuildSettings.resolve(config.report_timezone, config.sla_minutes)
+    return BuildSettings.resolve(config.report_timezone, config.sla_minutes, config.reader_text)
 
 
 def dbt_vars(config: DbtBuildConfig) -> dict[str, Any]:
@@ -63,7 +76,8 @@ def dbt_vars(config: DbtBuildConfig) -> dict[str, Any]:
 
 def untouched_nodes(manifest: Mapping[str, Any], tables: Iterable[str]) -> list[str]:
     """Names of the models, seeds, snapshots and tests to leave out of an incremental build:
-    those NOT downstream of ``crm.<table>``, except the marts, which are always rebuilt.
+    those NOT downstream of ``crm.<table>``, except the marts and the reader layer, which
+    are always rebuilt.
 
     The marts are thin tables on the intermediate ones, and rebuilding them all lets the
     publish step (which depends on every mart, and Dagster skips a step when an input was
@@ -83,7 +97,7 @@ def untouched_nodes(manifest: Mapping[str, Any], tables: Iterable[str]) -> list[
     marts = [
         unique_id
         for unique_id, node in nodes.items()
-        if node.get("resource_type") == "model" and node.get("schema") == MARTS_SCHEMA
+        if node.get("resource_type") == "model" and node.get("schema") in ALWAYS_BUILT_SCHEMAS
     ]
     for mart in marts:
         touched.add(mart)
@@ -125,6 +139,18 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+# The dbt processes of this process's runs that may still be running.
+_RUNNING_DBT: set[subprocess.Popen] = set()
+
+
+def stop_dbt_processes() -> None:
+    """Stop every dbt this process started that still runs. An interrupted run (Ctrl-C) may
+    never finish the dbt step's generator, so its `finally` does not run, and a dbt left
+    behind would keep writing the warehouse after the writer lock is released."""
+    while _RUNNING_DBT:
+        _stop(_RUNNING_DBT.pop())
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -171,8 +197,11 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         progress: ProgressResource,
         writer_lock: WriterLockResource,
     ) -> Iterator[Any]:
+        from omnireport.privacy.keys import load_pii_key
+
         settings = warehouse.settings()
         build = build_settings(config)
+        pii_key = load_pii_key(settings.state_dir)
         with warehouse.cursor() as cursor:
             start = begin_build(cursor, build, full_refresh=config.full_refresh)
         progress.report(
@@ -195,11 +224,20 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         # profiles.yml reads the warehouse path from OMNIREPORT_WAREHOUSE; dbt inherits it.
         started = time.perf_counter()
         with _environment(settings.dbt_env()):
-            invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_path)
+            # The key is in this process's environment only while dbt is being started.
+            with _environment(pii_key.engine_env(settings.target)):
+                invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_path)
+            _RUNNING_DBT.add(invocation.process)
             try:
                 yield from invocation.stream()
             finally:
                 _stop(invocation.process)
+                _RUNNING_DBT.discard(invocation.process)
+        if context.is_subset:
+            # A --select build did not process every new row: the next build starts from the
+            # last complete one (or in full, when this one began by clearing the state).
+            progress.report(f"dbt build finished in {time.perf_counter() - started:.1f} s.")
+            return
         with warehouse.cursor() as cursor:
             finish_build(cursor, start, build)
         progress.report(f"dbt build finished in {time.perf_counter() - started:.1f} s.")

@@ -59,8 +59,11 @@ def describe_progress(*args: Any, **kwargs: Any) -> str:
 
 
 def _failure_line(outcome: Any) -> str:
+    from omnireport.landing.files import printable
+
     error = str(outcome.error or "unreadable file")
-    return error if error.startswith(str(outcome.path)) else f"{outcome.path}: {error}"
+    shown = printable(str(outcome.path))
+    return error if error.startswith(shown) else f"{shown}: {error}"
 
 
 def _table_events(result: Any, table: str) -> Iterator[MaterializeResult | AssetCheckResult]:
@@ -76,6 +79,7 @@ def _table_events(result: Any, table: str) -> Iterator[MaterializeResult | Asset
                 1 for outcome in outcomes if outcome.status == "already_loaded"
             ),
             "files_failed": len(failed),
+            "files_skipped": sum(1 for outcome in outcomes if outcome.status == "skipped"),
         },
     )
     yield AssetCheckResult(
@@ -158,7 +162,8 @@ def build_landing_assets() -> AssetsDefinition:
             f"Loaded in {time.perf_counter() - started:.1f} s: {loaded} rows from "
             f"{sum(1 for outcome in result.files if outcome.status == 'loaded')} new file(s); "
             f"{sum(1 for outcome in result.files if outcome.status == 'already_loaded')} "
-            f"already loaded; {len(result.failed)} failed."
+            f"already loaded; {len(result.failed)} failed; "
+            f"{sum(1 for outcome in result.files if outcome.status == 'skipped')} skipped."
         )
         for table in RAW_TABLES:
             for event in _table_events(result, table.name):

@@ -1,4 +1,4 @@
-"""The publish asset: after the marts and their error-severity checks, swap in a new snapshot.
+"""The publish asset: after the marts and their error-severity checks, swap in new snapshots.
 
 It runs only when every upstream step succeeded (a failed dbt model or test fails the dbt
 step, and Dagster skips what depends on it), and it refuses to publish when any
@@ -32,6 +32,8 @@ from orchestration.resources import (
 
 PUBLISH_ASSET_KEY = AssetKey(["published", "marts_snapshot"])
 PUBLISH_GROUP = "published"
+# How the publish step's failure begins when checks of the run failed (they say why).
+CHECKS_FAILED = "not published: "
 
 
 def failed_error_checks(context: AssetExecutionContext) -> list[str]:
@@ -48,7 +50,7 @@ def failed_error_checks(context: AssetExecutionContext) -> list[str]:
 
 
 def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
-    """The publish asset, downstream of every ``marts`` asset."""
+    """The publish asset, downstream of every ``marts`` and ``reader`` asset."""
 
     @asset(
         key=PUBLISH_ASSET_KEY,
@@ -56,11 +58,13 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         deps=list(marts),
         kinds={"duckdb"},
         description=(
-            "Where readers read. DuckDB: the published snapshot, every relation of schema "
-            "marts copied into a separate file (storage v1.0.0) and swapped in atomically; "
-            "after an incremental build only the rebuilt rows are replaced in a copy of the "
-            "last snapshot. PostgreSQL: the read-only role granted on schema marts. Spark: "
-            "the marts tables themselves, read through the same Spark Connect server."
+            "Where readers read. DuckDB: two files swapped in together (storage v1.0.0): the "
+            "full snapshot (every relation of schema marts, owner-only, for trusted analysts) "
+            "and the reader snapshot (the reader layer under the marts' names: identifiers "
+            "hashed, free text left out or redacted, for BI); after an incremental build only "
+            "the rebuilt rows are replaced in copies of the last files. PostgreSQL: role "
+            "omnireport_reader on schema reader, omnireport_analyst on schema marts. Spark: "
+            "schemas reader and marts themselves, read through the same Spark Connect server."
         ),
     )
     def marts_snapshot(
@@ -76,7 +80,7 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
         if failed:
             raise Failure(
                 description=(
-                    f"not published: {len(failed)} error-severity check(s) failed in this run "
+                    f"{CHECKS_FAILED}{len(failed)} error-severity check(s) failed in this run "
                     f"({', '.join(failed[:10])}); readers keep the previous snapshot"
                 ),
             )
@@ -96,30 +100,61 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
 
 
 def _publish(settings: Settings, run_id: str, progress: ProgressResource) -> dict[str, Any]:
-    """Publish where the target's readers read; the metadata of what was published."""
+    """Publish where the target's readers read; the metadata of what was published (never
+    the PII key: at most its fingerprint)."""
     if settings.target == "postgres":
-        from omnireport.warehouse.postgres import READER_ROLE, SERVED_SCHEMA, grant_reader_role
+        from omnireport.warehouse.postgres import (
+            ANALYST_ROLE,
+            READER_ROLE,
+            READER_SCHEMA,
+            SERVED_SCHEMA,
+            grant_serving_roles,
+        )
 
         target = settings.warehouse_target()
-        grant_reader_role(target.settings.conninfo())
-        progress.report(f"Granted the read-only role {READER_ROLE} on schema {SERVED_SCHEMA}.")
-        return {"reader_role": READER_ROLE, "schema": SERVED_SCHEMA}
+        grant_serving_roles(target.settings.conninfo())
+        progress.report(
+            f"Granted the read-only role {READER_ROLE} on schema {READER_SCHEMA} and "
+            f"{ANALYST_ROLE} on schema {SERVED_SCHEMA}."
+        )
+        return {
+            "reader_role": READER_ROLE,
+            "schema": READER_SCHEMA,
+            "analyst_role": ANALYST_ROLE,
+            "analyst_schema": SERVED_SCHEMA,
+        }
+    from omnireport.privacy.keys import load_pii_key
+
     if settings.target == "spark":
-        # Readers query the server's marts tables: each write replaced whole partitions.
+        # Readers query the server's tables: each write replaced whole partitions. The
+        # reader layer was built with the key dbt's session held.
         server = settings.warehouse_target().describe()
-        progress.report(f"Readers read schema marts on {server}.")
-        return {"schema": "marts", "server": server}
+        pii_key = load_pii_key(settings.state_dir)
+        progress.report(
+            f"Readers read schema reader (BI) and analysts schema marts on {server} ({pii_key})."
+        )
+        return {
+            "schema": "reader",
+            "analyst_schema": "marts",
+            "server": server,
+            "pii_key_fingerprint": pii_key.fingerprint,
+        }
     from omnireport.publish import publish
 
-    result = publish(settings.warehouse, run_id=run_id)
+    pii_key = load_pii_key(settings.state_dir)
+    result = publish(settings.warehouse, run_id=run_id, pii_key=pii_key)
     progress.report(
         f"Published {len(result.tables)} marts relations to {result.snapshot} "
-        f"({result.mode}: {result.reason}; {result.seconds:.1f} s)."
+        f"({result.mode}: {result.reason}) and the reader layer to {result.reader_snapshot} "
+        f"({result.reader_mode}: {result.reader_reason}; {pii_key}) in {result.seconds:.1f} s."
     )
     return {
         "snapshot": MetadataValue.path(str(result.snapshot)),
+        "reader_snapshot": MetadataValue.path(str(result.reader_snapshot)),
         "published_at": result.published_at,
         "relations": len(result.tables),
         "mode": result.mode,
+        "reader_mode": result.reader_mode,
+        "pii_key_fingerprint": pii_key.fingerprint,
         "rows": MetadataValue.json(result.tables),
     }

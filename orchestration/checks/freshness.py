@@ -20,6 +20,7 @@ from dagster import (
     asset_check,
 )
 
+from omnireport.errors import SettingsError
 from orchestration.resources import WarehouseResource
 
 FRESHNESS_HOURS_ENV = "OMNIREPORT_FRESHNESS_HOURS"
@@ -47,7 +48,7 @@ def freshness_hours(env: Mapping[str, str] | None = None) -> float:
     except ValueError:
         hours = float("nan")
     if not hours > 0 or hours == float("inf"):
-        raise ValueError(
+        raise SettingsError(
             f"{FRESHNESS_HOURS_ENV}={text!r} is not a positive number of hours: set it to, for "
             f"example, 24 (or unset it for the default of {DEFAULT_FRESHNESS_HOURS:g})."
         )

@@ -7,7 +7,7 @@ row per landing file of that table (the load log, ``audit.row_reconciliation_by_
 and ``audit.quarantine_by_rule``):
 
 - ``file refused`` (ERROR): the file is logged as failed: nothing of it loaded, and every
-  run retries it until it is fixed or removed;
+  run retries it until it is fixed or removed (then its row is ``withdrawn``);
 - ``rows quarantined`` (WARN): the file loaded, and some of its rows broke a rule; the
   check's metadata counts them per file and rule.
 
@@ -69,7 +69,7 @@ def landing_rules() -> list[Any]:
         Rule(
             "file refused",
             "ExpectColumnValuesToBeInSet",
-            {"column": "status", "value_set": ["loaded", "already_loaded"]},
+            {"column": "status", "value_set": ["loaded", "already_loaded", "withdrawn"]},
             example_columns=("file_path", "error"),
         ),
         Rule(
@@ -106,6 +106,7 @@ def landing_check_result(
         "rows_loaded": int(files["rows_loaded"].sum()),
         "rows_quarantined": int(files["quarantined_rows"].sum()),
         "refused_files": MetadataValue.json(refused_files),
+        "suite_errors": len(errors),
         "quarantined_rows_by_file_and_rule": MetadataValue.json(by_rule),
         "validation_results": MetadataValue.path(results_file),
     }
@@ -114,7 +115,10 @@ def landing_check_result(
     elif refused.failing:
         description = (
             f"{refused.failing} landing file(s) of {table} refused (nothing of them loaded): "
-            + "; ".join(f"{path}: {error}" for path, error in refused_files.items())
+            + "; ".join(
+                error if str(error).startswith(f"{path}: ") else f"{path}: {error}"
+                for path, error in refused_files.items()
+            )
         )
     elif quarantined.failing:
         description = (

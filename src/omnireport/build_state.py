@@ -44,24 +44,47 @@ STATE_DDL = f"create table if not exists {STATE_RELATION} ({', '.join(STATE_COLU
 REQUIRED_RELATIONS = ("marts.fct_sessions", "marts.fct_messages", "marts.bridge_session_tags")
 
 
+READER_TEXT_MODES: tuple[str, ...] = ("omitted", "redacted")
+
+
 @dataclass(frozen=True)
 class BuildSettings:
-    """The dbt vars a build's marts depend on (a change rebuilds them in full)."""
+    """The dbt vars of a build. A change of the first three rebuilds the marts in full;
+    ``reader_text`` (what BI readers get of free text: ``omitted`` or ``redacted``) shapes
+    only the reader layer, which is rebuilt on every build anyway."""
 
     report_timezone: str
     sla_minutes: tuple[int, ...]
     unanswered_window_hours: int
+    reader_text: str = "omitted"
 
     @classmethod
     def resolve(
-        cls, report_timezone: str | None = None, sla_minutes: Sequence[int] | None = None
+        cls,
+        report_timezone: str | None = None,
+        sla_minutes: Sequence[int] | None = None,
+        reader_text: str | None = None,
     ) -> BuildSettings:
-        """The given values, else the dbt project's defaults."""
+        """The given values, else the dbt project's defaults. A time zone the warehouse does
+        not accept raises ``TimeZoneError`` here, before any dbt model is built."""
+        from omnireport.timezones import check_time_zone
+
         defaults = project_vars()
+        text = reader_text or str(defaults["reader_text"])
+        if text not in READER_TEXT_MODES:
+            raise ValueError(
+                f"reader text {text!r}: give one of {', '.join(READER_TEXT_MODES)} "
+                "(omitted: free text is null for readers; redacted: phones, e-mails and URLs replaced)"
+            )
         return cls(
-            report_timezone=report_timezone or str(defaults["report_timezone"]),
+            report_timezone=(
+                check_time_zone(report_timezone, setting="report_timezone")
+                if report_timezone
+                else str(defaults["report_timezone"])
+            ),
             sla_minutes=tuple(sla_minutes or defaults["sla_minutes"]),
             unanswered_window_hours=int(defaults["unanswered_window_hours"]),
+            reader_text=text,
         )
 
     def as_text(self) -> tuple[str, str, str]:
@@ -78,6 +101,7 @@ class BuildSettings:
             "report_timezone": self.report_timezone,
             "sla_minutes": list(self.sla_minutes),
             "unanswered_window_hours": self.unanswered_window_hours,
+            "reader_text": self.reader_text,
         }
 
 

@@ -8,11 +8,15 @@
 run, load and build take the warehouse's writer lock (``<warehouse>.lock``, shared with
 Dagster runs): when another writer holds it they wait up to ``--wait SECONDS`` (default
 0), then stop with exit code 1 naming the holder. A successful run (and a full build)
-publishes the marts to the snapshot readers open (``omnireport.publish.snapshot_path``).
+publishes the marts to the snapshots readers open (``omnireport.publish``: the full one for
+trusted analysts, the reader one, masked, for BI).
 
 Exit codes: 0 everything succeeded, 1 something failed (the message says what and what
-to do), 2 the command line was wrong (unknown time zone, bad SLA list, missing folder).
-Heavy imports (Dagster, dbt) happen inside the commands, so ``--help`` is instant.
+to do), 2 the command line or a setting was wrong (unknown time zone, bad SLA list, missing
+folder, a PostgreSQL port that is not a number), 130 interrupted (Ctrl-C or SIGTERM). Every
+error ends in one line (``omnireport.errors``), never a traceback unless ``--debug`` is
+given; every output is redacted (``omnireport.console``). Heavy imports (Dagster, dbt)
+happen inside the commands, so ``--help`` is instant.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -27,11 +32,21 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+from omnireport.console import guarded_streams
+from omnireport.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    describe_error,
+)
 from omnireport.settings import (
     DBT_PROJECT_DIR_ENV,
     LANDING_DIR_ENV,
     WAREHOUSE_ENV,
     Settings,
+    check_settings,
     load_settings,
 )
 from omnireport.warehouse.targets import TARGETS
@@ -39,32 +54,23 @@ from omnireport.warehouse.targets import TARGETS
 if TYPE_CHECKING:
     from dagster import AssetKey, Definitions
 
+    from omnireport.summary import LoadedFile
     from orchestration.assets.dbt import DbtBuildConfig
     from orchestration.execute import RunOutcome
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UsageError", "main"]
 
-
-class UsageError(Exception):
-    """A command-line value that cannot work; reported with exit code 2."""
+DEBUG_FLAG = "--debug"
 
 
 def parse_timezone(value: str) -> str:
-    """An IANA time zone name (``Asia/Ho_Chi_Minh``), else an argparse error."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    """A time zone name the warehouse accepts (``Asia/Ho_Chi_Minh``), else an argparse error."""
+    from omnireport.timezones import TimeZoneError, check_time_zone
 
-    name = value.strip()
     try:
-        if not name:
-            raise ValueError("empty")
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
-        raise argparse.ArgumentTypeError(
-            f"unknown time zone {value!r}: give an IANA name such as Asia/Ho_Chi_Minh or UTC"
-        ) from error
-    return name
+        return check_time_zone(value)
+    except TimeZoneError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parse_sla_minutes(value: str) -> list[int]:
@@ -158,6 +164,13 @@ def _add_dbt_options(parser: argparse.ArgumentParser) -> None:
         "(default: the dbt project's, 1,5,15,30)",
     )
     parser.add_argument(
+        "--reader-text",
+        choices=["omitted", "redacted"],
+        help="what BI readers get of free text (message content, agents' notes) in the reader "
+        "layer: omitted (null, the default) or redacted (phone numbers, e-mail addresses and "
+        "URLs replaced by [phone], [email], [url]); the dbt var reader_text",
+    )
+    parser.add_argument(
         "--full-refresh", action="store_true", help="rebuild incremental models from scratch"
     )
 
@@ -171,6 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
         f"The dbt project is ${DBT_PROJECT_DIR_ENV} (default <project>/dbt_project).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_package_version()}")
+    parser.add_argument(
+        DEBUG_FLAG,
+        action="store_true",
+        help="on an error, show the Python traceback too (anywhere on the command line)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
@@ -246,6 +264,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         )
     if settings.warehouse.is_dir():
         raise UsageError(f"--warehouse {settings.warehouse} is a folder: give a .duckdb file path")
+    check_settings(settings)
     if args.command == "build" and settings.target == "duckdb" and not settings.warehouse.is_file():
         raise RuntimeError(
             f"warehouse {settings.warehouse} does not exist: run `omnireport load` or "
@@ -268,7 +287,10 @@ def _dbt_config(args: argparse.Namespace) -> DbtBuildConfig:
     from orchestration.assets.dbt import DbtBuildConfig
 
     return DbtBuildConfig(
-        report_timezone=args.timezone, sla_minutes=args.sla, full_refresh=args.full_refresh
+        report_timezone=args.timezone,
+        sla_minutes=args.sla,
+        reader_text=args.reader_text,
+        full_refresh=args.full_refresh,
     )
 
 
@@ -305,7 +327,8 @@ def _report_failures(outcome: RunOutcome, settings: Settings) -> None:
             print(f"  - {line}", file=err)
 
 
-def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool) -> RunOutcome:
+def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool) -> int:
+    """Run ``job_name`` under the writer lock; the exit code."""
     from omnireport.guard import warehouse_lock
 
     settings = _settings(args)
@@ -332,7 +355,7 @@ def _execute(args: argparse.Namespace, job_name: str, *, needs_dbt_config: bool)
 
 def _execute_locked(
     args: argparse.Namespace, settings: Settings, job_name: str, *, needs_dbt_config: bool
-) -> RunOutcome:
+) -> int:
     started = time.perf_counter()
     dbt_config = None
     if needs_dbt_config:
@@ -349,6 +372,7 @@ def _execute_locked(
     selection = None
     if getattr(args, "select", None) or getattr(args, "exclude", None):
         selection = _dbt_selection(defs, args.select or "fqn:*", args.exclude or "")
+    loaded_before = _last_load_id(settings)
     outcome = execute_job(
         defs,
         job_name,
@@ -357,19 +381,61 @@ def _execute_locked(
         asset_selection=selection,
         command=f"omnireport {args.command}",
     )
+    committed = _committed_since(settings, loaded_before)
     if args.command == "run":
+        from omnireport.summary import rows_by_table
+
         _say()
-        _say(_run_summary(settings, outcome.rows_loaded))
+        _say(_run_summary(settings, rows_by_table(committed)))
     _report_failures(outcome, settings)
     elapsed = time.perf_counter() - started
     if needs_dbt_config:
         _report_snapshot(outcome, settings)
+    if outcome.interrupted:
+        print(f"omnireport {args.command}: {_interrupted(committed, outcome)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     _say(
         f"\n{'OK' if outcome.ok else 'FAILED'}: omnireport {args.command} "
         f"{'finished' if outcome.ok else 'did not complete'} in {elapsed:.1f} s "
         f"(warehouse {settings.warehouse})."
     )
-    return outcome
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+def _last_load_id(settings: Settings) -> int:
+    """The last load id of the warehouse's load log (0 when there is none yet)."""
+    from omnireport.summary import last_load_id
+
+    if settings.target == "duckdb" and not settings.warehouse.is_file():
+        return 0
+    with settings.warehouse_target().connect() as con:
+        return last_load_id(con)
+
+
+def _committed_since(settings: Settings, load_id: int) -> list[LoadedFile]:
+    """The landing files committed after ``load_id`` (by this run, under the writer lock)."""
+    from omnireport.summary import loads_since
+
+    if settings.target == "duckdb" and not settings.warehouse.is_file():
+        return []
+    with settings.warehouse_target().connect() as con:
+        return loads_since(con, load_id)
+
+
+def _interrupted(committed: Sequence[LoadedFile], outcome: RunOutcome) -> str:
+    """What an interrupted run leaves behind, and what to do, in one line."""
+    if committed:
+        shown = ", ".join(loaded.path for loaded in committed[:5])
+        more = f" and {len(committed) - 5} more" if len(committed) > 5 else ""
+        rows = sum(loaded.rows for loaded in committed)
+        kept = (
+            f"{len(committed)} landing file(s) were committed whole before it ({rows:,} rows: "
+            f"{shown}{more}) and are not loaded again"
+        )
+    else:
+        kept = "no landing file was committed by this run"
+    published = "the marts were published" if outcome.published else "nothing new was published"
+    return f"interrupted: {kept}; {published}. Run the same command again to finish."
 
 
 def _run_summary(settings: Settings, rows_loaded: dict[str, int]) -> str:
@@ -384,21 +450,29 @@ def _run_summary(settings: Settings, rows_loaded: dict[str, int]) -> str:
 
 
 def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
-    from omnireport.publish import snapshot_path
+    from omnireport.publish import reader_snapshot_path, snapshot_path
 
     if outcome.published:
         _say(f"\nPublished for readers: {outcome.published}")
         return
+    build_failed = outcome.failed_dbt_nodes or outcome.failed_checks or outcome.step_errors
+    if outcome.interrupted:
+        why = "interrupted"
+    elif outcome.failed_files and not build_failed:
+        why = "a landing file was refused"
+    else:
+        why = "build failed" if not outcome.ok else "partial build"
     if settings.target != "duckdb":
-        _say(f"\nNot published ({'build failed' if not outcome.ok else 'partial build'}).")
+        _say(f"\nNot published ({why}).")
         return
     snapshot = snapshot_path(settings.warehouse)
     kept = (
-        f"readers keep the previous snapshot {snapshot}"
+        f"readers keep the previous snapshot {snapshot} "
+        f"(and reader snapshot {reader_snapshot_path(settings.warehouse)})"
         if snapshot.is_file()
         else f"no snapshot exists yet at {snapshot}"
     )
-    _say(f"\nNot published ({'build failed' if not outcome.ok else 'partial build'}): {kept}.")
+    _say(f"\nNot published ({why}): {kept}.")
 
 
 def _dbt_selection(defs: Definitions, select: str, exclude: str) -> list[AssetKey]:
@@ -441,25 +515,32 @@ def _run_command(args: argparse.Namespace) -> int:
         _say(format_status(_settings(args)))
         return EXIT_OK
     job = {"run": FULL_BUILD_JOB, "load": LOAD_JOB, "build": DBT_BUILD_JOB}[args.command]
-    outcome = _execute(args, job, needs_dbt_config=args.command != "load")
-    return EXIT_OK if outcome.ok else EXIT_FAILED
+    return _execute(args, job, needs_dbt_config=args.command != "load")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``omnireport``; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return _run_command(args)
-    except UsageError as error:
-        print(f"omnireport {args.command}: error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"omnireport {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except (FileNotFoundError, RuntimeError) as error:  # WarehouseBusyError is a RuntimeError
-        print(f"omnireport {args.command}: FAILED: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in arguments
+    # --debug may stand anywhere; argparse takes a main option only before the command.
+    arguments = [DEBUG_FLAG] * debug + [a for a in arguments if a != DEBUG_FLAG]
+    with guarded_streams():
+        args = build_parser().parse_args(arguments)
+        try:
+            return _run_command(args)
+        except BaseException as error:
+            if debug or isinstance(error, SystemExit):
+                raise
+            return _report_error(args.command, error)
+
+
+def _report_error(command: str, error: BaseException) -> int:
+    """Say what ended the command in one line (stderr) and return its exit code."""
+    message, code = describe_error(error)
+    if message:
+        label = {EXIT_USAGE: "error: ", EXIT_INTERRUPTED: ""}.get(code, "FAILED: ")
+        print(f"omnireport {command}: {label}{message}", file=sys.stderr)
+    return code
 
 
 def console() -> NoReturn:
@@ -471,6 +552,10 @@ def console() -> NoReturn:
     of every run (measured on the 100k and 1M benchmarks' runs). The process ends right
     after, so no object lives longer than it would have.
     """
+    # A stop from a scheduler or a service manager (SIGTERM) ends a command like Ctrl-C:
+    # the work in hand is stopped cleanly (dbt with it) and the exit code is 130. Dagster
+    # maps SIGTERM the same way while a job runs; this covers the rest of the command.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     code = main()
     gc.freeze()
     sys.exit(code)

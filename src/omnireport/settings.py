@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from omnireport.errors import SettingsError
+
 LANDING_DIR_ENV = "OMNIREPORT_LANDING_DIR"
 WAREHOUSE_ENV = "OMNIREPORT_WAREHOUSE"
 DBT_PROJECT_DIR_ENV = "OMNIREPORT_DBT_PROJECT_DIR"
@@ -27,6 +29,12 @@ TARGET_ENV = "OMNIREPORT_TARGET"
 # Per-warehouse working folder for dbt artifacts (manifest, run results, logs): it sits
 # beside the warehouse file, so two checkouts or two warehouses never share a target path.
 STATE_DIR_NAME = ".omnireport"
+
+
+def warehouse_state_dir(warehouse: Path, target: str = "duckdb") -> Path:
+    """The working folder of the warehouse (``Settings.state_dir``)."""
+    name = warehouse.stem if target == "duckdb" else target
+    return warehouse.parent / STATE_DIR_NAME / name
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -56,8 +64,7 @@ class Settings:
     def state_dir(self) -> Path:
         """Working folder of this warehouse: ``<warehouse folder>/.omnireport/<warehouse name>``
         (``.../<target>`` for a target other than DuckDB)."""
-        name = self.warehouse.stem if self.target == "duckdb" else self.target
-        return self.warehouse.parent / STATE_DIR_NAME / name
+        return warehouse_state_dir(self.warehouse, self.target)
 
     @property
     def lock_key(self) -> Path:
@@ -130,10 +137,69 @@ MEMORY_LIMIT_ENV = "OMNIREPORT_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
+def memory_limit(env: Mapping[str, str] | None = None) -> str:
+    """``OMNIREPORT_DUCKDB_MEMORY_LIMIT``, or the default when it is unset or empty."""
+    env = os.environ if env is None else env
+    return env.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
+
+
 def duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Settings of every DuckDB connection that writes: the memory limit beyond which DuckDB
     spills to disk (``OMNIREPORT_DUCKDB_MEMORY_LIMIT``, default 3GB; dbt reads the same
     variable in profiles.yml), so a large build stays within a known amount of memory.
     Without it DuckDB may use 80% of the machine's memory, its cache of written blocks too."""
-    env = os.environ if env is None else env
-    return {"memory_limit": env.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT}
+    return {"memory_limit": memory_limit(env)}
+
+
+# dbt-duckdb names the warehouse's catalog after its file name (up to the first dot) and
+# writes that name into SQL unquoted, and reads the path as a URL: these characters break
+# it (a parser error or another catalog, after the files are loaded). DuckDB renames a
+# catalog with a reserved name, which dbt-duckdb does not follow.
+_UNSAFE_IN_PATH = "?#"
+_UNSAFE_IN_NAME = "'\";\\"
+_RESERVED_CATALOGS = frozenset({"main", "system", "temp"})
+
+
+def check_warehouse_path(path: Path) -> None:
+    """Refuse a DuckDB warehouse path dbt cannot work with (SettingsError, exit 2)."""
+    text, name = str(path), path.name
+    catalog = name.lstrip(".").split(".")[0]
+    bad = sorted(
+        {ch for ch in text if ch in _UNSAFE_IN_PATH} | {ch for ch in name if ch in _UNSAFE_IN_NAME}
+    )
+    if bad:
+        raise SettingsError(
+            f"warehouse {text}: dbt cannot use a warehouse path with {' '.join(bad)} in it "
+            f"(? and # anywhere, ' \" ; and \\ in the file name): choose another name, "
+            "for example warehouse.duckdb"
+        )
+    if catalog.lower() in _RESERVED_CATALOGS:
+        raise SettingsError(
+            f"warehouse {text}: DuckDB reserves the name {catalog!r} (it names the "
+            "warehouse's catalog after its file): choose another name, for example "
+            "warehouse.duckdb"
+        )
+
+
+def check_memory_limit(env: Mapping[str, str] | None = None) -> None:
+    """Refuse an ``OMNIREPORT_DUCKDB_MEMORY_LIMIT`` DuckDB cannot read (SettingsError)."""
+    import duckdb
+
+    value = memory_limit(env)
+    try:
+        duckdb.connect(config={"memory_limit": value}).close()
+    except duckdb.Error:
+        raise SettingsError(
+            f"{MEMORY_LIMIT_ENV}={value!r} is not an amount of memory: give one such as 3GB or "
+            f"500MB, or leave it empty for the default {DEFAULT_MEMORY_LIMIT}"
+        ) from None
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse, before anything is loaded, the settings that would fail a run halfway: a
+    warehouse path dbt cannot use, a memory limit DuckDB cannot read, the target's own
+    settings (a PostgreSQL port that is not a number). Raises SettingsError (exit 2)."""
+    if settings.target == "duckdb":
+        check_warehouse_path(settings.warehouse)
+    check_memory_limit()
+    settings.warehouse_target()

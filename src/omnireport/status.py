@@ -97,6 +97,7 @@ class Publish:
     snapshot: str
     newest_event_at: str | None
     quarantined: dict[str, int]
+    reader_snapshot: str = ""
 
 
 def _metadata(event: Any) -> dict[str, Any]:
@@ -154,6 +155,7 @@ def read_history(settings: Settings) -> tuple[LastRun | None, list[Publish]]:
                     snapshot=str(metadata.get("snapshot", "")),
                     newest_event_at=metadata.get("newest_event_at") or None,
                     quarantined=dict(metadata.get("quarantined_by_table") or {}),
+                    reader_snapshot=str(metadata.get("reader_snapshot", "")),
                 )
             )
     return last, publishes
@@ -186,6 +188,9 @@ def format_status(settings: Settings, *, now: datetime | None = None) -> str:
         f"Last publish: {publish.published_at.isoformat(timespec='seconds')} "
         f"({_age(publish.published_at, now)} ago) -> {publish.snapshot}{present}"
     )
+    if publish.reader_snapshot:
+        missing = "" if Path(publish.reader_snapshot).is_file() else " [file missing]"
+        lines.append(f"  reader snapshot (BI) -> {publish.reader_snapshot}{missing}")
     if publish.newest_event_at:
         newest = datetime.fromisoformat(publish.newest_event_at)
         lines.append(

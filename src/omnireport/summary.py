@@ -1,9 +1,12 @@
 """The summary printed at the end of ``omnireport run``: what was loaded, and what the data says.
 
-Two aligned tables, read through a connection to the warehouse (any target):
+Two tables, read through a connection to the warehouse (any target):
 
-- per raw table: rows loaded by this run and in total, staged, quarantined and superseded
-  (from ``audit.row_reconciliation``; blank when that table is not built yet);
+- per raw table: rows loaded by this run (from the load log: ``loads_since`` the last load
+  id before the run, so an interrupted or failed run still counts what it committed) and
+  in total, staged, quarantined and superseded (from ``audit.row_reconciliation``; blank
+  when that table is not built yet, or when it does not add up to the raw rows because the
+  build did not count the latest loads);
 - per channel type, from ``marts.fct_sessions``: sessions, done, supported, and the
   average waiting and support times over the sessions that have them.
 """
@@ -14,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from omnireport.contract import RAW_SCHEMA, RAW_TABLES
+from omnireport.contract import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES
 
 Cell = str | int | float | None
 
@@ -58,6 +61,43 @@ def _relation_exists(con: Any, schema: str, name: str) -> bool:
     return relation_exists(con, schema, name)
 
 
+@dataclass(frozen=True)
+class LoadedFile:
+    """A landing file whose rows were committed to raw."""
+
+    table: str
+    path: str
+    rows: int
+
+
+def last_load_id(con: Any) -> int:
+    """The highest load id in the load log (0 before the first load)."""
+    if not _relation_exists(con, RAW_SCHEMA, LOAD_LOG_TABLE):
+        return 0
+    row = con.execute(f"select max(load_id) from {RAW_SCHEMA}.{LOAD_LOG_TABLE}").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def loads_since(con: Any, load_id: int) -> list[LoadedFile]:
+    """The files committed after ``load_id``, in load order."""
+    if not _relation_exists(con, RAW_SCHEMA, LOAD_LOG_TABLE):
+        return []
+    rows = con.execute(
+        f"select table_name, file_path, rows_loaded from {RAW_SCHEMA}.{LOAD_LOG_TABLE} "
+        "where load_id > ? and status = 'loaded' order by load_id",
+        [load_id],
+    ).fetchall()
+    return [LoadedFile(str(table), str(path), int(rows or 0)) for table, path, rows in rows]
+
+
+def rows_by_table(files: Sequence[LoadedFile]) -> dict[str, int]:
+    """Rows per raw table of ``files``."""
+    rows: dict[str, int] = {}
+    for loaded in files:
+        rows[loaded.table] = rows.get(loaded.table, 0) + loaded.rows
+    return rows
+
+
 def _reconciliation(con: Any) -> dict[str, tuple[int, int, int]] | None:
     if not _relation_exists(con, "audit", "row_reconciliation"):
         return None
@@ -99,11 +139,16 @@ def collect_summary(con: Any, rows_loaded_this_run: Mapping[str, int]) -> RunSum
     reconciliation = _reconciliation(con)
     if reconciliation is None:
         summary.notes.append("audit.row_reconciliation is not built: staged/quarantined unknown")
+    behind: list[str] = []
     for table in RAW_TABLES:
         total = None
         if _relation_exists(con, RAW_SCHEMA, table.name):
             (total,) = con.execute(f'select count(*) from {RAW_SCHEMA}."{table.name}"').fetchone()
-        staged, quarantined, superseded = (reconciliation or {}).get(table.name, (None, None, None))
+        counts = (reconciliation or {}).get(table.name, (None, None, None))
+        if None not in counts and total is not None and sum(counts) != total:
+            behind.append(table.name)  # counted by an older build: they would not add up
+            counts = (None, None, None)
+        staged, quarantined, superseded = counts
         summary.tables.append(
             TableRows(
                 table=table.name,
@@ -113,6 +158,11 @@ def collect_summary(con: Any, rows_loaded_this_run: Mapping[str, int]) -> RunSum
                 quarantined=quarantined,
                 superseded=superseded,
             )
+        )
+    if behind:
+        summary.notes.append(
+            f"staged, quarantined and superseded of {', '.join(behind)} are not shown: the last "
+            "build did not count the rows loaded since; `omnireport build` counts them"
         )
     if _relation_exists(con, "marts", "fct_sessions"):
         summary.channels = _channels(con)
@@ -132,19 +182,11 @@ def _cell(value: Cell) -> str:
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> str:
-    """An aligned text table: first column left-aligned, the others right-aligned."""
-    cells = [list(headers)] + [[_cell(value) for value in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    """A text table (the report's rich renderer): first column left-aligned, the others right."""
+    from omnireport.report.render import text_table, to_plain
 
-    def line(row: Sequence[str]) -> str:
-        first, *rest = row
-        parts = [first.ljust(widths[0])] + [
-            c.rjust(w) for c, w in zip(rest, widths[1:], strict=True)
-        ]
-        return "  ".join(parts).rstrip()
-
-    rule = "  ".join("-" * width for width in widths)
-    return "\n".join([line(cells[0]), rule, *(line(row) for row in cells[1:])])
+    cells = [[_cell(value) for value in row] for row in rows]
+    return to_plain(text_table(headers, cells, [False] + [True] * (len(headers) - 1)))
 
 
 def format_summary(summary: RunSummary) -> str:

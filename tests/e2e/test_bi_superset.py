@@ -88,7 +88,8 @@ def superset_installed() -> None:
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """seeds/landing built by `omnireport run` into a warehouse in tmp: its published snapshot."""
+    """seeds/landing built by `omnireport run` into a warehouse in tmp: its reader snapshot,
+    which Superset reads by default."""
     root = tmp_path_factory.mktemp("bi_warehouse")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
     done = subprocess.run(
@@ -107,7 +108,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
-    published = root / "wh.published.duckdb"
+    published = root / "wh.reader.duckdb"
     assert published.is_file()
     return published
 
@@ -131,7 +132,8 @@ def superset(superset_installed, snapshot: Path, tmp_path_factory: pytest.TempPa
         {
             "OMNIREPORT_BI_PORT": str(port),
             "OMNIREPORT_BI_HOME": str(root / "home"),
-            "OMNIREPORT_SNAPSHOT": str(snapshot),
+            # the default: the reader snapshot of the configured warehouse
+            "OMNIREPORT_WAREHOUSE": str(snapshot.with_name("wh.duckdb")),
             "OMNIREPORT_BI_ADMIN_USER": USER,
             "OMNIREPORT_BI_ADMIN_PASSWORD": PASSWORD,
         }

@@ -109,7 +109,9 @@ def test_html_report_renders_offline_with_mart_numbers(chromium, tmp_path_factor
             browser.close()
 
     assert external == []
-    assert charts == 10  # hourly, daily, channels, users, working time, 3 tag charts, frt, heatmap
+    # hourly, daily, channels, users, working time, 3 tag charts, frt, reply times, backlog,
+    # csat, conversations, heatmap
+    assert charts == 14
     sessions, done, pending, assigned, unassigned, wait, n_wait = _mart(
         warehouse,
         "select sum(sessions), sum(done_sessions), sum(pending_sessions), sum(assigned_sessions), "

@@ -194,7 +194,11 @@ def test_a_refused_file_fails_its_landing_check(built, tmp_path):
     assert meta(found, "refused_files") == {
         "tags/broken.csv": "tags/broken.csv: missing column tag_name"
     }
-    assert "missing column tag_name" in found.description
+    assert found.description == (
+        "1 landing file(s) of tags refused (nothing of them loaded): "
+        "tags/broken.csv: missing column tag_name"
+    )
+    assert meta(found, "suite_errors") == 0
 
 
 def test_landing_results_are_files_a_user_can_open(evaluations):

@@ -149,6 +149,8 @@ def test_unreadable_file_fails_the_run_but_the_others_load(bad_run):
     assert "FAILED landing files" in completed.stderr
     assert "sessions/sessions_2026-03-01.csv" in completed.stderr
     assert "What to do" in completed.stderr
+    # listed once, with what to do, not again as a failed check with dbt's advice
+    assert "FAILED dbt models / tests" not in completed.stderr
     assert "FAILED: omnireport run did not complete" in completed.stdout
     assert _count(warehouse, "raw.sessions") == 0
     assert (_count(warehouse, "raw.channels"), _count(warehouse, "raw.messages")) == (1, 3)

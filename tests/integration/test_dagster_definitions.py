@@ -11,6 +11,7 @@ from dagster import AssetKey
 from omnireport.settings import load_settings
 from orchestration.definitions import build_definitions
 from orchestration.translator import LAYERS
+from tests import sample
 
 pytestmark = pytest.mark.integration
 
@@ -56,24 +57,7 @@ def test_assets_are_grouped_by_layer_and_sources_are_raw(prepared):
     keys = set(graph.get_all_asset_keys())
     assert {graph.get(key).group_name for key in keys} <= set(LAYERS)
     raw = {key for key in keys if key.path[0] == "raw"}
-    assert raw == {
-        AssetKey(["raw", name])
-        for name in (
-            "channels",
-            "users",
-            "groups",
-            "user_groups",
-            "contacts",
-            "categories",
-            "tags",
-            "sessions",
-            "messages",
-            "tag_events",
-            "agent_status_events",
-            "load_log",
-            "build_state",
-        )
-    }
+    assert raw == {AssetKey(["raw", name]) for name in (*sample.TABLES, "load_log", "build_state")}
     # no dangling source keys: every dbt source maps onto a landing output
     assert not [key for key in keys if key.path[0] == "crm"]
     assert AssetKey(["quarantine", "sessions"]) in keys

@@ -80,3 +80,49 @@ def test_every_model_and_column_is_described_and_docs_generate(empty_project: di
             if not col.get("description")
         ]
     assert not undescribed, undescribed
+
+
+def test_a_build_stops_naming_an_unclassified_mart_column_and_a_mart_without_reader(
+    empty_project: dict, tmp_path: Path
+) -> None:
+    """The privacy check (on-run-start) of a copy of the project where one mart column lost
+    its class and one mart its reader model: any dbt run stops before building anything."""
+    import shutil
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(
+        REPO / "dbt_project",
+        project,
+        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml"),
+    )
+    marts_yml = project / "models" / "marts" / "_marts__models.yml"
+    text = marts_yml.read_text(encoding="utf-8")
+    column = "      - name: channel_type\n        data_type: varchar\n        meta: {pii: none}\n"
+    assert column in text
+    marts_yml.write_text(text.replace(column, column.replace("        meta: {pii: none}\n", ""), 1))
+    (project / "models" / "reader" / "reader_dim_tags.sql").unlink()
+    result = subprocess.run(
+        [
+            str(DBT),
+            "run",
+            "--select",
+            "dim_channels",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=project,
+        env=empty_project["env"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-4000:]
+    assert "Mart column(s) without a privacy class: dim_channels.channel_type." in output
+    assert "Mart(s) without a reader model: dim_tags." in output
+    assert "OK created" not in output

@@ -37,10 +37,14 @@ import pytest
 from omnireport.build_state import BuildPlan, BuildSettings, BuildStart, begin_build, finish_build
 from omnireport.contract import RAW_TABLES_BY_NAME
 from omnireport.landing.loader import load_landing
+from omnireport.privacy.classes import mart_classes
+from omnireport.privacy.keys import DUCKDB_VARIABLE, load_pii_key
 from omnireport.publish import (
     publish,
+    reader_snapshot_path,
     snapshot_path,
 )
+from omnireport.settings import warehouse_state_dir
 from tests.dbt_args import MODELS_ONLY
 from tests.incremental_compare import copy_batch, differences, generate_batches
 
@@ -169,6 +173,25 @@ def read_marts(warehouse: Path) -> dict[str, list[dict[str, Any]]]:
         con.close()
 
 
+def read_reader_layer(warehouse: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every view of schema reader, evaluated under the warehouse's PII key, by mart name."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        key = load_pii_key(warehouse_state_dir(warehouse), env={})
+        con.execute(f"set variable {DUCKDB_VARIABLE} = ?", [key.value])
+        names = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'reader' order by 1"
+        ).fetchall()
+        layer = {}
+        for (mart,) in names:
+            cursor = con.execute(f"select * from reader.{mart}")
+            columns = [d[0] for d in cursor.description]
+            layer[mart] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return layer
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def dbt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtInProcess]:
     yield DbtInProcess(tmp_path_factory.mktemp("dbt"))
@@ -194,7 +217,7 @@ def built(
     landing = work / "landing"
     incremental = work / "incremental" / WAREHOUSE_NAME
     incremental.parent.mkdir()
-    publish_modes = []
+    publish_modes, reader_modes = [], []
     for batch in range(1, BATCHES + 1):
         copy_batch(generated, landing, batch)
         load(landing, incremental)
@@ -203,7 +226,9 @@ def built(
             dbt.build(incremental, "build", "--exclude-resource-type", "unit_test")
         else:
             dbt.build(incremental)
-        publish_modes.append(publish(incremental).mode)
+        published = publish(incremental)
+        publish_modes.append(published.mode)
+        reader_modes.append(published.reader_mode)
 
     full = work / "full" / WAREHOUSE_NAME
     full.parent.mkdir()
@@ -214,6 +239,7 @@ def built(
         "landing": landing,
         "incremental": incremental,
         "full": full,
+        "reader_modes": reader_modes,
         "work": work,
         "seed": seed,
         "publish_modes": publish_modes,
@@ -255,6 +281,12 @@ def test_the_snapshot_published_after_each_batch_equals_the_marts(built: dict) -
     assert built["publish_modes"] == ["full"] + ["incremental"] * (BATCHES - 1)
     snapshot = snapshot_path(built["incremental"], env={})
     assert differences(read_marts(built["incremental"]), read_marts(snapshot)) == []
+    # the reader file likewise follows the reader layer, scope by scope
+    assert built["reader_modes"] == ["full"] + ["incremental"] * (BATCHES - 1)
+    reader = reader_snapshot_path(built["incremental"], env={})
+    layer = read_reader_layer(built["incremental"])
+    assert sorted(layer) == sorted(mart_classes())
+    assert differences(layer, read_marts(reader)) == []
 
 
 def test_a_run_without_new_files_changes_nothing(built: dict, dbt: DbtInProcess) -> None:
@@ -485,6 +517,8 @@ def test_reexports_that_move_rows_and_rename_dimensions(built: dict, dbt: DbtInP
         assert publish(built["incremental"]).mode == "incremental"
         snapshot = read_marts(snapshot_path(built["incremental"], env={}))
         assert differences(read_marts(built["incremental"]), snapshot) == [], name
+        reader = read_marts(reader_snapshot_path(built["incremental"], env={}))
+        assert differences(read_reader_layer(built["incremental"]), reader) == [], name
         full = built["work"] / f"full_{name[:-4]}" / WAREHOUSE_NAME
         full.parent.mkdir()
         load(built["landing"], full)

@@ -47,6 +47,14 @@ REQUIRED_METRICS = {
     "total_pause_s",
     "pause_count",
     "tags_added",
+    # CONTRACT.md 7
+    "replies",
+    "avg_reply_time_s",
+    "median_reply_time_s",
+    "avg_waiting_time_business_s",
+    "reopens",
+    "open_sessions",
+    "csat_pct",
 }
 SESSION_DIMENSIONS = {
     "session__channel_id",
@@ -402,6 +410,136 @@ def test_saved_query_tag_stats_equals_rpt_tag_stats(capsys, warehouse, snapshot)
     )
     assert len(expected) > 10
     assert_same_rows(actual, expected, ["metric_time__day", "tag"])
+
+
+def test_saved_query_reply_stats_equals_rpt_reply_stats(capsys, warehouse, snapshot):
+    actual = metrics_json(capsys, warehouse, "--saved-query", "reply_stats")
+    expected = sql_rows(
+        snapshot,
+        """
+        select
+            reply_date as metric_time__day,
+            replied_by_user_id as "user",
+            channel_id as channel,
+            replies,
+            first_replies,
+            total_reply_time_s,
+            avg_reply_time_s,
+            median_reply_time_s,
+            p90_reply_time_s,
+            total_reply_time_business_s,
+            replies_with_business_time,
+            avg_reply_time_business_s
+        from marts.rpt_reply_stats
+        """,
+    )
+    assert len(expected) > 50
+    assert any(row["median_reply_time_s"] != row["avg_reply_time_s"] for row in expected)
+    assert_same_rows(actual, expected, ["metric_time__day", "user", "channel"])
+
+
+def test_saved_query_conversations_equals_fct_conversations(capsys, warehouse, snapshot):
+    actual = metrics_json(capsys, warehouse, "--saved-query", "conversations")
+    expected = sql_rows(
+        snapshot,
+        """
+        select
+            first_started_date as metric_time__day,
+            count(*) as conversations,
+            sum(reopens) as reopens,
+            count(*) filter (where is_completed) as completed_conversations,
+            count(*) filter (where is_one_touch) as one_touch_conversations,
+            count(*) filter (where is_two_touch) as two_touch_conversations,
+            100.0 * count(*) filter (where is_one_touch)
+                / nullif(count(*) filter (where is_completed), 0) as pct_one_touch,
+            100.0 * count(*) filter (where is_two_touch)
+                / nullif(count(*) filter (where is_completed), 0) as pct_two_touch
+        from marts.fct_conversations
+        group by first_started_date
+        """,
+    )
+    assert sum(row["reopens"] for row in expected) > 0
+    assert_same_rows(actual, expected, ["metric_time__day"])
+
+
+def test_saved_query_backlog_daily_equals_rpt_backlog_daily(capsys, warehouse, snapshot):
+    actual = metrics_json(capsys, warehouse, "--saved-query", "backlog_daily")
+    expected = sql_rows(
+        snapshot,
+        """
+        select
+            snapshot_date as metric_time__day,
+            channel_id as channel,
+            support_type as backlog__support_type,
+            open_sessions,
+            unassigned_open_sessions,
+            open_over_24h
+        from marts.rpt_backlog_daily
+        """,
+    )
+    assert len(expected) > 20
+    assert_same_rows(actual, expected, ["metric_time__day", "channel", "backlog__support_type"])
+
+
+def test_backlog_over_a_month_is_its_last_days_not_a_sum(capsys, warehouse, snapshot):
+    (row,) = metrics_json(
+        capsys, warehouse, "--metrics", "open_sessions", "--group-by", "metric_time__month"
+    )
+    (last_day,) = sql_rows(
+        snapshot,
+        """
+        select sum(open_sessions) as open_sessions
+        from marts.rpt_backlog_daily
+        where snapshot_date = (select max(snapshot_date) from marts.rpt_backlog_daily)
+        """,
+    )
+    assert row["open_sessions"] == last_day["open_sessions"]
+
+
+def test_saved_query_csat_daily_equals_rpt_csat_daily(capsys, warehouse, snapshot):
+    actual = metrics_json(capsys, warehouse, "--saved-query", "csat_daily")
+    expected = sql_rows(
+        snapshot,
+        """
+        select
+            started_date as metric_time__day,
+            channel_id as channel,
+            assigned_user_id as assignee,
+            sessions,
+            done_sessions,
+            rated_sessions,
+            satisfied_sessions,
+            dissatisfied_sessions,
+            -- the mart rounds csat_pct to 2 decimals; the metric is the exact ratio
+            100.0 * satisfied_sessions / nullif(rated_sessions, 0) as csat_pct,
+            avg_rating
+        from marts.rpt_csat_daily
+        """,
+    )
+    assert sum(row["rated_sessions"] for row in expected) > 0
+    assert any(row["assignee"] is None for row in expected)
+    assert_same_rows(actual, expected, ["metric_time__day", "channel", "assignee"])
+
+
+def test_saved_query_business_time_equals_fct_sessions(capsys, warehouse, snapshot):
+    actual = metrics_json(capsys, warehouse, "--saved-query", "business_time")
+    expected = sql_rows(
+        snapshot,
+        """
+        select
+            started_date as metric_time__day,
+            schedule_id as session__schedule_id,
+            count(*) as sessions,
+            avg(waiting_time_s) as avg_waiting_time_s,
+            avg(waiting_time_business_s) as avg_waiting_time_business_s,
+            avg(support_time_business_s) as avg_support_time_business_s,
+            avg(avg_response_time_business_s) as avg_response_time_business_s
+        from marts.fct_sessions
+        group by started_date, schedule_id
+        """,
+    )
+    assert any(row["session__schedule_id"] is None for row in expected)
+    assert_same_rows(actual, expected, ["metric_time__day", "session__schedule_id"])
 
 
 # ------------------------------------------------------------------ ad-hoc queries

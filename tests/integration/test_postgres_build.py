@@ -10,6 +10,7 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
+from tests import sample
 from tests.pg_server import (
     PostgresServer,
     build_output,
@@ -18,18 +19,10 @@ from tests.pg_server import (
 pytestmark = pytest.mark.integration
 
 # table: (raw rows, staged, quarantined, superseded), seeds/README.md "Expected counts".
+# seeds/README.md's table: raw, staged, quarantined and superseded rows per raw table
 EXPECTED_COUNTS = {
-    "channels": (10, 8, 2, 0),
-    "users": (24, 21, 2, 1),
-    "groups": (7, 6, 1, 0),
-    "user_groups": (28, 25, 2, 1),
-    "contacts": (143, 140, 2, 1),
-    "categories": (15, 14, 1, 0),
-    "tags": (12, 11, 1, 0),
-    "sessions": (345, 330, 12, 3),
-    "messages": (3625, 3612, 9, 4),
-    "tag_events": (179, 175, 4, 0),
-    "agent_status_events": (1574, 1569, 4, 1),
+    table: (counts["raw"], counts["staged"], counts["bad"], counts["superseded"])
+    for table, counts in sample.COUNTS["tables"].items()
 }
 
 
@@ -67,6 +60,7 @@ def test_schemas_are_exactly_the_project_schemas(
         "intermediate",
         "marts",
         "audit",
+        "reader",
     }
     assert query(postgres_server, "select count(*) from pg_tables where schemaname = 'public'") == [
         (0,)

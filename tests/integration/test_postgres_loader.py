@@ -154,7 +154,7 @@ def test_second_run_adds_nothing_and_a_fixed_file_loads(
     assert pg_rows(postgres_server, database, "select count(*) from raw.channels") == [(3,)]
     # load ids: run 1 gives the parquet file 1, channels/a.csv 2, tags/a.csv 3 (failed),
     # users 4; run 2 logs b.csv as already_loaded (5) and the fixed tags file, new bytes,
-    # as loaded (6); the failed row of the old bytes stays as it was.
+    # as loaded (6); the failed row of the old bytes stays, withdrawn (those bytes are gone).
     assert pg_rows(
         postgres_server,
         database,
@@ -162,7 +162,7 @@ def test_second_run_adds_nothing_and_a_fixed_file_loads(
     ) == [
         (1, "agent_status_events/a.parquet", "loaded", 2),
         (2, "channels/a.csv", "loaded", 3),
-        (3, "tags/a.csv", "failed", 0),
+        (3, "tags/a.csv", "withdrawn", 0),
         (4, "users/a.jsonl", "loaded", 2),
         (5, "channels/b.csv", "already_loaded", 0),
         (6, "tags/a.csv", "loaded", 2),

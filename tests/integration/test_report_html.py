@@ -4,6 +4,7 @@ marts and the hand-computed figures (see test_report_views.py for the dataset)."
 from __future__ import annotations
 
 import argparse
+import html
 import re
 import sys
 from pathlib import Path
@@ -42,7 +43,8 @@ def cell(page: str, table: str, row_key: str, column: str) -> str:
     """data-value of `column` in the row of `table` whose first cell's value is row_key."""
     body = re.search(rf'<table id="table-{table}">(.*?)</table>', page, flags=re.S).group(1)
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, flags=re.S):
-        values = dict(re.findall(r'data-col="([^"]+)" data-value="([^"]*)"', row))
+        pairs = re.findall(r'data-col="([^"]+)" data-value="([^"]*)"', row)
+        values = {html.unescape(col): html.unescape(value) for col, value in pairs}
         if values and list(values.values())[0] == row_key:
             return values[column]
     raise AssertionError(f"no row {row_key} in {table}")
@@ -111,3 +113,74 @@ def test_html_filters_and_previous_period(warehouse, tmp_path):
     # working time counts pauses: the page says which filters it could not apply
     assert "Not filtered by --tag: this view counts agent pauses" in page
     assert cell(page, "tags-chart", "t1", "tags_added") == "1"  # tag filter applies to tag events
+
+
+def test_html_service_level_sections_hand_computed(warehouse, tmp_path):
+    """Replies (u1 30 s; u2 600 s and 600 s; u3 300 s), the backlog of s2 (open at the end of
+    local 03-01, 03-02 and 03-03, older than 24 h from 03-02) and s1's rating 5 by u1: see
+    test_report_service_level.py for the hand computation."""
+    page = write(warehouse, tmp_path / "report.html")
+    assert cell(page, "reply-times", "u1", "replies_under_1m") == "1"
+    assert cell(page, "reply-times", "u1", "median_reply_time_s") == "30.0"
+    assert cell(page, "reply-times", "u2", "replies_5_15m") == "2"
+    assert cell(page, "reply-times", "u2", "p90_reply_time_s") == "600.0"
+    assert cell(page, "reply-times", "u3", "replies_5_15m") == "1"  # 300 s is 5 minutes
+    # every reply's median (300 + 600) / 2, not a mean of the agents' medians
+    assert cell(page, "reply-times", "TOTAL", "median_reply_time_s") == "450.0"
+    assert cell(page, "reply-times", "TOTAL", "replies") == "4"
+    assert [cell(page, "backlog", d, "open_over_24h") for d in ("2026-03-01", "2026-03-02")] == [
+        "0",
+        "1",
+    ]
+    assert 'id="chart-backlog"' in page and 'tr class="total"' not in section(page, "backlog")
+    assert cell(page, "csat", "u1", "csat_pct") == "100.0"
+    assert cell(page, "csat", "u1", "avg_rating") == "5.0"
+    assert cell(page, "conversations", "ch2", "one_touch_conversations") == "1"
+
+
+def section(page: str, key: str) -> str:
+    return re.search(rf'<section id="{key}">(.*?)</section>', page, flags=re.S).group(1)
+
+
+def test_html_service_level_sections_say_which_filters_they_left_out(warehouse, tmp_path):
+    page = write(warehouse, tmp_path / "r.html", "--tag", "VIP", "--user", "u2")
+    replies = section(page, "reply-times")
+    assert "Not filtered by --tag: this view counts replies" in replies
+    assert cell(page, "reply-times", "u2", "replies") == "2"  # --user applies to replies
+    assert "Not filtered by --tag, --user: this view counts end-of-day snapshots" in section(
+        page, "backlog"
+    )
+
+
+@pytest.fixture
+def hostile_names(warehouse: Path, tmp_path: Path) -> Path:
+    """A marts-only copy of the tiny warehouse whose names carry HTML."""
+    out = tmp_path / "hostile.duckdb"
+    con = duckdb.connect(str(out))
+    try:
+        con.execute(f"attach '{warehouse}' as src (read_only)")
+        con.execute("create schema marts")
+        names = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'src' and table_schema = 'marts'"
+        ).fetchall()
+        for (name,) in names:
+            con.execute(f"create table marts.{name} as select * from src.marts.{name}")
+        con.execute(
+            "update marts.dim_users set full_name = '<script>alert(1)</script>' where user_id = 'u1'"
+        )
+        con.execute(
+            "update marts.dim_channels set channel_name = 'A&B <img src=x onerror=alert(2)>' "
+            "where channel_id = 'ch1'"
+        )
+    finally:
+        con.close()
+    return out
+
+
+def test_html_escapes_names_everywhere(hostile_names, tmp_path):
+    page = write(hostile_names, tmp_path / "r.html", "--user", "<script>alert(1)</script>")
+    assert "<script>alert(1)" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # tables and the filters line
+    assert "A&amp;B &lt;img src=x onerror=alert(2)&gt;" in page
+    assert "Filters: user &lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -445,8 +445,8 @@ def test_unfiltered_views_equal_report_tables(capsys, warehouse):
 
 
 @pytest.mark.parametrize("view", ["overview", "users", "hourly", "daily", "channels"])
-def test_facts_path_adds_up_to_report_tables(capsys, warehouse, view):
-    """--supported yes + --supported no (answered from the facts) = the unfiltered report table."""
+def test_filtered_views_add_up_to_the_unfiltered_view(capsys, warehouse, view):
+    """--supported yes + --supported no = the unfiltered view (the measures are additive)."""
     _, every = rows(capsys, warehouse, view)
     if view == "overview":
         every = rows(capsys, warehouse, view)[0][0]
@@ -507,6 +507,18 @@ def test_missing_warehouse_is_an_error(capsys, tmp_path):
     code, _, err = report(capsys, tmp_path / "nope.duckdb", "overview")
     assert code == 1
     assert "no warehouse at" in err and "omnireport run" in err
+
+
+def test_a_warehouse_built_before_the_measure_marts_says_to_rebuild(capsys, tmp_path):
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("create schema marts")
+    con.execute("create table marts.fct_sessions (session_id varchar)")
+    con.close()
+    code, _, err = report(capsys, old, "overview")
+    assert code == 1
+    assert "fct_participation_measures, fct_session_measures missing" in err
+    assert "omnireport run" in err
 
 
 def test_terminal_table_has_totals_and_build_time(capsys, warehouse):
@@ -571,8 +583,10 @@ def test_marts_only_snapshot_answers_session_filters(capsys, marts_only):
     assert [(r["tag_id"], r["tags_added"]) for r in records] == [("t1", 2), ("t2", 1)]
 
 
-def test_marts_only_snapshot_answers_the_users_view_from_the_participation_fact(capsys, marts_only):
-    # marts.fct_agent_participations is published with the marts, so session filters work
+def test_marts_only_snapshot_answers_the_users_view_from_the_participation_measures(
+    capsys, marts_only
+):
+    # marts.fct_participation_measures is published with the marts, so session filters work
     # on the by-user view of a marts-only file too.
     code, out, err = report(capsys, marts_only, "users", "--page", "ch1")
     assert code == 0, err

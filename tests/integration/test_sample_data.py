@@ -7,7 +7,8 @@ for example sx01's replies are 190, 60 and 90 seconds, so its avg_response_time_
 The per-table counts come from the generator's own bookkeeping of every row it wrote,
 re-checked by an independent pandas count (seeds/README.md, "Expected counts").
 A last test compares every mart with the independent pandas implementation of the
-contract in tests/reference/ (same rows by grain, same values).
+contract in tests/reference/ (same rows by grain, same values). The warehouse is the
+session's `sample_warehouse` (tests/conftest.py), built once.
 """
 
 from __future__ import annotations
@@ -55,14 +56,6 @@ def run_omnireport(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(OMNIREPORT), *args], env=env, capture_output=True, text=True, timeout=1200, check=False
     )
-
-
-@pytest.fixture(scope="module")
-def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    warehouse = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    result = run_omnireport("run", "--landing", str(SAMPLE_LANDING), "--warehouse", str(warehouse))
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return warehouse
 
 
 def query(warehouse: Path, sql: str, *params) -> list[tuple]:

@@ -8,7 +8,11 @@ client without the token, the whole run on the sample data (load, dbt build with
 tests, checks, publish; the same Dagster job as DuckDB's) passes with the hand-counted
 figures of seeds/README.md and every mart equals DuckDB's build of the same files
 (tests/engine_compare.py), loading the same folder again adds nothing, and stopping the
-cluster leaves no process behind. The run is a child process; the test's own queries go
+cluster leaves no process behind. The reader layer on Spark (database `reader`) is the marts
+with each privacy class applied, with the keyed hash of Python's hashlib under the key the
+run was given as OMNIREPORT_PII_KEY, and shows none of the landing files' personal data; the
+redaction patterns, compiled for Spark, turn tests/redaction_samples.py into their
+hand-written redactions. The run is a child process; the test's own queries go
 through Connect clients in child processes too.
 
     .venv/bin/pytest -m spark tests/integration/test_spark_cluster.py
@@ -19,15 +23,19 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import secrets
 import subprocess
 import sys
 import textwrap
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from omnireport.privacy.classes import column_class, mart_classes
+from omnireport.privacy.keys import PII_KEY_ENV, PiiKey
 from omnireport.warehouse.spark_run import missing_spark_dependencies
 from tests.engine_compare import (
     ALL_MART_KEYS,
@@ -38,6 +46,8 @@ from tests.engine_compare import (
     duckdb_rows,
     failure_excerpt,
 )
+from tests.privacy_scan import leaks, sensitive_strings
+from tests.redaction_samples import SAMPLES
 
 _SKIP_REASON = missing_spark_dependencies()
 pytestmark = [
@@ -48,6 +58,8 @@ pytestmark = [
 
 CHILD_TIMEOUT_S = 600
 RUN_TIMEOUT_S = 2400
+# The PII key of the run on the cluster (OMNIREPORT_PII_KEY).
+SPARK_PII_KEY = secrets.token_hex(32)
 
 # A client in a child process: run each statement, print every result's rows as JSON.
 _SQL_CLIENT = textwrap.dedent(
@@ -95,18 +107,43 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 LOAD_AND_DUMP = textwrap.dedent(
     """
-    import pickle, sys, warnings
+    import os, pickle, sys, warnings
     warnings.simplefilter("ignore")
     from pathlib import Path
+    from dbt.cli.main import dbtRunner
+    from omnireport.privacy.classes import mart_classes
     from omnireport.warehouse.spark import SparkTarget, load_landing_spark, spark_session
     from tests.engine_compare import RECONCILIATION_SQL, spark_marts
+    from tests.redaction_samples import SAMPLES
     target = SparkTarget.from_env()
     session = spark_session(target)
     again = load_landing_spark(Path(sys.argv[1]), target, spark=session)
+
+    # redact_text as dbt compiles it for Spark, run on the samples (and a null)
+    os.environ.update(target.dbt_env())
+    os.chdir(Path(sys.argv[3]) / "dbt_project")
+    outcome = dbtRunner().invoke(
+        ["--quiet", "compile", "--inline",
+         "select {{ omnireport.redact_text('sample_text') }} as redacted",
+         "--target", "spark", "--profiles-dir", ".",
+         "--target-path", str(Path(sys.argv[2]).parent / "dbt_compile"),
+         "--log-path", str(Path(sys.argv[2]).parent / "dbt_logs")]
+    )
+    assert outcome.success, outcome.exception
+    compiled = outcome.result.results[0].node.compiled_code.strip()
+    expression = compiled[len("select "):-len(" as redacted")]
+    texts = [text for text, _ in SAMPLES] + [None]
+    session.createDataFrame(
+        list(enumerate(texts)), "i int, sample_text string"
+    ).createOrReplaceTempView("samples")
+    redactions = session.sql(f"select {expression} from samples order by i").collect()
+
     result = {
         "again": [(f.path, f.status, f.rows) for f in again.files],
         "marts": spark_marts(session),
+        "readers": spark_marts(session, sorted(mart_classes()), schema="reader"),
         "reconciliation": [tuple(r) for r in session.sql(RECONCILIATION_SQL).collect()],
+        "redactions": [row[0] for row in redactions],
     }
     Path(sys.argv[2]).write_bytes(pickle.dumps(result))
     """
@@ -127,6 +164,7 @@ def sample_run(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         "OMNIREPORT_SPARK_REMOTE": cluster.connect_url,
         "OMNIREPORT_SPARK_DIR": str(cluster.config.directory),
         "PYTHONPATH": str(REPO),
+        PII_KEY_ENV: SPARK_PII_KEY,
     }
     try:
         run = subprocess.run(
@@ -145,7 +183,7 @@ def sample_run(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[s
         )
         dump = work / "dump.pickle"
         done = subprocess.run(
-            [sys.executable, "-c", LOAD_AND_DUMP, str(SAMPLE_LANDING), str(dump)],
+            [sys.executable, "-c", LOAD_AND_DUMP, str(SAMPLE_LANDING), str(dump), str(REPO)],
             cwd=REPO,
             capture_output=True,
             text=True,
@@ -210,6 +248,51 @@ def test_the_reconciliation_is_the_same_as_on_duckdb(sample_run: dict[str, Any])
 def test_loading_the_same_folder_again_adds_nothing(sample_run: dict[str, Any]) -> None:
     assert {status for _, status, _ in sample_run["again"]} == {"already_loaded"}
     assert sum(rows for *_, rows in sample_run["again"]) == 0
+
+
+def test_reader_tables_are_the_marts_with_each_class_applied(sample_run: dict[str, Any]) -> None:
+    """Row for row (as multisets): identifiers hashed as Python's hashlib does under the
+    run's key, free text null, everything else (every metric) unchanged."""
+    classes, key = mart_classes(), PiiKey(SPARK_PII_KEY, "the test")
+    assert sorted(sample_run["readers"]) == sorted(classes)
+    for name, reader in sample_run["readers"].items():
+        mart = sample_run["marts"][name]
+        assert (reader.columns, reader.types) == (mart.columns, mart.types), name
+        rules = [column_class(classes, name, column) for column in mart.columns]
+        expected = Counter(
+            tuple(
+                key.hash(v) if rule == "identifier" and v is not None
+                else None if rule == "free_text" else v
+                for v, rule in zip(row, rules, strict=True)
+            )
+            for row in mart.rows
+        )  # fmt: skip
+        assert Counter(reader.rows) == expected, name
+
+
+def test_no_personal_data_in_the_reader_tables(sample_run: dict[str, Any]) -> None:
+    from tests.engine_compare import SAMPLE_LANDING
+
+    readers = sample_run["readers"]
+    columns = [
+        (name, column)
+        for name, table in readers.items()
+        for column, kind in zip(table.columns, table.types, strict=True)
+        if kind == "string"
+    ]
+
+    def values(relation: str, column: str) -> list[str]:
+        table = readers[relation]
+        index = table.columns.index(column)
+        return sorted({row[index] for row in table.rows if row[index] is not None})
+
+    found = leaks(columns, values, sensitive_strings(SAMPLE_LANDING))
+    assert len(columns) > 60
+    assert found == [], "\n".join(map(str, found[:30]))
+
+
+def test_redaction_samples_on_spark(sample_run: dict[str, Any]) -> None:
+    assert sample_run["redactions"] == [expected for _, expected in SAMPLES] + [None]
 
 
 def test_stop_leaves_no_process(cluster: Any) -> None:

@@ -144,6 +144,9 @@ EXPECTED_RECONCILIATION = {
     "messages": (3, 2, 1, 0),
     "tag_events": (0, 0, 0, 0),
     "agent_status_events": (0, 0, 0, 0),
+    "business_hours": (0, 0, 0, 0),
+    "holidays": (0, 0, 0, 0),
+    "channel_schedules": (0, 0, 0, 0),
 }
 
 
@@ -181,6 +184,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             str(dbt),
             "build",
             "--select",
+            "resource_type:seed",
             "path:models/staging",
             "path:models/audit",
             "--profiles-dir",

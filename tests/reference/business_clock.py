@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 import zoneinfo
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 _SPACES = " \t\r\n"
@@ -86,8 +86,7 @@ def known_time_zones() -> frozenset[str]:
     except (ImportError, FileNotFoundError):
         names = set(zoneinfo.available_timezones())
     return frozenset(
-        name for name in names
-        if name not in _NOT_ZONES and not name.startswith(_NOT_ZONE_PREFIXES)
+        name for name in names if name not in _NOT_ZONES and not name.startswith(_NOT_ZONE_PREFIXES)
     )
 
 
@@ -100,7 +99,7 @@ def is_known_time_zone(name: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
@@ -121,7 +120,7 @@ def wall_to_utc(wall: datetime, zone_name: str) -> datetime:
     zone = _zone(zone_name)
     candidates = []
     for fold in (0, 1):
-        utc = wall.replace(tzinfo=zone, fold=fold).astimezone(timezone.utc).replace(tzinfo=None)
+        utc = wall.replace(tzinfo=zone, fold=fold).astimezone(UTC).replace(tzinfo=None)
         candidates.append(utc)
     real = [u for u in candidates if utc_to_wall(u, zone_name) == wall]
     return min(real) if real else max(candidates)
@@ -129,7 +128,7 @@ def wall_to_utc(wall: datetime, zone_name: str) -> datetime:
 
 def utc_to_wall(instant: datetime, zone_name: str) -> datetime:
     """The local wall-clock time (naive) of a naive UTC instant."""
-    return instant.replace(tzinfo=timezone.utc).astimezone(_zone(zone_name)).replace(tzinfo=None)
+    return instant.replace(tzinfo=UTC).astimezone(_zone(zone_name)).replace(tzinfo=None)
 
 
 def start_of_local_date(day: date, zone_name: str) -> datetime:
@@ -178,7 +177,8 @@ class Schedule:
     versions: dict[date | None, list[Opening]]
     holidays: frozenset[date] = frozenset()
     _day_cache: dict[tuple[str, date], list[tuple[datetime, datetime]]] = field(
-        default_factory=dict, repr=False)
+        default_factory=dict, repr=False
+    )
 
     def version_on(self, day: date) -> list[Opening]:
         """The version in force on ``day``: greatest valid_from <= day (null earliest); [] before."""

@@ -22,7 +22,7 @@ def read_mart(warehouse: Path, mart: str, columns: list[str]) -> list[dict[str, 
         select_list = ", ".join(f'"{column}"' for column in columns)
         cursor = con.execute(f"select {select_list} from marts.{mart}")
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     finally:
         con.close()
 
@@ -39,7 +39,9 @@ def _same(expected: Any, actual: Any, column: str) -> bool:
     if isinstance(expected, float) or isinstance(actual, float):
         if _is_percentage(column):
             return float(expected) == float(actual)
-        return math.isclose(float(expected), float(actual), rel_tol=FLOAT_RELATIVE_TOLERANCE, abs_tol=1e-9)
+        return math.isclose(
+            float(expected), float(actual), rel_tol=FLOAT_RELATIVE_TOLERANCE, abs_tol=1e-9
+        )
     if isinstance(expected, dt.datetime) and isinstance(actual, dt.datetime):
         return expected.replace(tzinfo=None) == actual.replace(tzinfo=None)
     if isinstance(expected, pd.Timestamp):
@@ -54,7 +56,9 @@ def _key(row: dict[str, Any], keys: list[str]) -> tuple:
     return tuple(row[k] for k in keys)
 
 
-def compare_mart(mart: str, expected_frame: pd.DataFrame, actual_rows: list[dict[str, Any]]) -> list[str]:
+def compare_mart(
+    mart: str, expected_frame: pd.DataFrame, actual_rows: list[dict[str, Any]]
+) -> list[str]:
     """Every difference between the reference rows and the warehouse rows of one mart."""
     keys = MART_KEYS[mart]
     expected = {_key(row, keys): row for row in to_records(expected_frame)}

@@ -28,11 +28,12 @@ import json
 import math
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -60,24 +61,59 @@ RAW_COLUMNS: dict[str, tuple[str, ...]] = {
     "categories": ("category_id", "category_name", "parent_id"),
     "tags": ("tag_id", "tag_name"),
     "sessions": (
-        "session_id", "conversation_id", "channel_id", "contact_id", "session_name",
-        "support_type", "assigned_user_id", "category_id", "note", "status",
-        "started_at", "done_at", "rating", "updated_at",
+        "session_id",
+        "conversation_id",
+        "channel_id",
+        "contact_id",
+        "session_name",
+        "support_type",
+        "assigned_user_id",
+        "category_id",
+        "note",
+        "status",
+        "started_at",
+        "done_at",
+        "rating",
+        "updated_at",
     ),
     "messages": (
-        "message_id", "conversation_id", "session_id", "channel_id", "initiated_by",
-        "direction", "from_id", "to_id", "agent_user_id", "sent_at", "content_type",
-        "content", "template_id", "template_name", "media_url", "status",
+        "message_id",
+        "conversation_id",
+        "session_id",
+        "channel_id",
+        "initiated_by",
+        "direction",
+        "from_id",
+        "to_id",
+        "agent_user_id",
+        "sent_at",
+        "content_type",
+        "content",
+        "template_id",
+        "template_name",
+        "media_url",
+        "status",
         "status_updated_at",
     ),
     "tag_events": (
-        "tag_event_id", "tag_id", "session_id", "contact_id", "channel_id", "user_id",
-        "action", "event_at",
+        "tag_event_id",
+        "tag_id",
+        "session_id",
+        "contact_id",
+        "channel_id",
+        "user_id",
+        "action",
+        "event_at",
     ),
     "agent_status_events": ("event_id", "user_id", "status", "event_at"),
     # Section 7.1: optional tables of the business clock.
     "business_hours": (
-        "schedule_id", "valid_from", "time_zone", "weekday", "opens_at", "closes_at",
+        "schedule_id",
+        "valid_from",
+        "time_zone",
+        "weekday",
+        "opens_at",
+        "closes_at",
     ),
     "holidays": ("schedule_id", "holiday_date", "holiday_name"),
     "channel_schedules": ("channel_id", "schedule_id"),
@@ -201,96 +237,195 @@ _DAILY = [
 MART_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "dim_channels": [("channel_id", "str"), ("channel_name", "str"), ("channel_type", "str")],
     "dim_users": [
-        ("user_id", "str"), ("full_name", "str"), ("email", "str"), ("is_active", "nbool"),
+        ("user_id", "str"),
+        ("full_name", "str"),
+        ("email", "str"),
+        ("is_active", "nbool"),
         ("group_names", "str"),
     ],
     "dim_categories": [
-        ("category_id", "str"), ("category_name", "str"), ("category_level", "int"),
-        ("category", "str"), ("sub_category", "str"), ("sub_sub_category", "str"),
+        ("category_id", "str"),
+        ("category_name", "str"),
+        ("category_level", "int"),
+        ("category", "str"),
+        ("sub_category", "str"),
+        ("sub_sub_category", "str"),
     ],
     "fct_sessions": [
-        ("session_id", "str"), ("conversation_id", "str"), ("contact_id", "str"),
-        ("contact_name", "str"), ("session_name", "str"), ("channel_id", "str"),
-        ("channel_name", "str"), ("channel_type", "str"), ("support_type", "str"),
-        ("session_type", "str"), ("assigned_user_id", "str"), ("staff_name", "str"),
-        ("note", "str"), ("category_id", "str"), ("category", "str"),
-        ("sub_category", "str"), ("sub_sub_category", "str"), ("tag_names", "str"),
-        ("total_messages", "int"), ("started_at", "ts"), ("done_at", "ts"),
-        ("started_date", "date"), ("started_hour", "int"), ("session_duration_s", "float"),
-        ("first_response_at", "ts"), ("waiting_time_s", "float"),
-        ("last_agent_message_at", "ts"), ("support_time_s", "float"),
-        ("avg_response_time_s", "float"), ("is_completed", "bool"), ("is_supported", "bool"),
-        ("is_assigned", "bool"), ("is_proactive", "bool"), ("rating", "nint"),
+        ("session_id", "str"),
+        ("conversation_id", "str"),
+        ("contact_id", "str"),
+        ("contact_name", "str"),
+        ("session_name", "str"),
+        ("channel_id", "str"),
+        ("channel_name", "str"),
+        ("channel_type", "str"),
+        ("support_type", "str"),
+        ("session_type", "str"),
+        ("assigned_user_id", "str"),
+        ("staff_name", "str"),
+        ("note", "str"),
+        ("category_id", "str"),
+        ("category", "str"),
+        ("sub_category", "str"),
+        ("sub_sub_category", "str"),
+        ("tag_names", "str"),
+        ("total_messages", "int"),
+        ("started_at", "ts"),
+        ("done_at", "ts"),
+        ("started_date", "date"),
+        ("started_hour", "int"),
+        ("session_duration_s", "float"),
+        ("first_response_at", "ts"),
+        ("waiting_time_s", "float"),
+        ("last_agent_message_at", "ts"),
+        ("support_time_s", "float"),
+        ("avg_response_time_s", "float"),
+        ("is_completed", "bool"),
+        ("is_supported", "bool"),
+        ("is_assigned", "bool"),
+        ("is_proactive", "bool"),
+        ("rating", "nint"),
         # Section 7.3, after the section-5 columns.
-        ("schedule_id", "str"), ("started_in_business_hours", "nbool"),
-        ("waiting_time_business_s", "float"), ("support_time_business_s", "float"),
-        ("session_duration_business_s", "float"), ("avg_response_time_business_s", "float"),
+        ("schedule_id", "str"),
+        ("started_in_business_hours", "nbool"),
+        ("waiting_time_business_s", "float"),
+        ("support_time_business_s", "float"),
+        ("session_duration_business_s", "float"),
+        ("avg_response_time_business_s", "float"),
     ],
     "fct_messages": [
-        ("message_id", "str"), ("conversation_id", "str"), ("session_id", "str"),
-        ("channel_id", "str"), ("channel_name", "str"), ("initiated_by", "str"),
-        ("from_id", "str"), ("to_id", "str"), ("direction", "str"), ("sender_kind", "str"),
-        ("agent_user_id", "str"), ("sent_at", "ts"), ("sent_date", "date"),
-        ("content_type", "str"), ("content", "str"), ("template_id", "str"),
-        ("template_name", "str"), ("media_url", "str"), ("status", "str"),
+        ("message_id", "str"),
+        ("conversation_id", "str"),
+        ("session_id", "str"),
+        ("channel_id", "str"),
+        ("channel_name", "str"),
+        ("initiated_by", "str"),
+        ("from_id", "str"),
+        ("to_id", "str"),
+        ("direction", "str"),
+        ("sender_kind", "str"),
+        ("agent_user_id", "str"),
+        ("sent_at", "ts"),
+        ("sent_date", "date"),
+        ("content_type", "str"),
+        ("content", "str"),
+        ("template_id", "str"),
+        ("template_name", "str"),
+        ("media_url", "str"),
+        ("status", "str"),
         ("status_updated_at", "ts"),
     ],
     "bridge_session_tags": [("session_id", "str"), ("tag_id", "str"), ("tag_name", "str")],
     "rpt_overview_daily": [
-        ("started_date", "date"), ("channel_id", "str"), ("support_type", "str"),
-        ("sessions", "int"), ("contacts", "int"), ("assigned_sessions", "int"),
-        ("unassigned_sessions", "int"), ("done_sessions", "int"), ("pending_sessions", "int"),
+        ("started_date", "date"),
+        ("channel_id", "str"),
+        ("support_type", "str"),
+        ("sessions", "int"),
+        ("contacts", "int"),
+        ("assigned_sessions", "int"),
+        ("unassigned_sessions", "int"),
+        ("done_sessions", "int"),
+        ("pending_sessions", "int"),
         *_TOTALS,
     ],
     # rpt_user_stats: built per call, because its sla_<X>m columns follow sla_minutes.
     "rpt_hourly_stats": [
-        ("started_date", "date"), ("started_hour", "int"), ("sessions", "int"),
-        ("supported_sessions", "int"), ("supported_within_1m", "int"), ("done_sessions", "int"),
+        ("started_date", "date"),
+        ("started_hour", "int"),
+        ("sessions", "int"),
+        ("supported_sessions", "int"),
+        ("supported_within_1m", "int"),
+        ("done_sessions", "int"),
     ],
     "rpt_daily_stats": [("started_date", "date"), ("support_type", "str"), *_DAILY],
     "rpt_channel_stats": [
-        ("started_date", "date"), ("channel_id", "str"), ("support_type", "str"),
-        *_DAILY, *_TOTALS,
+        ("started_date", "date"),
+        ("channel_id", "str"),
+        ("support_type", "str"),
+        *_DAILY,
+        *_TOTALS,
     ],
     "rpt_agent_working_time": [
-        ("pause_date", "date"), ("user_id", "str"), ("pause_count", "int"),
-        ("total_pause_s", "float"), ("open_pause_count", "int"),
+        ("pause_date", "date"),
+        ("user_id", "str"),
+        ("pause_count", "int"),
+        ("total_pause_s", "float"),
+        ("open_pause_count", "int"),
     ],
     "rpt_tag_stats": [
-        ("event_date", "date"), ("tag_id", "str"), ("channel_id", "str"),
-        ("tagged_by_user_id", "str"), ("tags_added", "int"), ("tags_removed", "int"),
+        ("event_date", "date"),
+        ("tag_id", "str"),
+        ("channel_id", "str"),
+        ("tagged_by_user_id", "str"),
+        ("tags_added", "int"),
+        ("tags_removed", "int"),
     ],
     "fct_replies": [
-        ("reply_message_id", "str"), ("session_id", "str"), ("conversation_id", "str"),
-        ("channel_id", "str"), ("replied_by_user_id", "str"), ("customer_message_id", "str"),
-        ("waiting_since", "ts"), ("replied_at", "ts"), ("reply_time_s", "float"),
-        ("reply_time_business_s", "float"), ("reply_number", "int"), ("reply_date", "date"),
+        ("reply_message_id", "str"),
+        ("session_id", "str"),
+        ("conversation_id", "str"),
+        ("channel_id", "str"),
+        ("replied_by_user_id", "str"),
+        ("customer_message_id", "str"),
+        ("waiting_since", "ts"),
+        ("replied_at", "ts"),
+        ("reply_time_s", "float"),
+        ("reply_time_business_s", "float"),
+        ("reply_number", "int"),
+        ("reply_date", "date"),
         ("reply_hour", "int"),
     ],
     "rpt_reply_stats": [
-        ("reply_date", "date"), ("replied_by_user_id", "str"), ("channel_id", "str"),
-        ("replies", "int"), ("first_replies", "int"), ("total_reply_time_s", "float"),
-        ("avg_reply_time_s", "float"), ("median_reply_time_s", "float"),
-        ("p90_reply_time_s", "float"), ("total_reply_time_business_s", "float"),
-        ("replies_with_business_time", "int"), ("avg_reply_time_business_s", "float"),
+        ("reply_date", "date"),
+        ("replied_by_user_id", "str"),
+        ("channel_id", "str"),
+        ("replies", "int"),
+        ("first_replies", "int"),
+        ("total_reply_time_s", "float"),
+        ("avg_reply_time_s", "float"),
+        ("median_reply_time_s", "float"),
+        ("p90_reply_time_s", "float"),
+        ("total_reply_time_business_s", "float"),
+        ("replies_with_business_time", "int"),
+        ("avg_reply_time_business_s", "float"),
     ],
     "fct_conversations": [
-        ("conversation_id", "str"), ("contact_id", "str"), ("channel_id", "str"),
-        ("sessions", "int"), ("reopens", "int"), ("first_started_at", "ts"),
-        ("last_started_at", "ts"), ("first_started_date", "date"), ("is_completed", "bool"),
-        ("last_done_at", "ts"), ("total_messages", "int"), ("replies", "int"),
-        ("is_one_touch", "bool"), ("is_two_touch", "bool"),
+        ("conversation_id", "str"),
+        ("contact_id", "str"),
+        ("channel_id", "str"),
+        ("sessions", "int"),
+        ("reopens", "int"),
+        ("first_started_at", "ts"),
+        ("last_started_at", "ts"),
+        ("first_started_date", "date"),
+        ("is_completed", "bool"),
+        ("last_done_at", "ts"),
+        ("total_messages", "int"),
+        ("replies", "int"),
+        ("is_one_touch", "bool"),
+        ("is_two_touch", "bool"),
     ],
     "rpt_backlog_daily": [
-        ("snapshot_date", "date"), ("channel_id", "str"), ("support_type", "str"),
-        ("open_sessions", "int"), ("unassigned_open_sessions", "int"),
-        ("open_over_24h", "int"), ("oldest_started_at", "ts"),
+        ("snapshot_date", "date"),
+        ("channel_id", "str"),
+        ("support_type", "str"),
+        ("open_sessions", "int"),
+        ("unassigned_open_sessions", "int"),
+        ("open_over_24h", "int"),
+        ("oldest_started_at", "ts"),
     ],
     "rpt_csat_daily": [
-        ("started_date", "date"), ("channel_id", "str"), ("assigned_user_id", "str"),
-        ("sessions", "int"), ("done_sessions", "int"), ("rated_sessions", "int"),
-        ("satisfied_sessions", "int"), ("dissatisfied_sessions", "int"),
-        ("csat_pct", "float"), ("avg_rating", "float"),
+        ("started_date", "date"),
+        ("channel_id", "str"),
+        ("assigned_user_id", "str"),
+        ("sessions", "int"),
+        ("done_sessions", "int"),
+        ("rated_sessions", "int"),
+        ("satisfied_sessions", "int"),
+        ("dissatisfied_sessions", "int"),
+        ("csat_pct", "float"),
+        ("avg_rating", "float"),
     ],
 }
 
@@ -298,8 +433,10 @@ MART_COLUMNS: dict[str, list[tuple[str, str]]] = {
 def user_stats_columns(sla_minutes: Iterable[int]) -> list[tuple[str, str]]:
     """The columns of rpt_user_stats for the configured SLA minutes (section 5)."""
     return [
-        ("started_date", "date"), ("user_id", "str"),
-        ("assigned_completed_supported", "int"), ("assigned_completed_not_supported", "int"),
+        ("started_date", "date"),
+        ("user_id", "str"),
+        ("assigned_completed_supported", "int"),
+        ("assigned_completed_not_supported", "int"),
         ("assigned_not_completed_supported", "int"),
         ("assigned_not_completed_not_supported", "int"),
         ("not_assigned_completed_supported", "int"),
@@ -333,8 +470,13 @@ def parse_timestamp(text: str) -> datetime | None:
     micros = int((g["f"] or "").ljust(6, "0") or 0)
     try:
         value = datetime(
-            int(g["y"]), int(g["mo"]), int(g["d"]), int(g["h"]), int(g["mi"]),
-            int(g["s"] or 0), micros,
+            int(g["y"]),
+            int(g["mo"]),
+            int(g["d"]),
+            int(g["h"]),
+            int(g["mi"]),
+            int(g["s"] or 0),
+            micros,
         )
         tz = g["tz"]
         if tz and tz != "Z":
@@ -431,7 +573,7 @@ class _LocalClock:
         return self._ends[day]
 
     def local(self, value: datetime) -> datetime:
-        return value.replace(tzinfo=timezone.utc).astimezone(self.zone)
+        return value.replace(tzinfo=UTC).astimezone(self.zone)
 
     def date(self, value: datetime) -> date:
         return self.local(value).date()
@@ -529,7 +671,7 @@ def _parquet_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         text = value.strftime("%Y-%m-%dT%H:%M:%S")
         if value.microsecond:
             text += f".{value.microsecond:06d}"
@@ -572,27 +714,41 @@ def load_landing(landing_dir: Path) -> LoadResult:
             relative = f"{table}/{path.name}"
             suffix = path.suffix.lower()
             if not path.is_file() or suffix not in _READERS:
-                result.log.append({"file": relative, "status": "ignored", "rows": 0,
-                                   "message": "not a .csv, .jsonl or .parquet file"})
+                result.log.append(
+                    {
+                        "file": relative,
+                        "status": "ignored",
+                        "rows": 0,
+                        "message": "not a .csv, .jsonl or .parquet file",
+                    }
+                )
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if digest in seen_hashes:
-                result.log.append({"file": relative, "status": "duplicate", "rows": 0,
-                                   "message": "same content as a file already loaded"})
+                result.log.append(
+                    {
+                        "file": relative,
+                        "status": "duplicate",
+                        "rows": 0,
+                        "message": "same content as a file already loaded",
+                    }
+                )
                 continue
             try:
                 rows = _READERS[suffix](path, RAW_COLUMNS[table])
             except LandingFileError as exc:
-                result.log.append({"file": relative, "status": "failed", "rows": 0,
-                                   "message": str(exc)})
+                result.log.append(
+                    {"file": relative, "status": "failed", "rows": 0, "message": str(exc)}
+                )
                 continue
             seen_hashes.add(digest)
             for number, row in enumerate(rows, start=1):
                 seq += 1
                 row.update({"_source_file": relative, "_row_number": number, "_load_seq": seq})
                 result.rows[table].append(row)
-            result.log.append({"file": relative, "status": "loaded", "rows": len(rows),
-                               "message": None})
+            result.log.append(
+                {"file": relative, "status": "loaded", "rows": len(rows), "message": None}
+            )
     return result
 
 
@@ -601,11 +757,23 @@ def load_landing(landing_dir: Path) -> LoadResult:
 # ---------------------------------------------------------------------------
 
 
-FREE_TEXT_COLUMNS = frozenset({
-    "channel_name", "full_name", "email", "group_name", "display_name", "category_name",
-    "tag_name", "session_name", "note", "content", "template_name", "media_url",
-    "holiday_name",
-})
+FREE_TEXT_COLUMNS = frozenset(
+    {
+        "channel_name",
+        "full_name",
+        "email",
+        "group_name",
+        "display_name",
+        "category_name",
+        "tag_name",
+        "session_name",
+        "note",
+        "content",
+        "template_name",
+        "media_url",
+        "holiday_name",
+    }
+)
 
 
 def validate_row(table: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -613,9 +781,14 @@ def validate_row(table: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[
     reasons: list[str] = []
     # DECISIONS.md: a value of only spaces is missing, like an empty one, in every column
     # but free text (names, content, notes, email, media and template names).
-    raw = {column: (None if isinstance(value, str) and column not in FREE_TEXT_COLUMNS
-                    and value.strip(" ") == "" else value)
-           for column, value in raw.items()}
+    raw = {
+        column: (
+            None
+            if isinstance(value, str) and column not in FREE_TEXT_COLUMNS and value.strip(" ") == ""
+            else value
+        )
+        for column, value in raw.items()
+    }
     typed = dict(raw)
     for column in REQUIRED_IDS[table]:
         if raw[column] is None:
@@ -661,8 +834,14 @@ def validate_row(table: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[
 
 
 def _check_value(
-    raw: dict[str, Any], typed: dict[str, Any], reasons: list[str], column: str,
-    parse: Callable[[str], Any], problem: str, *, required: bool = True,
+    raw: dict[str, Any],
+    typed: dict[str, Any],
+    reasons: list[str],
+    column: str,
+    parse: Callable[[str], Any],
+    problem: str,
+    *,
+    required: bool = True,
 ) -> None:
     """Type one 7.1 value: ``missing <column>`` or ``<problem> <column> '<value>'`` on failure."""
     value = raw[column]
@@ -677,8 +856,9 @@ def _check_value(
     typed[column] = parsed
 
 
-def _validate_business_hours(raw: dict[str, Any], typed: dict[str, Any],
-                             reasons: list[str]) -> None:
+def _validate_business_hours(
+    raw: dict[str, Any], typed: dict[str, Any], reasons: list[str]
+) -> None:
     """Section 7.1, after ``missing schedule_id``: each column in table order, then the row rule."""
     _check_value(raw, typed, reasons, "valid_from", parse_date, "unparseable", required=False)
     zone = raw["time_zone"]
@@ -687,10 +867,12 @@ def _validate_business_hours(raw: dict[str, Any], typed: dict[str, Any],
     elif not is_known_time_zone(zone):  # exact: case and spaces count
         reasons.append(f"unknown time_zone '{zone}'")
     _check_value(raw, typed, reasons, "weekday", parse_weekday, "invalid")
-    _check_value(raw, typed, reasons, "opens_at",
-                 lambda v: parse_clock_time(v, allow_24=False), "invalid")
-    _check_value(raw, typed, reasons, "closes_at",
-                 lambda v: parse_clock_time(v, allow_24=True), "invalid")
+    _check_value(
+        raw, typed, reasons, "opens_at", lambda v: parse_clock_time(v, allow_24=False), "invalid"
+    )
+    _check_value(
+        raw, typed, reasons, "closes_at", lambda v: parse_clock_time(v, allow_24=True), "invalid"
+    )
     if typed["opens_at"] is not None and typed["closes_at"] is not None:
         if typed["closes_at"] <= typed["opens_at"]:
             reasons.append("closes_at not after opens_at")
@@ -727,8 +909,14 @@ def stage(loaded: LoadResult) -> Staged:
         for raw in raw_rows:
             typed, reasons = validate_row(table, raw)
             if reasons:
-                bad.append({**{c: raw[c] for c in columns}, "reason": "; ".join(reasons),
-                            "_source_file": raw["_source_file"], "_row_number": raw["_row_number"]})
+                bad.append(
+                    {
+                        **{c: raw[c] for c in columns},
+                        "reason": "; ".join(reasons),
+                        "_source_file": raw["_source_file"],
+                        "_row_number": raw["_row_number"],
+                    }
+                )
             else:
                 good.append(typed)
         winners: dict[tuple, dict[str, Any]] = {}
@@ -736,21 +924,38 @@ def stage(loaded: LoadResult) -> Staged:
         for row in good:  # already in load order: a later row wins ties
             key = tuple(row[c] for c in DEDUP_KEYS[table])
             current = winners.get(key)
-            if current is None or order_column is None or row[order_column] >= current[order_column]:
+            if (
+                current is None
+                or order_column is None
+                or row[order_column] >= current[order_column]
+            ):
                 winners[key] = row
         kept = sorted(winners.values(), key=lambda r: r["_load_seq"])
         tables[table] = kept
         quarantine[table] = _frame(
-            bad, [(c, "str") for c in columns]
+            bad,
+            [(c, "str") for c in columns]
             + [("reason", "str"), ("_source_file", "str"), ("_row_number", "int")],
         )
-        recon.append({
-            "table_name": table, "raw_rows": len(raw_rows), "staged_rows": len(kept),
-            "quarantined_rows": len(bad), "superseded_rows": len(good) - len(kept),
-        })
-    reconciliation = _frame(recon, [("table_name", "str"), ("raw_rows", "int"),
-                                    ("staged_rows", "int"), ("quarantined_rows", "int"),
-                                    ("superseded_rows", "int")])
+        recon.append(
+            {
+                "table_name": table,
+                "raw_rows": len(raw_rows),
+                "staged_rows": len(kept),
+                "quarantined_rows": len(bad),
+                "superseded_rows": len(good) - len(kept),
+            }
+        )
+    reconciliation = _frame(
+        recon,
+        [
+            ("table_name", "str"),
+            ("raw_rows", "int"),
+            ("staged_rows", "int"),
+            ("quarantined_rows", "int"),
+            ("superseded_rows", "int"),
+        ],
+    )
     return Staged(tables=tables, quarantine=quarantine, reconciliation=reconciliation)
 
 
@@ -810,8 +1015,13 @@ def build_dim_users(staged: Staged) -> list[dict[str, Any]]:
         group = groups.get(link["group_id"])
         names_by_user[link["user_id"]].append(group["group_name"] if group else None)
     return [
-        {"user_id": u["user_id"], "full_name": u["full_name"], "email": u["email"],
-         "is_active": u["is_active"], "group_names": join_names(names_by_user[u["user_id"]])}
+        {
+            "user_id": u["user_id"],
+            "full_name": u["full_name"],
+            "email": u["email"],
+            "is_active": u["is_active"],
+            "group_names": join_names(names_by_user[u["user_id"]]),
+        }
         for u in staged.tables["users"]
     ]
 
@@ -833,14 +1043,20 @@ def build_dim_categories(staged: Staged) -> list[dict[str, Any]]:
     rows = []
     for cat in staged.tables["categories"]:
         chain = category_chain(cat["category_id"], categories)
-        top_down = [categories[c]["category_name"] if c in categories else None
-                    for c in reversed(chain)]
+        top_down = [
+            categories[c]["category_name"] if c in categories else None for c in reversed(chain)
+        ]
         top_down += [None] * (3 - len(top_down))
-        rows.append({
-            "category_id": cat["category_id"], "category_name": cat["category_name"],
-            "category_level": len(chain), "category": top_down[0],
-            "sub_category": top_down[1], "sub_sub_category": top_down[2],
-        })
+        rows.append(
+            {
+                "category_id": cat["category_id"],
+                "category_name": cat["category_name"],
+                "category_level": len(chain),
+                "category": top_down[0],
+                "sub_category": top_down[1],
+                "sub_sub_category": top_down[2],
+            }
+        )
     return rows
 
 
@@ -876,8 +1092,10 @@ def reply_pairs(messages: list[dict[str, Any]]) -> list[tuple[dict[str, Any], di
 
 def reply_times_micros(messages: list[dict[str, Any]]) -> list[int]:
     """Section 3: the reply time of every reply, in order."""
-    return [micros_between(reply["sent_at"], customer["sent_at"])
-            for customer, reply in reply_pairs(messages)]
+    return [
+        micros_between(reply["sent_at"], customer["sent_at"])
+        for customer, reply in reply_pairs(messages)
+    ]
 
 
 @dataclass
@@ -909,8 +1127,11 @@ def session_metrics(
 
     first_response = next((m for m in agent_msgs if m["sent_at"] >= started_at), None)
     first_response_at = first_response["sent_at"] if first_response else None
-    waiting = (micros_between(first_response_at, started_at)
-               if first_response_at is not None and not is_proactive else None)
+    waiting = (
+        micros_between(first_response_at, started_at)
+        if first_response_at is not None and not is_proactive
+        else None
+    )
 
     last_agent_at = None
     if is_completed and done_at is not None:
@@ -919,11 +1140,12 @@ def session_metrics(
     # DECISIONS.md: a proactive session's support time runs from its first_response_at, which
     # CONTRACT.md 6.14 defines as its first agent message at or after started_at.
     support_start = first_response_at
-    support = (micros_between(last_agent_at, support_start)
-               if is_completed and is_supported and last_agent_at is not None
-               and support_start is not None else None)
-    duration = (micros_between(done_at, started_at)
-                if is_completed and done_at is not None else None)
+    support = (
+        micros_between(last_agent_at, support_start)
+        if is_completed and is_supported and last_agent_at is not None and support_start is not None
+        else None
+    )
+    duration = micros_between(done_at, started_at) if is_completed and done_at is not None else None
 
     replies = reply_times_micros(messages)
     window = timedelta(hours=window_hours)
@@ -931,8 +1153,7 @@ def session_metrics(
         session_type = "proactive"
     elif waiting is not None and waiting > window // timedelta(microseconds=1):
         session_type = "unanswered_24h"
-    elif (not is_supported and newest_sent_at is not None
-          and started_at < newest_sent_at - window):
+    elif not is_supported and newest_sent_at is not None and started_at < newest_sent_at - window:
         session_type = "unanswered_24h"
     else:
         session_type = "standard"
@@ -947,7 +1168,8 @@ def session_metrics(
         own_bounded = [m for m in own if done_at is not None and m["sent_at"] <= done_at]
         agent_support[agent] = (
             micros_between(own_bounded[-1]["sent_at"], own[0]["sent_at"])
-            if is_completed and own_bounded else None
+            if is_completed and own_bounded
+            else None
         )
 
     row = {
@@ -965,9 +1187,13 @@ def session_metrics(
         "is_proactive": is_proactive,
     }
     return SessionFacts(
-        row=row, waiting_micros=waiting, support_micros=support, duration_micros=duration,
+        row=row,
+        waiting_micros=waiting,
+        support_micros=support,
+        duration_micros=duration,
         first_responder=first_response["agent_user_id"] if first_response else None,
-        agents=agents, agent_support_micros=agent_support,
+        agents=agents,
+        agent_support_micros=agent_support,
     )
 
 
@@ -979,9 +1205,9 @@ def current_tags(staged: Staged, session_ids: set[str]) -> list[dict[str, Any]]:
     for event in sorted(events, key=lambda e: (e["event_at"], e["tag_event_id"])):
         last[(event["session_id"], event["tag_id"])] = event
     return [
-        {"session_id": s, "tag_id": t,
-         "tag_name": tags[t]["tag_name"] if t in tags else None}
-        for (s, t), event in sorted(last.items()) if event["action"] == "added"
+        {"session_id": s, "tag_id": t, "tag_name": tags[t]["tag_name"] if t in tags else None}
+        for (s, t), event in sorted(last.items())
+        if event["action"] == "added"
     ]
 
 
@@ -1007,7 +1233,7 @@ def _totals(sessions: list[tuple[int | None, int | None]]) -> dict[str, Any]:
 def _daily(group: list[SessionFacts]) -> dict[str, Any]:
     done = [f.row["is_completed"] for f in group]
     sup = [f.row["is_supported"] for f in group]
-    pairs = list(zip(done, sup))
+    pairs = list(zip(done, sup, strict=True))
     return {
         "done_supported": pairs.count((True, True)),
         "done_not_supported": pairs.count((True, False)),
@@ -1041,25 +1267,37 @@ def build_user_stats(facts: list[SessionFacts], sla_minutes: list[int]) -> list[
         session = f.row
         assignee = session["assigned_user_id"]
         users = ([assignee] if assignee is not None else []) + [
-            a for a in f.agents if a != assignee]
+            a for a in f.agents if a != assignee
+        ]
         for user in users:
             is_first = f.first_responder == user
-            participations.append({
-                "started_date": session["started_date"], "user_id": user,
-                "assigned": user == assignee, "supported": user in f.agents,
-                "completed": session["is_completed"],
-                "waiting": f.waiting_micros if is_first else None,
-                "support": f.agent_support_micros.get(user),
-            })
+            participations.append(
+                {
+                    "started_date": session["started_date"],
+                    "user_id": user,
+                    "assigned": user == assignee,
+                    "supported": user in f.agents,
+                    "completed": session["is_completed"],
+                    "waiting": f.waiting_micros if is_first else None,
+                    "support": f.agent_support_micros.get(user),
+                }
+            )
     rows = []
     for (day, user), group in _sorted_groups(
-            _group(participations, lambda p: (p["started_date"], p["user_id"]))):
-        def count(assigned: bool, completed: bool, supported: bool) -> int:
-            return sum(1 for p in group if (p["assigned"], p["completed"], p["supported"])
-                       == (assigned, completed, supported))
+        _group(participations, lambda p: (p["started_date"], p["user_id"]))
+    ):
+
+        def count(assigned: bool, completed: bool, supported: bool, group=group) -> int:
+            return sum(
+                1
+                for p in group
+                if (p["assigned"], p["completed"], p["supported"])
+                == (assigned, completed, supported)
+            )
 
         row = {
-            "started_date": day, "user_id": user,
+            "started_date": day,
+            "user_id": user,
             "assigned_completed_supported": count(True, True, True),
             "assigned_completed_not_supported": count(True, True, False),
             "assigned_not_completed_supported": count(True, False, True),
@@ -1069,8 +1307,9 @@ def build_user_stats(facts: list[SessionFacts], sla_minutes: list[int]) -> list[
         }
         for x in sla_minutes:
             limit = 60 * x * 1_000_000
-            row[f"sla_{x}m"] = sum(1 for p in group
-                                   if p["waiting"] is not None and p["waiting"] < limit)
+            row[f"sla_{x}m"] = sum(
+                1 for p in group if p["waiting"] is not None and p["waiting"] < limit
+            )
         row.update(_totals([(p["waiting"], p["support"]) for p in group]))
         rows.append(row)
     return rows
@@ -1110,21 +1349,28 @@ def build_schedules(staged: Staged) -> dict[str, Schedule]:
     """
     versions: dict[str, dict[date | None, list[Opening]]] = defaultdict(lambda: defaultdict(list))
     for row in staged.tables["business_hours"]:
-        versions[row["schedule_id"]][row["valid_from"]].append(Opening(
-            time_zone=row["time_zone"], weekday=row["weekday"],
-            opens_minute=row["opens_at"], closes_minute=row["closes_at"]))
+        versions[row["schedule_id"]][row["valid_from"]].append(
+            Opening(
+                time_zone=row["time_zone"],
+                weekday=row["weekday"],
+                opens_minute=row["opens_at"],
+                closes_minute=row["closes_at"],
+            )
+        )
     holidays: dict[str, set[date]] = defaultdict(set)
     for row in staged.tables["holidays"]:
         holidays[row["schedule_id"]].add(row["holiday_date"])
     return {
-        schedule_id: Schedule(schedule_id, dict(by_version),
-                              frozenset(holidays.get(schedule_id, set())))
+        schedule_id: Schedule(
+            schedule_id, dict(by_version), frozenset(holidays.get(schedule_id, set()))
+        )
         for schedule_id, by_version in versions.items()
     }
 
 
-def schedule_of_channel(channel_id: str, channel_schedules: dict[str, str],
-                        schedules: dict[str, Schedule]) -> Schedule | None:
+def schedule_of_channel(
+    channel_id: str, channel_schedules: dict[str, str], schedules: dict[str, Schedule]
+) -> Schedule | None:
     """7.2 "Which schedule": the channel's mapping, else ``default``; None without a valid row.
 
     A channel mapped to a schedule without valid business_hours has no schedule: it does
@@ -1135,16 +1381,21 @@ def schedule_of_channel(channel_id: str, channel_schedules: dict[str, str],
     return schedules.get(DEFAULT_SCHEDULE_ID)
 
 
-def business_micros(schedule: Schedule | None, a: datetime | None,
-                    b: datetime | None) -> int | None:
+def business_micros(
+    schedule: Schedule | None, a: datetime | None, b: datetime | None
+) -> int | None:
     """7.2 business time between a and b in exact microseconds (signed); None if any is null."""
     if schedule is None or a is None or b is None:
         return None
     return schedule.business_micros(a, b)
 
 
-def session_replies(session_row: dict[str, Any], messages: list[dict[str, Any]],
-                    schedule: Schedule | None, clock: _LocalClock) -> list[dict[str, Any]]:
+def session_replies(
+    session_row: dict[str, Any],
+    messages: list[dict[str, Any]],
+    schedule: Schedule | None,
+    clock: _LocalClock,
+) -> list[dict[str, Any]]:
     """7.4 fct_replies rows of one session (messages sorted by sent_at, message_id).
 
     ``_micros`` / ``_business_micros`` keep the exact durations for the exact sums of
@@ -1154,33 +1405,39 @@ def session_replies(session_row: dict[str, Any], messages: list[dict[str, Any]],
     for number, (customer, reply) in enumerate(reply_pairs(messages), start=1):
         micros = micros_between(reply["sent_at"], customer["sent_at"])
         business = business_micros(schedule, customer["sent_at"], reply["sent_at"])
-        rows.append({
-            "reply_message_id": reply["message_id"],
-            "session_id": session_row["session_id"],
-            "conversation_id": session_row["conversation_id"],  # the session's, not the message's
-            "channel_id": session_row["channel_id"],
-            "replied_by_user_id": reply["agent_user_id"],
-            "customer_message_id": customer["message_id"],
-            "waiting_since": customer["sent_at"],
-            "replied_at": reply["sent_at"],
-            "reply_time_s": seconds(micros),
-            "reply_time_business_s": None if business is None else seconds(business),
-            "reply_number": number,
-            "reply_date": clock.date(reply["sent_at"]),
-            "reply_hour": clock.hour(reply["sent_at"]),
-            "_micros": micros,
-            "_business_micros": business,
-        })
+        rows.append(
+            {
+                "reply_message_id": reply["message_id"],
+                "session_id": session_row["session_id"],
+                "conversation_id": session_row[
+                    "conversation_id"
+                ],  # the session's, not the message's
+                "channel_id": session_row["channel_id"],
+                "replied_by_user_id": reply["agent_user_id"],
+                "customer_message_id": customer["message_id"],
+                "waiting_since": customer["sent_at"],
+                "replied_at": reply["sent_at"],
+                "reply_time_s": seconds(micros),
+                "reply_time_business_s": None if business is None else seconds(business),
+                "reply_number": number,
+                "reply_date": clock.date(reply["sent_at"]),
+                "reply_hour": clock.hour(reply["sent_at"]),
+                "_micros": micros,
+                "_business_micros": business,
+            }
+        )
     return rows
 
 
-def business_columns(row: dict[str, Any], schedule: Schedule | None,
-                     replies: list[dict[str, Any]]) -> dict[str, Any]:
+def business_columns(
+    row: dict[str, Any], schedule: Schedule | None, replies: list[dict[str, Any]]
+) -> dict[str, Any]:
     """7.3: the business columns of one fct_sessions row.
 
     Each spans the instants of its calendar column and is null where that one is null;
     all are null without a schedule. A schedule with no version yet gives 0.0.
     """
+
     def span(a: str, b: str, calendar_column: str) -> float | None:
         if schedule is None or row[calendar_column] is None:
             return None
@@ -1192,66 +1449,80 @@ def business_columns(row: dict[str, Any], schedule: Schedule | None,
         "started_in_business_hours": schedule.is_open_at(row["started_at"]) if schedule else None,
         "waiting_time_business_s": span("started_at", "first_response_at", "waiting_time_s"),
         "support_time_business_s": span(
-            "first_response_at", "last_agent_message_at", "support_time_s"),
+            "first_response_at", "last_agent_message_at", "support_time_s"
+        ),
         "session_duration_business_s": span("started_at", "done_at", "session_duration_s"),
         "avg_response_time_business_s": (
-            average_seconds(sum(reply_micros), len(reply_micros)) if schedule else None),
+            average_seconds(sum(reply_micros), len(reply_micros)) if schedule else None
+        ),
     }
 
 
 def build_reply_stats(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """7.4 rpt_reply_stats: per reply_date x replied_by_user_id x channel_id."""
     rows = []
-    for (day, user, channel_id), group in _sorted_groups(_group(
-            replies, lambda r: (r["reply_date"], r["replied_by_user_id"], r["channel_id"]))):
+    for (day, user, channel_id), group in _sorted_groups(
+        _group(replies, lambda r: (r["reply_date"], r["replied_by_user_id"], r["channel_id"]))
+    ):
         micros = [r["_micros"] for r in group]
         business = [r["_business_micros"] for r in group if r["_business_micros"] is not None]
-        rows.append({
-            "reply_date": day, "replied_by_user_id": user, "channel_id": channel_id,
-            "replies": len(group),
-            "first_replies": sum(1 for r in group if r["reply_number"] == 1),
-            "total_reply_time_s": seconds(sum(micros)),
-            "avg_reply_time_s": average_seconds(sum(micros), len(micros)),
-            "median_reply_time_s": percentile_cont(micros, Fraction(1, 2)),
-            "p90_reply_time_s": percentile_cont(micros, Fraction(9, 10)),
-            "total_reply_time_business_s": seconds(sum(business)),  # 6.21: 0.0 when none
-            "replies_with_business_time": len(business),
-            "avg_reply_time_business_s": average_seconds(sum(business), len(business)),
-        })
+        rows.append(
+            {
+                "reply_date": day,
+                "replied_by_user_id": user,
+                "channel_id": channel_id,
+                "replies": len(group),
+                "first_replies": sum(1 for r in group if r["reply_number"] == 1),
+                "total_reply_time_s": seconds(sum(micros)),
+                "avg_reply_time_s": average_seconds(sum(micros), len(micros)),
+                "median_reply_time_s": percentile_cont(micros, Fraction(1, 2)),
+                "p90_reply_time_s": percentile_cont(micros, Fraction(9, 10)),
+                "total_reply_time_business_s": seconds(sum(business)),  # 6.21: 0.0 when none
+                "replies_with_business_time": len(business),
+                "avg_reply_time_business_s": average_seconds(sum(business), len(business)),
+            }
+        )
     return rows
 
 
-def build_fct_conversations(sessions: list[dict[str, Any]], replies: list[dict[str, Any]],
-                            clock: _LocalClock) -> list[dict[str, Any]]:
+def build_fct_conversations(
+    sessions: list[dict[str, Any]], replies: list[dict[str, Any]], clock: _LocalClock
+) -> list[dict[str, Any]]:
     """7.5: one row per conversation_id of the fct_sessions rows."""
     replies_per_session = _group(replies, lambda r: r["session_id"])
     rows = []
     for (conversation_id,), group in _sorted_groups(
-            _group(sessions, lambda s: (s["conversation_id"],))):
+        _group(sessions, lambda s: (s["conversation_id"],))
+    ):
         ordered = sorted(group, key=lambda s: (s["started_at"], s["session_id"]))
         first = ordered[0]
         completed = all(s["is_completed"] for s in group)
         done_ats = [s["done_at"] for s in group]
         reply_count = sum(len(replies_per_session.get(s["session_id"], [])) for s in group)
-        rows.append({
-            "conversation_id": conversation_id,
-            "contact_id": first["contact_id"], "channel_id": first["channel_id"],
-            "sessions": len(group), "reopens": len(group) - 1,
-            "first_started_at": first["started_at"],
-            "last_started_at": max(s["started_at"] for s in group),
-            "first_started_date": clock.date(first["started_at"]),
-            "is_completed": completed,
-            "last_done_at": (max(done_ats) if completed and None not in done_ats else None),
-            "total_messages": sum(s["total_messages"] for s in group),
-            "replies": reply_count,
-            "is_one_touch": completed and reply_count == 1,
-            "is_two_touch": completed and reply_count == 2,
-        })
+        rows.append(
+            {
+                "conversation_id": conversation_id,
+                "contact_id": first["contact_id"],
+                "channel_id": first["channel_id"],
+                "sessions": len(group),
+                "reopens": len(group) - 1,
+                "first_started_at": first["started_at"],
+                "last_started_at": max(s["started_at"] for s in group),
+                "first_started_date": clock.date(first["started_at"]),
+                "is_completed": completed,
+                "last_done_at": (max(done_ats) if completed and None not in done_ats else None),
+                "total_messages": sum(s["total_messages"] for s in group),
+                "replies": reply_count,
+                "is_one_touch": completed and reply_count == 1,
+                "is_two_touch": completed and reply_count == 2,
+            }
+        )
     return rows
 
 
-def backlog_days(session: dict[str, Any], first_day: date, as_of: date,
-                 clock: _LocalClock) -> list[tuple[date, bool]]:
+def backlog_days(
+    session: dict[str, Any], first_day: date, as_of: date, clock: _LocalClock
+) -> list[tuple[date, bool]]:
     """7.6: the snapshot dates whose backlog holds the session, each with "open over 24 h".
 
     In backlog at the end of D (first instant of D + 1): started before it, and open, or
@@ -1273,8 +1544,9 @@ def backlog_days(session: dict[str, Any], first_day: date, as_of: date,
     return days
 
 
-def build_backlog(sessions: list[dict[str, Any]], newest_sent_at: datetime | None,
-                  clock: _LocalClock) -> list[dict[str, Any]]:
+def build_backlog(
+    sessions: list[dict[str, Any]], newest_sent_at: datetime | None, clock: _LocalClock
+) -> list[dict[str, Any]]:
     """7.6 rpt_backlog_daily, from the earliest started_date to the as-of date."""
     if newest_sent_at is None or not sessions:
         return []  # no messages: no as-of date, no backlog
@@ -1282,38 +1554,58 @@ def build_backlog(sessions: list[dict[str, Any]], newest_sent_at: datetime | Non
     first_day = min(s["started_date"] for s in sessions)
     entries = [
         {"snapshot_date": day, "session": s, "over_24h": over_24h}
-        for s in sessions for day, over_24h in backlog_days(s, first_day, as_of, clock)
+        for s in sessions
+        for day, over_24h in backlog_days(s, first_day, as_of, clock)
     ]
     rows = []
-    for (day, channel_id, support_type), group in _sorted_groups(_group(entries, lambda e: (
-            e["snapshot_date"], e["session"]["channel_id"], e["session"]["support_type"]))):
-        rows.append({
-            "snapshot_date": day, "channel_id": channel_id, "support_type": support_type,
-            "open_sessions": len(group),
-            "unassigned_open_sessions": sum(1 for e in group if not e["session"]["is_assigned"]),
-            "open_over_24h": sum(1 for e in group if e["over_24h"]),
-            "oldest_started_at": min(e["session"]["started_at"] for e in group),
-        })
+    for (day, channel_id, support_type), group in _sorted_groups(
+        _group(
+            entries,
+            lambda e: (
+                e["snapshot_date"],
+                e["session"]["channel_id"],
+                e["session"]["support_type"],
+            ),
+        )
+    ):
+        rows.append(
+            {
+                "snapshot_date": day,
+                "channel_id": channel_id,
+                "support_type": support_type,
+                "open_sessions": len(group),
+                "unassigned_open_sessions": sum(
+                    1 for e in group if not e["session"]["is_assigned"]
+                ),
+                "open_over_24h": sum(1 for e in group if e["over_24h"]),
+                "oldest_started_at": min(e["session"]["started_at"] for e in group),
+            }
+        )
     return rows
 
 
 def build_csat(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """7.7 rpt_csat_daily: a session's rating is credited to its assignee (null: unassigned)."""
     rows = []
-    for (day, channel_id, user), group in _sorted_groups(_group(sessions, lambda s: (
-            s["started_date"], s["channel_id"], s["assigned_user_id"]))):
+    for (day, channel_id, user), group in _sorted_groups(
+        _group(sessions, lambda s: (s["started_date"], s["channel_id"], s["assigned_user_id"]))
+    ):
         ratings = [s["rating"] for s in group if s["rating"] is not None]
         satisfied = sum(1 for r in ratings if r >= 4)
-        rows.append({
-            "started_date": day, "channel_id": channel_id, "assigned_user_id": user,
-            "sessions": len(group),
-            "done_sessions": sum(1 for s in group if s["is_completed"]),
-            "rated_sessions": len(ratings),
-            "satisfied_sessions": satisfied,
-            "dissatisfied_sessions": sum(1 for r in ratings if r <= 2),
-            "csat_pct": percentage(satisfied, len(ratings)),
-            "avg_rating": float(Fraction(sum(ratings), len(ratings))) if ratings else None,
-        })
+        rows.append(
+            {
+                "started_date": day,
+                "channel_id": channel_id,
+                "assigned_user_id": user,
+                "sessions": len(group),
+                "done_sessions": sum(1 for s in group if s["is_completed"]),
+                "rated_sessions": len(ratings),
+                "satisfied_sessions": satisfied,
+                "dissatisfied_sessions": sum(1 for r in ratings if r <= 2),
+                "csat_pct": percentage(satisfied, len(ratings)),
+                "avg_rating": float(Fraction(sum(ratings), len(ratings))) if ratings else None,
+            }
+        )
     return rows
 
 
@@ -1338,8 +1630,10 @@ def compute_marts(
     """
     landing_dir = Path(landing_dir)
     if not landing_dir.is_dir():
-        raise FileNotFoundError(f"landing folder {landing_dir} does not exist: pass the folder "
-                                "that holds one sub-folder per raw table")
+        raise FileNotFoundError(
+            f"landing folder {landing_dir} does not exist: pass the folder "
+            "that holds one sub-folder per raw table"
+        )
     clock = _LocalClock(report_timezone)
     sla_minutes = list(sla_minutes)
     loaded = load_landing(landing_dir)
@@ -1355,51 +1649,65 @@ def compute_marts(
     session_ids = set(sessions)
 
     # fct_messages: messages whose session is staged (6.11: others are late).
-    messages = sorted((m for m in t["messages"] if m["session_id"] in session_ids),
-                      key=lambda m: (m["sent_at"], m["message_id"]))
+    messages = sorted(
+        (m for m in t["messages"] if m["session_id"] in session_ids),
+        key=lambda m: (m["sent_at"], m["message_id"]),
+    )
     newest_sent_at = max((m["sent_at"] for m in messages), default=None)  # 6.10
     fct_messages = []
     for m in messages:
         channel = channels.get(m["channel_id"])
-        fct_messages.append({
-            **{c: m[c] for c in RAW_COLUMNS["messages"]},
-            "channel_name": channel["channel_name"] if channel else None,
-            "sender_kind": sender_kind(m),
-            "sent_date": clock.date(m["sent_at"]),
-        })
+        fct_messages.append(
+            {
+                **{c: m[c] for c in RAW_COLUMNS["messages"]},
+                "channel_name": channel["channel_name"] if channel else None,
+                "sender_kind": sender_kind(m),
+                "sent_date": clock.date(m["sent_at"]),
+            }
+        )
     messages_by_session = _group(messages, lambda m: m["session_id"])
 
     bridge = current_tags(staged, session_ids)
-    tag_names = {sid: join_names(b["tag_name"] for b in rows)
-                 for (sid,), rows in _group(bridge, lambda b: (b["session_id"],)).items()}
+    tag_names = {
+        sid: join_names(b["tag_name"] for b in rows)
+        for (sid,), rows in _group(bridge, lambda b: (b["session_id"],)).items()
+    }
 
     facts: list[SessionFacts] = []
     for s in t["sessions"]:
-        f = session_metrics(s, messages_by_session.get(s["session_id"], []),
-                            newest_sent_at, unanswered_window_hours)
+        f = session_metrics(
+            s, messages_by_session.get(s["session_id"], []), newest_sent_at, unanswered_window_hours
+        )
         contact = contacts.get(s["contact_id"])
         channel = channels.get(s["channel_id"])
         staff = users.get(s["assigned_user_id"])
         category = categories.get(s["category_id"])
-        f.row.update({
-            "session_id": s["session_id"], "conversation_id": s["conversation_id"],
-            "contact_id": s["contact_id"],
-            "contact_name": contact["display_name"] if contact else None,
-            "session_name": s["session_name"], "channel_id": s["channel_id"],
-            "channel_name": channel["channel_name"] if channel else None,
-            "channel_type": channel["channel_type"] if channel else None,
-            "support_type": s["support_type"], "assigned_user_id": s["assigned_user_id"],
-            "staff_name": staff["full_name"] if staff else None, "note": s["note"],
-            "category_id": s["category_id"],
-            "category": category["category"] if category else None,
-            "sub_category": category["sub_category"] if category else None,
-            "sub_sub_category": category["sub_sub_category"] if category else None,
-            "tag_names": tag_names.get(s["session_id"]),
-            "started_at": s["started_at"], "done_at": s["done_at"],
-            "started_date": clock.date(s["started_at"]),
-            "started_hour": clock.hour(s["started_at"]),
-            "rating": s["rating"],
-        })
+        f.row.update(
+            {
+                "session_id": s["session_id"],
+                "conversation_id": s["conversation_id"],
+                "contact_id": s["contact_id"],
+                "contact_name": contact["display_name"] if contact else None,
+                "session_name": s["session_name"],
+                "channel_id": s["channel_id"],
+                "channel_name": channel["channel_name"] if channel else None,
+                "channel_type": channel["channel_type"] if channel else None,
+                "support_type": s["support_type"],
+                "assigned_user_id": s["assigned_user_id"],
+                "staff_name": staff["full_name"] if staff else None,
+                "note": s["note"],
+                "category_id": s["category_id"],
+                "category": category["category"] if category else None,
+                "sub_category": category["sub_category"] if category else None,
+                "sub_sub_category": category["sub_sub_category"] if category else None,
+                "tag_names": tag_names.get(s["session_id"]),
+                "started_at": s["started_at"],
+                "done_at": s["done_at"],
+                "started_date": clock.date(s["started_at"]),
+                "started_hour": clock.hour(s["started_at"]),
+                "rating": s["rating"],
+            }
+        )
         facts.append(f)
 
     # Section 7: the business clock, replies, conversations, backlog, satisfaction.
@@ -1408,69 +1716,108 @@ def compute_marts(
     replies: list[dict[str, Any]] = []
     for f in facts:
         schedule = schedule_of_channel(f.row["channel_id"], channel_schedules, schedules)
-        own = session_replies(f.row, messages_by_session.get(f.row["session_id"], []),
-                              schedule, clock)
+        own = session_replies(
+            f.row, messages_by_session.get(f.row["session_id"], []), schedule, clock
+        )
         f.row.update(business_columns(f.row, schedule, own))
         replies.extend(own)
     session_rows = [f.row for f in facts]
 
     overview = []
-    for (day, channel_id, support_type), group in _sorted_groups(_group(
-            facts, lambda f: (f.row["started_date"], f.row["channel_id"], f.row["support_type"]))):
-        overview.append({
-            "started_date": day, "channel_id": channel_id, "support_type": support_type,
-            "sessions": len(group),
-            "contacts": len({f.row["contact_id"] for f in group}),
-            "assigned_sessions": sum(f.row["is_assigned"] for f in group),
-            "unassigned_sessions": sum(not f.row["is_assigned"] for f in group),
-            "done_sessions": sum(f.row["is_completed"] for f in group),
-            "pending_sessions": sum(not f.row["is_completed"] for f in group),
-            **_totals([(f.waiting_micros, f.support_micros) for f in group]),
-        })
+    for (day, channel_id, support_type), group in _sorted_groups(
+        _group(facts, lambda f: (f.row["started_date"], f.row["channel_id"], f.row["support_type"]))
+    ):
+        overview.append(
+            {
+                "started_date": day,
+                "channel_id": channel_id,
+                "support_type": support_type,
+                "sessions": len(group),
+                "contacts": len({f.row["contact_id"] for f in group}),
+                "assigned_sessions": sum(f.row["is_assigned"] for f in group),
+                "unassigned_sessions": sum(not f.row["is_assigned"] for f in group),
+                "done_sessions": sum(f.row["is_completed"] for f in group),
+                "pending_sessions": sum(not f.row["is_completed"] for f in group),
+                **_totals([(f.waiting_micros, f.support_micros) for f in group]),
+            }
+        )
 
     hourly = []
     for (day, hour), group in _sorted_groups(
-            _group(facts, lambda f: (f.row["started_date"], f.row["started_hour"]))):
-        hourly.append({
-            "started_date": day, "started_hour": hour, "sessions": len(group),
-            "supported_sessions": sum(f.row["is_supported"] for f in group),
-            "supported_within_1m": sum(1 for f in group if f.waiting_micros is not None
-                                       and f.waiting_micros < 60_000_000),
-            "done_sessions": sum(f.row["is_completed"] for f in group),
-        })
+        _group(facts, lambda f: (f.row["started_date"], f.row["started_hour"]))
+    ):
+        hourly.append(
+            {
+                "started_date": day,
+                "started_hour": hour,
+                "sessions": len(group),
+                "supported_sessions": sum(f.row["is_supported"] for f in group),
+                "supported_within_1m": sum(
+                    1
+                    for f in group
+                    if f.waiting_micros is not None and f.waiting_micros < 60_000_000
+                ),
+                "done_sessions": sum(f.row["is_completed"] for f in group),
+            }
+        )
 
-    daily = [{"started_date": day, "support_type": st, **_daily(group)}
-             for (day, st), group in _sorted_groups(
-                 _group(facts, lambda f: (f.row["started_date"], f.row["support_type"])))]
+    daily = [
+        {"started_date": day, "support_type": st, **_daily(group)}
+        for (day, st), group in _sorted_groups(
+            _group(facts, lambda f: (f.row["started_date"], f.row["support_type"]))
+        )
+    ]
 
     channel_stats = [
-        {"started_date": day, "channel_id": ch, "support_type": st, **_daily(group),
-         **_totals([(f.waiting_micros, f.support_micros) for f in group])}
-        for (day, ch, st), group in _sorted_groups(_group(
-            facts, lambda f: (f.row["started_date"], f.row["channel_id"], f.row["support_type"])))
+        {
+            "started_date": day,
+            "channel_id": ch,
+            "support_type": st,
+            **_daily(group),
+            **_totals([(f.waiting_micros, f.support_micros) for f in group]),
+        }
+        for (day, ch, st), group in _sorted_groups(
+            _group(
+                facts, lambda f: (f.row["started_date"], f.row["channel_id"], f.row["support_type"])
+            )
+        )
     ]
 
     working = []
-    for (day, user), group in _sorted_groups(_group(
-            pauses(t["agent_status_events"]), lambda p: (clock.date(p["start"]), p["user_id"]))):
+    for (day, user), group in _sorted_groups(
+        _group(pauses(t["agent_status_events"]), lambda p: (clock.date(p["start"]), p["user_id"]))
+    ):
         closed = [p["micros"] for p in group if p["micros"] is not None]
-        working.append({
-            "pause_date": day, "user_id": user, "pause_count": len(group),
-            "total_pause_s": seconds(sum(closed)), "open_pause_count": len(group) - len(closed),
-        })
+        working.append(
+            {
+                "pause_date": day,
+                "user_id": user,
+                "pause_count": len(group),
+                "total_pause_s": seconds(sum(closed)),
+                "open_pause_count": len(group) - len(closed),
+            }
+        )
 
     tag_rows = []
-    counted_events = [e for e in t["tag_events"]
-                      if e["session_id"] is None or e["session_id"] in session_ids]  # 6.11
-    for (day, tag_id, channel_id, user_id), group in _sorted_groups(_group(
+    counted_events = [
+        e for e in t["tag_events"] if e["session_id"] is None or e["session_id"] in session_ids
+    ]  # 6.11
+    for (day, tag_id, channel_id, user_id), group in _sorted_groups(
+        _group(
             counted_events,
-            lambda e: (clock.date(e["event_at"]), e["tag_id"], e["channel_id"], e["user_id"]))):
-        tag_rows.append({
-            "event_date": day, "tag_id": tag_id, "channel_id": channel_id,
-            "tagged_by_user_id": user_id,
-            "tags_added": sum(e["action"] == "added" for e in group),
-            "tags_removed": sum(e["action"] == "removed" for e in group),
-        })
+            lambda e: (clock.date(e["event_at"]), e["tag_id"], e["channel_id"], e["user_id"]),
+        )
+    ):
+        tag_rows.append(
+            {
+                "event_date": day,
+                "tag_id": tag_id,
+                "channel_id": channel_id,
+                "tagged_by_user_id": user_id,
+                "tags_added": sum(e["action"] == "added" for e in group),
+                "tags_removed": sum(e["action"] == "removed" for e in group),
+            }
+        )
 
     rows_by_mart: dict[str, list[dict[str, Any]]] = {
         "dim_channels": t["channels"],
@@ -1494,16 +1841,21 @@ def compute_marts(
     }
     result: dict[str, pd.DataFrame] = {}
     for mart, rows in rows_by_mart.items():
-        columns = (user_stats_columns(sla_minutes) if mart == "rpt_user_stats"
-                   else MART_COLUMNS[mart])
+        columns = (
+            user_stats_columns(sla_minutes) if mart == "rpt_user_stats" else MART_COLUMNS[mart]
+        )
         frame = _frame(rows, columns)
-        result[mart] = frame.sort_values(MART_KEYS[mart], key=_null_last_key,
-                                         ignore_index=True) if len(frame) else frame
+        result[mart] = (
+            frame.sort_values(MART_KEYS[mart], key=_null_last_key, ignore_index=True)
+            if len(frame)
+            else frame
+        )
     for table, frame in staged.quarantine.items():
         result[f"quarantine__{table}"] = frame
     result["reconciliation"] = staged.reconciliation
-    result["load_log"] = _frame(loaded.log, [("file", "str"), ("status", "str"),
-                                             ("rows", "int"), ("message", "str")])
+    result["load_log"] = _frame(
+        loaded.log, [("file", "str"), ("status", "str"), ("rows", "int"), ("message", "str")]
+    )
     return result
 
 

@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bi.superset_setup import BUNDLE_ROOT, DASHBOARD_DIR, bundle, database_uri
+from bi.superset_setup import (
+    BI_SNAPSHOT_ENV,
+    BUNDLE_ROOT,
+    DASHBOARD_DIR,
+    bi_snapshot,
+    bundle,
+    database_uri,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -102,3 +109,11 @@ def test_the_dashboard_places_every_chart_and_scopes_filters_by_column() -> None
             if column not in {c["column_name"] for c in dataset["columns"]}
         }
         assert set(native_filter["scope"]["excluded"]) == without, native_filter["name"]
+
+
+def test_superset_reads_the_reader_snapshot_unless_told_otherwise(tmp_path: Path) -> None:
+    warehouse = tmp_path / "wh.duckdb"
+    env = {"OMNIREPORT_WAREHOUSE": str(warehouse), "OMNIREPORT_SNAPSHOT": str(tmp_path / "x")}
+    assert bi_snapshot(env) == tmp_path / "wh.reader.duckdb"
+    full = tmp_path / "wh.published.duckdb"
+    assert bi_snapshot({**env, BI_SNAPSHOT_ENV: str(full)}) == full

@@ -91,12 +91,49 @@ def test_header_only_file_loads_zero_rows(tmp_path: Path) -> None:
     assert query(tmp_path, "select status, rows_loaded from raw._load_log") == [("loaded", 0)]
 
 
-def test_repeated_header_name_first_one_wins(tmp_path: Path) -> None:
+def test_repeated_contract_column_refuses_the_file_naming_it(tmp_path: Path) -> None:
+    # Which copy is meant cannot be known: nothing loads, the message names the column.
     write(
         tmp_path / "landing", "groups/dup.csv", "group_id,group_name,group_name\ng1,first,second\n"
     )
-    load(tmp_path)
-    assert query(tmp_path, "select group_id, group_name from raw.groups") == [("g1", "first")]
+    write(tmp_path / "landing", "groups/ok.csv", "group_id,group_name\ng2,Sales\n")
+    result = load(tmp_path)
+    assert [(f.path, f.status) for f in result.files] == [
+        ("groups/dup.csv", "failed"),
+        ("groups/ok.csv", "loaded"),
+    ]
+    assert result.files[0].error == (
+        "groups/dup.csv: line 1: the column group_name appears more than once: which copy is "
+        "meant cannot be known; export each column once"
+    )
+    assert query(tmp_path, "select group_id from raw.groups") == [("g2",)]
+
+
+def test_repeated_column_the_contract_does_not_name_is_ignored(tmp_path: Path) -> None:
+    write(tmp_path / "landing", "groups/x.csv", "group_id,extra,group_name,extra\ng1,a,Sales,b\n")
+    assert load(tmp_path).ok
+    assert query(tmp_path, "select group_id, group_name from raw.groups") == [("g1", "Sales")]
+
+
+def test_a_record_longer_than_duckdbs_default_line_limit_loads(tmp_path: Path) -> None:
+    # DuckDB refuses a CSV line over 2,000,000 bytes unless told otherwise; the contract puts
+    # no limit on a field, and JSONL takes the same value.
+    note = "x" * 2_500_000
+    write(
+        tmp_path / "landing",
+        "groups/big.csv",
+        f'group_id,group_name\r\ng1,"{note}"\r\ng2,"two\r\nlines"\r\n',
+    )
+    write(
+        tmp_path / "landing", "groups/big.jsonl", f'{{"group_id": "g3", "group_name": "{note}"}}\n'
+    )
+    result = load(tmp_path)
+    assert result.ok, [f.error for f in result.failed]
+    assert query(tmp_path, "select group_id, length(group_name) from raw.groups order by 1") == [
+        ("g1", 2_500_000),
+        ("g2", len("two\r\nlines")),
+        ("g3", 2_500_000),
+    ]
 
 
 GOOD_GROUPS = "group_id,group_name\ng1,Sales\n"

@@ -83,6 +83,13 @@ def test_empty_file_loads_zero_rows(tmp_path: Path) -> None:
             "tags/bad.jsonl: line 3: malformed JSON: invalid UTF-8 encoding in string",
             id="latin-1-byte",
         ),
+        pytest.param(
+            '{"tag_id": "t1", "tag_name": "a"}\n\n{"tag_id": "t2", "tag_name": "a", '
+            '"tag_name": "b"}\n',
+            "tags/bad.jsonl: line 3: the key tag_name appears more than once in this record: "
+            "which value is meant cannot be known",
+            id="repeated-key",
+        ),
     ],
 )
 def test_unreadable_file_loads_nothing_and_names_file_line_and_problem(
@@ -100,3 +107,11 @@ def test_unreadable_file_loads_nothing_and_names_file_line_and_problem(
     assert query(tmp_path, "select tag_id, _source_file from raw.tags") == [
         ("t9", "tags/good.jsonl")
     ]
+
+
+def test_a_key_the_contract_does_not_name_may_repeat(tmp_path: Path) -> None:
+    write(
+        tmp_path / "landing", "tags/x.jsonl", '{"tag_id": "t1", "x": 1, "tag_name": "a", "x": 2}\n'
+    )
+    assert load(tmp_path).ok
+    assert query(tmp_path, "select tag_id, tag_name from raw.tags") == [("t1", "a")]

@@ -190,13 +190,14 @@ def test_failed_file_is_retried_and_stays_failed_with_one_log_row(tmp_path: Path
         ("tags/bad.csv", "failed", 0, expected_error)
     ]
 
-    # a corrected export under the same name loads; the failure stays in the log
+    # a corrected export under the same name loads; the failure stays in the log, withdrawn
+    # (the bytes that failed are gone), so the landing check no longer fails on it
     write(landing, "tags/bad.csv", "tag_id,tag_name\nt1,ok\n")
     third = load(tmp_path)
     assert [(f.status, f.rows) for f in third.files] == [("loaded", 1)]
-    assert query(tmp_path, "select status from raw._load_log order by load_id") == [
-        ("failed",),
-        ("loaded",),
+    assert query(tmp_path, "select status, error from raw._load_log order by load_id") == [
+        ("withdrawn", expected_error),
+        ("loaded", None),
     ]
 
 

@@ -132,6 +132,26 @@ def test_missing_column_fails_the_file(tmp_path: Path) -> None:
     assert query(tmp_path, "select count(*) from raw.tags") == [(0,)]
 
 
+def test_repeated_column_fails_the_file_naming_it(tmp_path: Path) -> None:
+    # DuckDB would read the second copy as tag_name_1 and load the first: which is meant
+    # cannot be known. Nested fields of the same name are not columns and do not count.
+    (tmp_path / "landing" / "tags").mkdir(parents=True)
+    repeated = pa.table(
+        [pa.array(["t1"]), pa.array(["a"]), pa.array(["b"])],
+        names=["tag_id", "tag_name", "tag_name"],
+    )
+    pq.write_table(repeated, tmp_path / "landing" / "tags" / "a.parquet")
+    nested = pa.table({"tag_id": ["t2"], "tag_name": ["c"], "meta": [{"tag_id": "x"}]})
+    pq.write_table(nested, tmp_path / "landing" / "tags" / "b.parquet")
+    result = load(tmp_path)
+    [failed] = result.failed
+    assert failed.error == (
+        "tags/a.parquet: the column tag_name appears more than once: which copy is meant "
+        "cannot be known; export each column once"
+    )
+    assert query(tmp_path, "select tag_id, tag_name from raw.tags") == [("t2", "c")]
+
+
 def test_unreadable_parquet_fails_the_file(tmp_path: Path) -> None:
     (tmp_path / "landing" / "tags").mkdir(parents=True)
     (tmp_path / "landing" / "tags" / "t.parquet").write_bytes(b"PAR1 this is not parquet PAR1")

@@ -1,16 +1,68 @@
-"""Publishing the marts to a separate snapshot file, on small hand-made DuckDB files."""
+"""Publishing the marts to separate snapshot files (the full one and the reader one), on small
+hand-made DuckDB files."""
 
 import os
+import stat
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from omnireport.publish import SNAPSHOT_ENV, publish, read_publish_info, snapshot_path
+from omnireport.privacy.keys import PII_KEY_ENV, PiiKey
+from omnireport.publish import (
+    READER_SNAPSHOT_ENV,
+    SNAPSHOT_ENV,
+    read_publish_info,
+    reader_snapshot_path,
+    snapshot_path,
+)
+from omnireport.publish import publish as publish_with
 
 pytestmark = pytest.mark.unit
+
+KEY = PiiKey("k" * 40, "the test")
+# How the hand-made marts' columns reach readers (the real ones: omnireport.privacy.classes).
+CLASSES = {
+    "fct_sessions": {"session_id": "none", "staff": "identifier"},
+    "dim_channels": {"channel_id": "none", "channel_type": "none"},
+}
+publish = partial(publish_with, pii_key=KEY, column_classes=CLASSES)
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_environment(monkeypatch):
+    for name in (SNAPSHOT_ENV, READER_SNAPSHOT_ENV, PII_KEY_ENV):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _reader_views(con: duckdb.DuckDBPyConnection, masked: str = "staff") -> None:
+    """A reader layer as dbt builds it on DuckDB: views over the marts, the ``masked``
+    column of fct_sessions hashed with the key the publish connection holds."""
+    columns = [
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' "
+            "and table_name = 'fct_sessions' order by ordinal_position"
+        ).fetchall()
+    ]
+    select = ", ".join(
+        f"sha256(getvariable('omnireport_pii_key') || ':' || {c}) as {c}" if c == masked else c
+        for c in columns
+    )
+    con.execute("create schema if not exists reader")
+    con.execute(
+        f"create or replace view reader.fct_sessions as select {select} from marts.fct_sessions"
+    )
+    for name in ("dim_channels", "rpt_view"):
+        if con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts' "
+            "and table_name = ?",
+            [name],
+        ).fetchone()[0]:
+            con.execute(f"create or replace view reader.{name} as select * from marts.{name}")
 
 
 def _warehouse(path: Path, sessions: int) -> Path:
@@ -25,6 +77,7 @@ def _warehouse(path: Path, sessions: int) -> Path:
         con.execute("create view marts.rpt_view as select count(*) as n from marts.fct_sessions")
         con.execute("create table raw.sessions as select 1 as x")
         con.execute("create table staging.stg as select 1 as x")
+        _reader_views(con, masked="none")
     finally:
         con.close()
     return path
@@ -58,8 +111,7 @@ def test_snapshot_path_default_and_override(tmp_path):
     assert snapshot_path(tmp_path / "wh.duckdb", env={SNAPSHOT_ENV: str(other)}) == other
 
 
-def test_publish_copies_only_the_marts_schema(tmp_path, monkeypatch):
-    monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
+def test_publish_copies_only_the_marts_schema(tmp_path):
     warehouse = _warehouse(tmp_path / "wh.duckdb", sessions=5)
     result = publish(warehouse, run_id="r1")
     assert result.snapshot == tmp_path / "wh.published.duckdb"
@@ -88,8 +140,7 @@ def test_publish_copies_only_the_marts_schema(tmp_path, monkeypatch):
     assert not Path(str(result.snapshot) + ".wal").exists()
 
 
-def test_open_reader_keeps_the_old_snapshot_new_readers_see_the_new(tmp_path, monkeypatch):
-    monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
+def test_open_reader_keeps_the_old_snapshot_new_readers_see_the_new(tmp_path):
     warehouse = _warehouse(tmp_path / "wh.duckdb", sessions=3)
     snapshot = publish(warehouse).snapshot
     reader = duckdb.connect(str(snapshot), read_only=True)
@@ -105,8 +156,7 @@ def test_open_reader_keeps_the_old_snapshot_new_readers_see_the_new(tmp_path, mo
         reader.close()
 
 
-def test_nothing_to_publish_keeps_the_old_snapshot(tmp_path, monkeypatch):
-    monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
+def test_nothing_to_publish_keeps_the_old_snapshot(tmp_path):
     warehouse = _warehouse(tmp_path / "wh.duckdb", sessions=2)
     snapshot = publish(warehouse).snapshot
     before = os.stat(snapshot)
@@ -161,6 +211,7 @@ def _build(
             "('fct_sessions', 'session_id', 'intermediate.scope')) "
             "as scopes (relation_name, scope_column, scope_relation)"
         )
+        _reader_views(con)
     finally:
         con.close()
 
@@ -173,10 +224,7 @@ def _rows(path: Path, relation: str) -> list[tuple]:
         con.close()
 
 
-def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(
-    tmp_path, monkeypatch
-):
-    monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
+def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(tmp_path):
     warehouse = tmp_path / "wh.duckdb"
     _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: "Binh", 3: "Chi", 4: "Dung"}, [])
     first = publish(warehouse)
@@ -237,8 +285,7 @@ def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(
     ]
 
 
-def test_incremental_publish_copies_a_relation_whose_columns_changed(tmp_path, monkeypatch):
-    monkeypatch.delenv(SNAPSHOT_ENV, raising=False)
+def test_incremental_publish_copies_a_relation_whose_columns_changed(tmp_path):
     warehouse = tmp_path / "wh.duckdb"
     _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: "Binh"}, [])
     publish(warehouse)
@@ -256,3 +303,127 @@ def test_incremental_publish_copies_a_relation_whose_columns_changed(tmp_path, m
         (1, "An", 7),
         (2, "Binh", 7),
     ]
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_reader_snapshot_is_the_reader_layer_under_the_marts_names(tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: None}, [])
+    result = publish(warehouse, run_id="r1")
+    assert result.reader_snapshot == reader_snapshot_path(warehouse, env={})
+    assert result.reader_snapshot == tmp_path / "wh.reader.duckdb"
+    assert result.reader_tables == {"marts.dim_channels": 1, "marts.fct_sessions": 2}
+    assert _rows(result.reader_snapshot, "marts.fct_sessions") == [
+        (1, KEY.hash("An")),  # the keyed hash, computed here with hashlib
+        (2, None),  # null stays null
+    ]
+    assert _rows(result.snapshot, "marts.fct_sessions") == [(1, "An"), (2, None)]
+    # the full file: its owner only; the reader file: everyone who reaches the folder
+    assert _mode(result.snapshot) == 0o600
+    assert _mode(result.reader_snapshot) == 0o644
+    con = duckdb.connect(str(result.reader_snapshot), read_only=True)
+    try:
+        schemas = {
+            row[0]
+            for row in con.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }
+        info = con.execute(
+            "select run_id, state_built_at, pii_key_fingerprint from main.omnireport_publish"
+        ).fetchone()
+    finally:
+        con.close()
+    assert schemas == {"main", "marts"}
+    assert info[0] == "r1" and info[2] == KEY.fingerprint
+    # both files say they come from the same build
+    assert info[1] == _rows(result.snapshot, "main.omnireport_publish")[0][4]
+    assert not list(tmp_path.glob(".wh.*.publish"))  # no private folder left behind
+
+
+def test_a_publish_that_fails_for_readers_swaps_in_neither_file(tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An"}, [])
+    first = publish(warehouse)
+    before = [os.stat(path) for path in (first.snapshot, first.reader_snapshot)]
+    _build(warehouse, "2026-11-01 11:00:00+00", None, {1: "An", 2: "Binh"}, [])
+    # a reader view that cannot be read (without the key the hash must fail, never run keyless)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "create or replace view reader.fct_sessions as select session_id, "
+            "error('no key') as staff from marts.fct_sessions"
+        )
+    with pytest.raises(duckdb.Error, match="no key"):
+        publish(warehouse)
+    after = [os.stat(path) for path in (first.snapshot, first.reader_snapshot)]
+    assert [(a.st_ino, a.st_mtime_ns) for a in after] == [(b.st_ino, b.st_mtime_ns) for b in before]
+    assert _count(first.snapshot, "marts.fct_sessions") == 1
+    assert not list(tmp_path.glob(".wh.*.publish"))
+    # and a warehouse without a reader layer publishes nothing either
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop schema reader cascade")
+    with pytest.raises(RuntimeError, match="no relation in schema reader"):
+        publish(warehouse)
+    assert _count(first.snapshot, "marts.fct_sessions") == 1
+
+
+def _continue(warehouse: Path, at: str, sessions: dict[int, str], scope: list[int]) -> None:
+    (built_at,) = (
+        duckdb.connect(str(warehouse), read_only=True)
+        .execute("select cast(built_at as varchar) from raw._build_state")
+        .fetchone()
+    )
+    _build(warehouse, at, built_at, sessions, scope)
+
+
+def test_the_reader_file_is_copied_in_full_under_another_key(tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 2: "Binh"}, [])
+    publish(warehouse)
+    _continue(warehouse, "2026-11-01 11:00:00+00", {1: "An", 2: "Binh 2"}, [2])
+    same_key = publish(warehouse)
+    assert (same_key.mode, same_key.reader_mode) == ("incremental", "incremental")
+    assert _rows(same_key.reader_snapshot, "marts.fct_sessions") == [
+        (1, KEY.hash("An")),
+        (2, KEY.hash("Binh 2")),
+    ]
+    _continue(warehouse, "2026-11-01 12:00:00+00", {1: "An", 2: "Binh 2"}, [])
+    rotated = PiiKey("r" * 40, "the rotated key")
+    result = publish_with(warehouse, pii_key=rotated, column_classes=CLASSES)
+    assert result.mode == "incremental"
+    assert (result.reader_mode, result.reader_reason) == (
+        "full",
+        "the reader layer changed (another PII key, free-text mode or redaction pattern)",
+    )
+    # every row under the new key: never a file mixing two keys
+    assert _rows(result.reader_snapshot, "marts.fct_sessions") == [
+        (1, rotated.hash("An")),
+        (2, rotated.hash("Binh 2")),
+    ]
+
+
+def test_a_mart_whose_scope_column_is_hashed_for_readers_is_copied_in_full(tmp_path):
+    classes = {"fct_sessions": {"session_id": "identifier", "staff": "none"}}
+    warehouse = tmp_path / "wh.duckdb"
+    _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 4: "Dung"}, [])
+    publish_with(warehouse, pii_key=KEY, column_classes=classes)
+    # session 4 changes outside the build's scope: the incremental full file keeps the old
+    # row, the reader file (its scope column would not match the hashed ids) is recomputed
+    _continue(warehouse, "2026-11-01 11:00:00+00", {1: "An 2", 4: "Dung 2"}, [1])
+    result = publish_with(warehouse, pii_key=KEY, column_classes=classes)
+    assert result.mode == result.reader_mode == "incremental"
+    assert _rows(result.snapshot, "marts.fct_sessions") == [(1, "An 2"), (4, "Dung")]
+    assert _rows(result.reader_snapshot, "marts.fct_sessions") == [
+        (1, KEY.hash("An 2")),
+        (4, KEY.hash("Dung 2")),
+    ]
+
+
+def test_the_two_snapshots_and_the_warehouse_must_be_three_files(tmp_path):
+    warehouse = _warehouse(tmp_path / "wh.duckdb", sessions=1)
+    with pytest.raises(ValueError, match="must be three files"):
+        publish(warehouse, reader_snapshot=tmp_path / "wh.published.duckdb")
+    assert not (tmp_path / "wh.published.duckdb").exists()

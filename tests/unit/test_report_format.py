@@ -9,10 +9,27 @@ import json
 import pytest
 
 from omnireport.report.cli import add_report_parser
-from omnireport.report.filters import FilterArgs, FilterError, Filters, require_supported, suggest
-from omnireport.report.render import format_duration, to_csv, to_json, to_text
+from omnireport.report.filters import (
+    SESSION_FILTERS,
+    FilterArgs,
+    FilterError,
+    Filters,
+    require_supported,
+    suggest,
+)
+from omnireport.report.render import format_cell, format_duration, to_csv, to_json, to_text
 from omnireport.report.table import Table, average, percentage
-from omnireport.report.views import _pivot, _totals
+from omnireport.report.views import (
+    BACKLOG,
+    CSAT,
+    DAILY,
+    MATRIX,
+    OVERVIEW,
+    REPLIES,
+    Sums,
+    summed_table,
+    with_business_hours,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -46,47 +63,166 @@ def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
 
 
-def test_totals_recompute_percentages_and_averages():
-    columns = [
-        "key",
-        "message_done_supported",
-        "message_done_not_supported",
-        "message_not_done_supported",
-        "message_not_done_not_supported",
-        "message_sessions",
-        "message_pct_complete",
-        "message_pct_support",
-        "total_waiting_time_s",
-        "sessions_with_waiting_time",
-        "avg_waiting_time_s",
-    ]
-    rows = [
-        ("a", 1, 0, 0, 0, 1, 100.0, 100.0, 30.0, 1, 30.0),
-        ("b", 0, 1, 0, 1, 2, 50.0, 0.0, 0.0, 0, None),
-    ]
-    totals = dict(zip(columns, _totals(columns, rows, ("TOTAL",)), strict=True))
+def _daily(date: str, message: tuple, comment: tuple) -> dict:
+    """A row as aggregate() sums it for the daily view: each support type's matrix
+    (done/sup, done/no, open/sup, open/no) and the counts behind its percentages."""
+    record: dict = {"started_date": date, "sessions": sum(message) + sum(comment)}
+    for kind, matrix in (("message", message), ("comment", comment)):
+        record.update({f"{kind}_{name}": n for name, n in zip(MATRIX, matrix, strict=True)})
+        record[f"{kind}_sessions"] = sum(matrix)
+        record[f"{kind}_done_sessions"] = matrix[0] + matrix[1]
+        record[f"{kind}_supported_sessions"] = matrix[0] + matrix[2]
+    return record
+
+
+def test_chat_and_comment_side_by_side_and_totals_of_the_sums():
+    table = summed_table(
+        DAILY,
+        [
+            _daily("2026-03-01", (1, 0, 0, 0), (0, 0, 1, 0)),
+            _daily("2026-03-02", (0, 1, 0, 1), (0,) * 4),
+        ],
+    )
+    first, second = table.records()
+    assert (first["message_done_supported"], first["comment_not_done_supported"]) == (1, 1)
+    assert (first["sessions"], first["comment_pct_support"], first["comment_pct_complete"]) == (
+        2,
+        100.0,
+        0.0,
+    )
+    assert second["comment_sessions"] == 0 and second["comment_pct_complete"] is None
+    totals = table.totals_record()
+    assert totals["started_date"] == "TOTAL"
     assert totals["message_sessions"] == 3
     assert totals["message_pct_complete"] == 66.67  # 2 of 3, not the mean of 100 and 50
     assert totals["message_pct_support"] == 33.33
-    assert totals["avg_waiting_time_s"] == 30.0
+    assert "message_done_sessions" not in table.columns  # summed for the ratio, not shown
 
 
-def test_pivot_puts_chat_and_comment_side_by_side():
-    raw = [
-        ("2026-03-01", "comment", 0, 0, 1, 0, 1),
-        ("2026-03-01", "message", 1, 0, 0, 0, 1),
-        ("2026-03-02", "message", 0, 1, 0, 0, 1),
+def test_averages_of_the_sums_and_none_without_measures():
+    spec = Sums(
+        view="t",
+        title="t",
+        mart="m",
+        filters=SESSION_FILTERS,
+        dims=("key",),
+        measures=("total_waiting_time_s", "sessions_with_waiting_time"),
+        shown=("total_waiting_time_s", "sessions_with_waiting_time", "avg_waiting_time_s"),
+    )
+    records = [
+        {"key": "a", "total_waiting_time_s": 30.0, "sessions_with_waiting_time": 1},
+        {"key": "b", "total_waiting_time_s": 90.0, "sessions_with_waiting_time": 2},
+        {"key": "c", "total_waiting_time_s": 0.0, "sessions_with_waiting_time": 0},
     ]
-    columns, rows = _pivot(raw, 1, durations=False)
-    first = dict(zip(["started_date", *columns], rows[0], strict=True))
-    assert (
-        first["message_done_supported"],
-        first["comment_not_done_supported"],
-        first["sessions"],
-    ) == (1, 1, 2)
-    assert first["comment_pct_support"] == 100.0 and first["comment_pct_complete"] == 0.0
-    second = dict(zip(["started_date", *columns], rows[1], strict=True))
-    assert second["comment_sessions"] == 0 and second["comment_pct_complete"] is None
+    table = summed_table(spec, records)
+    assert table.column("avg_waiting_time_s") == [30.0, 45.0, None]
+    assert table.totals == ("TOTAL", 120.0, 3, 40.0)
+
+
+def _reply_row(user: str, channel: str, times: list[float], median: float, p90: float) -> dict:
+    """A row as aggregate() gives it for the replies view: rpt_reply_stats' sums and the
+    percentiles of the group's fct_replies rows."""
+    return {
+        "replied_by_user_id": user,
+        "full_name": None,
+        "channel_id": channel,
+        "channel_name": None,
+        "replies": len(times),
+        "first_replies": 1,
+        "total_reply_time_s": sum(times),
+        "total_reply_time_business_s": 0.0,
+        "replies_with_business_time": 0,
+        "median_reply_time_s": median,
+        "p90_reply_time_s": p90,
+    }
+
+
+def test_reply_percentiles_of_the_totals_come_from_every_reply_not_the_rows():
+    # u1: [10, 20, 30] (median 20); u2: [100] (median 100). Every reply: [10, 20, 30, 100],
+    # median (20 + 30) / 2 = 25 and p90 at position 1 + 0.9 * 3 = 3.7: 30 + 0.7 * 70 = 79.
+    records = [
+        _reply_row("u1", "ch1", [10.0, 20.0, 30.0], 20.0, 28.0),
+        _reply_row("u2", "ch1", [100.0], 100.0, 100.0),
+    ]
+    overall = {"median_reply_time_s": 25.0, "p90_reply_time_s": 79.0}
+    table = summed_table(REPLIES, records, overall)
+    assert table.column("avg_reply_time_s") == [20.0, 100.0]
+    totals = table.totals_record()
+    assert (totals["replies"], totals["first_replies"], totals["avg_reply_time_s"]) == (4, 2, 40.0)
+    assert (totals["median_reply_time_s"], totals["p90_reply_time_s"]) == (25.0, 79.0)
+    assert totals["avg_reply_time_business_s"] is None
+
+
+def test_backlog_rows_are_snapshots_without_totals():
+    records = [
+        {
+            "snapshot_date": dt.date(2026, 3, 1),
+            "open_sessions": 2,
+            "unassigned_open_sessions": 1,
+            "open_over_24h": 0,
+            "oldest_started_at": dt.datetime(2026, 3, 1, 3),
+        },
+        {
+            "snapshot_date": dt.date(2026, 3, 2),
+            "open_sessions": 2,
+            "unassigned_open_sessions": 1,
+            "open_over_24h": 2,
+            "oldest_started_at": dt.datetime(2026, 3, 1, 3),
+        },
+    ]
+    table = summed_table(BACKLOG, records)
+    assert table.totals is None  # the same two sessions are in both snapshots
+    assert table.column("open_sessions") == [2, 2]
+
+
+def test_csat_and_average_rating_of_the_sums():
+    records = [
+        {
+            "assigned_user_id": "u1",
+            "full_name": "An",
+            "sessions": 3,
+            "done_sessions": 3,
+            "rated_sessions": 3,
+            "satisfied_sessions": 2,
+            "dissatisfied_sessions": 1,
+            "total_rating": 10,
+        },
+        {
+            "assigned_user_id": None,
+            "full_name": None,
+            "sessions": 2,
+            "done_sessions": 1,
+            "rated_sessions": 0,
+            "satisfied_sessions": 0,
+            "dissatisfied_sessions": 0,
+            "total_rating": 0,
+        },
+    ]
+    table = summed_table(CSAT, records)
+    assert table.column("csat_pct") == [66.67, None]
+    assert table.column("avg_rating") == [pytest.approx(10 / 3), None]
+    totals = table.totals_record()
+    assert (totals["csat_pct"], totals["avg_rating"]) == (66.67, pytest.approx(10 / 3))
+    assert format_cell("csat_pct", 66.67) == "66.67%"
+
+
+def test_business_hours_columns_sit_beside_the_calendar_ones():
+    business = with_business_hours(OVERVIEW)
+    shown = list(business.shown)
+    assert shown[shown.index("total_waiting_time_s") + 1] == "total_waiting_time_business_s"
+    assert shown[shown.index("avg_support_time_s") + 1] == "avg_support_time_business_s"
+    assert "sessions_with_support_time_business" in business.measures
+    assert business.labels["avg_waiting_time_business_s"] == "Average waiting time (business)"
+    assert shown[: shown.index("total_waiting_time_s")] == list(
+        OVERVIEW.shown[: OVERVIEW.shown.index("total_waiting_time_s")]
+    )
+    record = {m: 0 for m in business.measures} | {
+        "contacts": 0,
+        "total_waiting_time_business_s": 90.0,
+        "sessions_with_waiting_time_business": 3,
+    }
+    (row,) = summed_table(business, [record]).records()
+    assert (row["avg_waiting_time_business_s"], row["avg_support_time_business_s"]) == (30.0, None)
 
 
 def test_suggest_lists_close_matches_ignoring_accents():
@@ -176,6 +312,8 @@ def test_parser_reads_filters():
         (["overview", "--completed", "maybe"], "give yes or no"),
         (["sessions", "--limit", "0"], "give a positive whole number"),
         (["hourly", "--limit", "5"], "unrecognized arguments: --limit"),
+        (["daily", "--business-hours"], "unrecognized arguments: --business-hours"),
+        (["backlog", "--sort", "open_sessions"], "unrecognized arguments: --sort"),
     ],
 )
 def test_parser_rejects_bad_values(capsys, argv, message):

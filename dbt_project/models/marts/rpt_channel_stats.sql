@@ -1,8 +1,11 @@
+{#- Sessions by local start date, channel and support type: the daily columns plus
+    waiting and support times, the sums of fct_session_measures. -#}
+
 with
 
-sessions as (
+session_measures as (
 
-    select * from {{ ref('fct_sessions') }}
+    select * from {{ ref('fct_session_measures') }}
     {{ omnireport.in_scope('started_date') }}
 
 ),
@@ -14,8 +17,8 @@ final as (
         channel_id,
         support_type,
         {{ omnireport.completion_support_counts() }},
-        {{ omnireport.duration_totals({'waiting_time': 'waiting_time_s', 'support_time': 'support_time_s'}) }}
-    from sessions
+        {{ omnireport.duration_totals(['waiting_time', 'support_time']) }}
+    from session_measures
     group by
         started_date,
         channel_id,

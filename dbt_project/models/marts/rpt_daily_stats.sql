@@ -1,8 +1,11 @@
+{#- Sessions by local start date and support type, completed x supported: the sums of
+    fct_session_measures, percentages of the sums. -#}
+
 with
 
-sessions as (
+session_measures as (
 
-    select * from {{ ref('fct_sessions') }}
+    select * from {{ ref('fct_session_measures') }}
     {{ omnireport.in_scope('started_date') }}
 
 ),
@@ -13,7 +16,7 @@ final as (
         started_date,
         support_type,
         {{ omnireport.completion_support_counts() }}
-    from sessions
+    from session_measures
     group by
         started_date,
         support_type

@@ -1,8 +1,10 @@
+{#- Sessions by local start date and hour: the sums of fct_session_measures. -#}
+
 with
 
-sessions as (
+session_measures as (
 
-    select * from {{ ref('fct_sessions') }}
+    select * from {{ ref('fct_session_measures') }}
     {{ omnireport.in_scope('started_date') }}
 
 ),
@@ -12,11 +14,8 @@ final as (
     select
         started_date,
         started_hour,
-        cast(count(*) as {{ dbt.type_bigint() }}) as sessions,
-        {{ omnireport.count_where('is_supported') }} as supported_sessions,
-        {{ omnireport.count_where('waiting_time_s < 60') }} as supported_within_1m,
-        {{ omnireport.count_where('is_completed') }} as done_sessions
-    from sessions
+        {{ omnireport.sum_counts(['sessions', 'supported_sessions', 'supported_within_1m', 'done_sessions']) }}
+    from session_measures
     group by
         started_date,
         started_hour

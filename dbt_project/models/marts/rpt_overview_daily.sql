@@ -1,8 +1,11 @@
+{#- The overview by local start date, channel and support type: the sums of
+    fct_session_measures; contacts are counted distinct within the row. -#}
+
 with
 
-sessions as (
+session_measures as (
 
-    select * from {{ ref('fct_sessions') }}
+    select * from {{ ref('fct_session_measures') }}
     {{ omnireport.in_scope('started_date') }}
 
 ),
@@ -13,14 +16,11 @@ final as (
         started_date,
         channel_id,
         support_type,
-        cast(count(*) as {{ dbt.type_bigint() }}) as sessions,
+        {{ omnireport.sum_counts(['sessions']) }},
         cast(count(distinct contact_id) as {{ dbt.type_bigint() }}) as contacts,
-        {{ omnireport.count_where('is_assigned') }} as assigned_sessions,
-        {{ omnireport.count_where('not is_assigned') }} as unassigned_sessions,
-        {{ omnireport.count_where('is_completed') }} as done_sessions,
-        {{ omnireport.count_where('not is_completed') }} as pending_sessions,
-        {{ omnireport.duration_totals({'waiting_time': 'waiting_time_s', 'support_time': 'support_time_s'}) }}
-    from sessions
+        {{ omnireport.sum_counts(['assigned_sessions', 'unassigned_sessions', 'done_sessions', 'pending_sessions']) }},
+        {{ omnireport.duration_totals(['waiting_time', 'support_time']) }}
+    from session_measures
     group by
         started_date,
         channel_id,

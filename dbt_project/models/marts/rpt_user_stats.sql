@@ -1,11 +1,12 @@
-{#- One sla_<X>m column per value of var sla_minutes: see the model's YAML for how its
+{#- Statistics by local start date and agent: the sums of fct_participation_measures.
+    One sla_<X>m column per value of var sla_minutes: see the model's YAML for how its
     contract covers them. -#}
 
 with
 
-participations as (
+participation_measures as (
 
-    select * from {{ ref('fct_agent_participations') }}
+    select * from {{ ref('fct_participation_measures') }}
     {{ omnireport.in_scope('started_date') }}
 
 ),
@@ -15,17 +16,19 @@ final as (
     select
         started_date,
         user_id,
-        {{ omnireport.count_where('is_assignee and is_completed and user_supported') }} as assigned_completed_supported,
-        {{ omnireport.count_where('is_assignee and is_completed and not user_supported') }} as assigned_completed_not_supported,
-        {{ omnireport.count_where('is_assignee and not is_completed and user_supported') }} as assigned_not_completed_supported,
-        {{ omnireport.count_where('is_assignee and not is_completed and not user_supported') }} as assigned_not_completed_not_supported,
-        {{ omnireport.count_where('not is_assignee and is_completed and user_supported') }} as not_assigned_completed_supported,
-        {{ omnireport.count_where('not is_assignee and not is_completed and user_supported') }} as not_assigned_not_completed_supported,
+        {{ omnireport.sum_counts([
+            'assigned_completed_supported',
+            'assigned_completed_not_supported',
+            'assigned_not_completed_supported',
+            'assigned_not_completed_not_supported',
+            'not_assigned_completed_supported',
+            'not_assigned_not_completed_supported',
+        ]) }},
         {% for minutes in var('sla_minutes') %}
-            {{ omnireport.count_where('sla_' ~ minutes ~ 'm') }} as sla_{{ minutes }}m,
+            {{ omnireport.sum_counts(['sla_' ~ minutes ~ 'm']) }},
         {% endfor %}
-        {{ omnireport.duration_totals({'waiting_time': 'waiting_time_s', 'support_time': 'support_time_s'}) }}
-    from participations
+        {{ omnireport.duration_totals(['waiting_time', 'support_time']) }}
+    from participation_measures
     group by
         started_date,
         user_id

@@ -2,14 +2,20 @@
 
 Layout (CONTRACT.md section 2, "Landing files"): `<landing_dir>/<table>/<name>.<ext>`,
 `<table>` one of the contract's raw tables, `<ext>` csv, jsonl or parquet in any case.
-Everything else is ignored and reported as a warning, never loaded.
+Everything else is ignored and reported as a warning, never loaded; so is anything with a
+loadable name that is not a readable regular file (a broken or looping symbolic link, a
+named pipe, a device, a file this user cannot read, a name that is not valid UTF-8): the
+warning names it and says why, and the other files load. A symbolic link to a readable
+regular file loads like the file.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +39,23 @@ class LandingFile:
     def sort_key(self) -> tuple[str, str]:
         """Load order within a run: by table, then file name (code point order)."""
         return (self.table, self.path.name)
+
+    @property
+    def shown(self) -> str:
+        """``relative_path`` as messages print it (``printable``)."""
+        return printable(self.relative_path)
+
+
+def printable(name: str) -> str:
+    """A file name safe to print on one line: control characters, other invisible ones
+    and bytes that are not UTF-8 are written as escapes (``\\n``, ``\\x1b``, ``\\xff``)."""
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in name)
+
+
+def _escape(ch: str) -> str:
+    if 0xDC80 <= ord(ch) <= 0xDCFF:  # a byte that was not UTF-8 (os.fsdecode's escape)
+        return f"\\x{ord(ch) - 0xDC00:02x}"
+    return ascii(ch)[1:-1]
 
 
 @dataclass
@@ -61,12 +84,12 @@ def discover_landing_files(landing_dir: Path) -> Discovery:
     for entry in sorted(landing_dir.iterdir(), key=lambda p: p.name):
         if not entry.is_dir():
             discovery.warnings.append(
-                f"ignored {entry.name}: files at the top of the landing folder are not loaded "
-                "(put exports in <table>/ sub-folders)"
+                f"ignored {printable(entry.name)}: files at the top of the landing folder are "
+                "not loaded (put exports in <table>/ sub-folders)"
             )
         elif entry.name not in RAW_TABLES_BY_NAME:
             discovery.warnings.append(
-                f"ignored folder {entry.name}/: not a raw table (expected one of: {known})"
+                f"ignored folder {printable(entry.name)}/: not a raw table (expected one of: {known})"
             )
         else:
             _discover_table_folder(entry, discovery)
@@ -76,16 +99,65 @@ def discover_landing_files(landing_dir: Path) -> Discovery:
 
 def _discover_table_folder(folder: Path, discovery: Discovery) -> None:
     table = folder.name
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        discovery.warnings.append(f"skipped folder {table}/: cannot list it ({exc.strerror})")
+        return
+    for entry in entries:
         relative = f"{table}/{entry.name}"
+        shown = printable(relative)
         if entry.is_dir():
-            discovery.warnings.append(f"ignored folder {relative}/: nested folders are not loaded")
+            discovery.warnings.append(f"ignored folder {shown}/: nested folders are not loaded")
             continue
         file_format = FORMATS_BY_EXTENSION.get(entry.suffix.lower())
         if file_format is None:
-            discovery.warnings.append(f"ignored {relative}: not a .csv, .jsonl or .parquet file")
+            discovery.warnings.append(f"ignored {shown}: not a .csv, .jsonl or .parquet file")
+            continue
+        problem = unreadable_reason(entry)
+        if problem is not None:
+            discovery.warnings.append(f"skipped {shown}: {problem}")
             continue
         discovery.files.append(LandingFile(table, file_format, entry, relative))
+
+
+def unreadable_reason(path: Path) -> str | None:
+    """Why ``path`` is not a readable regular file (following symbolic links), or None."""
+    if any(0xDC80 <= ord(ch) <= 0xDCFF for ch in path.name):
+        return "its name is not valid UTF-8: rename it"
+    try:
+        info = path.stat()
+    except OSError as exc:
+        return _stat_problem(path, exc)
+    if not stat.S_ISREG(info.st_mode):
+        return f"not a regular file ({_kind(info.st_mode)})"
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    return None
+
+
+def _stat_problem(path: Path, exc: OSError) -> str:
+    if path.is_symlink():
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that loops (it points back to itself)"
+        if exc.errno == errno.ENOENT:
+            return (
+                f"a broken symbolic link (its target {printable(os.readlink(path))} does not exist)"
+            )
+    return f"cannot be read ({exc.strerror})"
+
+
+def _kind(mode: int) -> str:
+    kinds = {
+        stat.S_ISFIFO: "a named pipe",
+        stat.S_ISSOCK: "a socket",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+    }
+    return next((name for test, name in kinds.items() if test(mode)), "not a file")
 
 
 def content_hash(path: Path) -> str:

@@ -3,7 +3,10 @@
 Statuses: `loaded` (its rows are in raw, under `load_id`), `already_loaded` (same bytes
 as a file loaded before under another name: nothing added), `failed` (unreadable: nothing
 added; retried on every run, the row is updated in place and becomes `loaded` once the
-file reads). Every row gets an id from the same increasing sequence as `_load_id`.
+file reads), `withdrawn` (failed, then removed or replaced: it no longer fails a run).
+Every row gets an id from the same increasing sequence as `_load_id`. A file that is not
+a readable regular file, or that changes while it is read, is skipped with a warning and
+not logged: the next run sees it afresh.
 
 The steps of loading one file that do not depend on the engine live here too, written
 once for the DuckDB loader (`landing.loader`), the PostgreSQL loader
@@ -23,7 +26,13 @@ from typing import Any, Protocol
 import duckdb
 
 from omnireport.contract import LOAD_LOG_TABLE, RAW_SCHEMA, RAW_TABLES
-from omnireport.landing.files import HashCache, LandingFile, content_hash
+from omnireport.landing.files import (
+    HashCache,
+    LandingFile,
+    content_hash,
+    file_stamp,
+    printable,
+)
 from omnireport.landing.read_errors import describe_read_error
 
 Progress = Callable[[str], None]
@@ -172,7 +181,7 @@ class FileOutcome:
     table: str
     path: str
     content_hash: str
-    status: str  # 'loaded' | 'already_loaded' | 'failed'
+    status: str  # 'loaded' | 'already_loaded' | 'failed' | 'skipped' (not logged)
     rows: int
     error: str | None = None
 
@@ -187,6 +196,17 @@ class PendingFile:
     load_id: int
     loaded_at: datetime
     replaces_status: str | None  # 'failed' when an earlier run failed on the same bytes
+    stamp: tuple[int, ...] = ()  # file_stamp before hashing: the file is unchanged while equal
+
+    def changed(self) -> str | None:
+        """Why the file is no longer the one that was hashed (written to, replaced,
+        removed since), or None. The caller checks it after reading the rows and before
+        committing them, so a file that changes while it is read never commits."""
+        try:
+            unchanged = tuple(file_stamp(self.landing_file.path)) == self.stamp
+        except OSError as exc:
+            return f"it could no longer be read ({exc.strerror})"
+        return None if unchanged else "it changed while it was being read"
 
     def loaded_entry(self, rows: int) -> LogEntry:
         """The `loaded` log row, to write in the same transaction as the rows."""
@@ -215,23 +235,22 @@ def start_file(
     report: Progress,
     hashes: HashCache | None = None,
 ) -> PendingFile | FileOutcome:
-    """Decide what to do with a file: a FileOutcome when it is settled already (it cannot be
-    read: logged as failed; its bytes were loaded before: logged as `already_loaded` once,
-    nothing added), else a PendingFile with a new load id for the caller to load. `hashes`:
-    the file hashes remembered from earlier runs (by default every file is hashed)."""
-    table, path = landing_file.table, landing_file.relative_path
+    """Decide what to do with a file: a FileOutcome when it is settled already (it vanished
+    or became unreadable since it was found: skipped with a warning, and seen again by the
+    next run; its bytes were loaded before: logged as `already_loaded` once, nothing added),
+    else a PendingFile with a new load id for the caller to load. `hashes`: the file hashes
+    remembered from earlier runs (by default every file is hashed)."""
+    table, path, shown = landing_file.table, landing_file.relative_path, landing_file.shown
     try:
+        stamp = tuple(file_stamp(landing_file.path))
         digest = (
             hashes.digest(landing_file.path)
             if hashes is not None
             else content_hash(landing_file.path)
         )
-        file_size = landing_file.path.stat().st_size
-    except OSError as exc:  # vanished or unreadable since discovery: retried next run
-        error = f"{path}: cannot read the file ({exc.strerror or exc})"
-        return record_failure(
-            log, landing_file, "", 0, error, history.next_load_id(), history, report
-        )
+    except OSError as exc:
+        return skip_file(landing_file, f"it could no longer be read ({exc.strerror})", report)
+    file_size = stamp[0]
     now = utc_now()
     recorded_status = history.status_by_file.get((table, path, digest))
 
@@ -239,7 +258,9 @@ def start_file(
     if loaded_as is not None:
         # Said once, when the file is first seen: a file settled by an earlier run is only
         # counted in the run's summary line (an hourly run would otherwise list every file).
-        if recorded_status is None:
+        # A file refused before whose bytes have loaded since under another name (a .csv
+        # holding what loaded as .jsonl) adds nothing either, and is no longer refused.
+        if recorded_status in (None, "failed"):
             entry = LogEntry(
                 history.next_load_id(),
                 table,
@@ -251,15 +272,46 @@ def start_file(
                 None,
                 now,
             )
-            log.write(entry, replaces_status=None)
+            log.write(entry, replaces_status=recorded_status)
             history.status_by_file[(table, path, digest)] = "already_loaded"
-            same = "" if loaded_as == path else f" (same content as {loaded_as})"
-            report(f"skipped {path}: already loaded{same}")
+            same = "" if loaded_as == path else f" (same content as {printable(loaded_as)})"
+            report(f"skipped {shown}: already loaded{same}")
         return FileOutcome(table, path, digest, "already_loaded", 0)
 
-    report(f"loading {path} ...")
+    report(f"loading {shown} ...")
     replaces = "failed" if recorded_status == "failed" else None
-    return PendingFile(landing_file, digest, file_size, history.next_load_id(), now, replaces)
+    return PendingFile(
+        landing_file, digest, file_size, history.next_load_id(), now, replaces, stamp
+    )
+
+
+def skip_file(landing_file: LandingFile, reason: str, report: Progress) -> FileOutcome:
+    """A file left for the next run: nothing of it loaded, nothing logged, a warning."""
+    warning = f"skipped {landing_file.shown}: {reason}; the next run tries it again"
+    report(f"warning: {warning}")
+    return FileOutcome(landing_file.table, landing_file.relative_path, "", "skipped", 0, warning)
+
+
+def withdraw_failures(con: LogConnection, present: set[tuple[str, str, str]]) -> int:
+    """Mark `withdrawn` the `failed` log rows whose file (same table, path and content) was
+    not in the landing folder this run: it was removed or replaced, so it no longer fails
+    the run. `present`: (table, path, content hash) of every file found. Returns how many."""
+    rows = con.execute(
+        f"select table_name, file_path, content_hash from {_LOG} where status = 'failed'"
+    ).fetchall()
+    gone = [tuple(row) for row in rows if tuple(row) not in present]
+    if gone:
+        in_transaction(con, lambda: _withdraw(con, gone))
+    return len(gone)
+
+
+def _withdraw(con: LogConnection, gone: list[tuple[Any, ...]]) -> None:
+    for table, path, digest in gone:
+        con.execute(
+            f"update {_LOG} set status = 'withdrawn' where status = 'failed' "
+            "and table_name = ? and file_path = ? and content_hash = ?",
+            [table, path, digest],
+        )
 
 
 def finish_loaded(
@@ -269,7 +321,7 @@ def finish_loaded(
     table, path = pending.landing_file.table, pending.landing_file.relative_path
     history.status_by_file[(table, path, pending.content_hash)] = "loaded"
     history.loaded_by_hash[(table, pending.content_hash)] = path
-    report(f"loading {path} ... {rows:,} rows")
+    report(f"loading {pending.landing_file.shown} ... {rows:,} rows")
     return FileOutcome(table, path, pending.content_hash, "loaded", rows)
 
 
@@ -315,4 +367,4 @@ def read_error_text(exc: BaseException, landing_file: LandingFile) -> str:
     reader gives none)."""
     described = describe_read_error(exc, landing_file)
     line = "" if described.line is None else f" line {described.line}:"
-    return f"{landing_file.relative_path}:{line} {described.problem}"
+    return f"{landing_file.shown}:{line} {described.problem}"

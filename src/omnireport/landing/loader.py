@@ -29,7 +29,9 @@ from omnireport.landing.load_log import (
     finish_loaded,
     read_error_text,
     read_history,
+    skip_file,
     start_file,
+    withdraw_failures,
     write_entry,
 )
 from omnireport.landing.raw_schema import ensure_raw_schema
@@ -61,6 +63,17 @@ class LoadResult:
     def ok(self) -> bool:
         """True when no file failed."""
         return not self.failed
+
+    def add(self, outcome: FileOutcome) -> None:
+        """Count one file's outcome (a skipped file's reason joins the warnings)."""
+        self.files.append(outcome)
+        self.rows_loaded_by_table[outcome.table] += outcome.rows
+        if outcome.status == "skipped" and outcome.error:
+            self.warnings.append(outcome.error)
+
+    def present(self) -> set[tuple[str, str, str]]:
+        """(table, path, content hash) of every file found and read in this run."""
+        return {(o.table, o.path, o.content_hash) for o in self.files if o.status != "skipped"}
 
 
 def load_landing(
@@ -110,9 +123,8 @@ def load_files(
         ensure_raw_schema(con)
         history = read_history(con)
         for landing_file in files:
-            outcome = _load_file(con, landing_file, history, report, hashes)
-            result.files.append(outcome)
-            result.rows_loaded_by_table[outcome.table] += outcome.rows
+            result.add(_load_file(con, landing_file, history, report, hashes))
+        withdraw_failures(con, result.present())
     finally:
         con.close()
     if hashes is not None:
@@ -134,12 +146,17 @@ def _load_file(
     try:
         con.begin()
         rows = _insert_rows(con, landing_file, pending.load_id, pending.loaded_at)
+        if changed := pending.changed():
+            con.rollback()
+            return skip_file(landing_file, changed, report)
         write_entry(con, pending.loaded_entry(rows), replaces_status=pending.replaces_status)
         con.commit()
     except (LandingFileError, duckdb.Error, OSError) as exc:
         con.rollback()
         if isinstance(exc, NOT_THE_FILES_FAULT):
             raise
+        if changed := pending.changed():  # a file cut short while read fails to parse too
+            return skip_file(landing_file, changed, report)
         return fail_pending(log, pending, read_error_text(exc, landing_file), history, report)
     return finish_loaded(pending, rows, history, report)
 

@@ -13,16 +13,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from omnireport.landing.files import LandingFile
-from omnireport.landing.readers import NOT_AN_OBJECT_MARKER, LandingFileError, first_error_line
+from omnireport.landing.readers import (
+    NOT_AN_OBJECT_MARKER,
+    REPEATED_KEY_MARKER,
+    LandingFileError,
+    first_error_line,
+)
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _CSV_FIELDS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 _JSON_MALFORMED = re.compile(r"Malformed JSON in file .*?, at byte (\d+) in line (\d+): (.*)")
 _JSON_NOT_OBJECT = re.compile(re.escape(NOT_AN_OBJECT_MARKER) + r" (\d+)\)")
+_JSON_REPEATED_KEY = re.compile(re.escape(REPEATED_KEY_MARKER) + r" (\d+): (.*)\)")
 
 
 def describe_read_error(exc: BaseException, landing_file: LandingFile) -> LandingFileError:
-    """A LandingFileError with a readable problem and, when known, the physical line."""
+    """A LandingFileError with a readable problem and, when known, the physical line (the
+    file is read again to find it; when it cannot be, the record number stands in)."""
+    try:
+        return _describe(exc, landing_file)
+    except OSError:
+        return LandingFileError(first_error_line(exc))
+
+
+def _describe(exc: BaseException, landing_file: LandingFile) -> LandingFileError:
     if isinstance(exc, LandingFileError):
         return exc
     text = str(exc)
@@ -35,6 +49,12 @@ def describe_read_error(exc: BaseException, landing_file: LandingFile) -> Landin
         return LandingFileError(
             f"malformed JSON: {reason} (at byte {match.group(1)} of the line)",
             _jsonl_physical_line(landing_file.path, record),
+        )
+    if match := _JSON_REPEATED_KEY.search(text):
+        return LandingFileError(
+            f"the key {match.group(2)} appears more than once in this record: which value is "
+            "meant cannot be known; export each key once",
+            _jsonl_physical_line(landing_file.path, int(match.group(1))),
         )
     if match := _JSON_NOT_OBJECT.search(text):
         return LandingFileError(

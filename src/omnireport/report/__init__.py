@@ -2,6 +2,5 @@
 
 ``omnireport report <view>`` prints one view as a terminal table, CSV or JSON;
 ``omnireport report html`` writes one self-contained HTML file with charts. Every
-number comes from schema ``marts`` (and ``intermediate.int_agent_participations`` for
-filters the report tables cannot answer), read through :func:`source.open_marts`.
+number comes from schema ``marts``, read through :func:`source.open_marts`.
 """

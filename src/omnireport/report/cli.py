@@ -32,7 +32,14 @@ VIEW_HELP = {
     "channels": "sessions by channel, chat and comment side by side, waiting and support times",
     "working-time": "agent pauses by user",
     "tags": "tag events by tag (--by chart), page or staff",
+    "replies": "every reply by agent and channel: count, first replies, average, median and "
+    "p90 reply time, business-time average",
+    "conversations": "conversations by channel: reopens, completed, one- and two-touch",
+    "backlog": "sessions still open at the end of each local date: unassigned, older than 24 h",
+    "csat": "satisfaction by assignee: rated, satisfied, dissatisfied, CSAT %, average rating",
 }
+# The views that can show the business-time columns (CONTRACT.md 7.3) beside the calendar ones.
+BUSINESS_HOURS_VIEWS = ("overview", "sessions", "users")
 
 
 def _typed(parse):  # type: ignore[no-untyped-def]
@@ -59,6 +66,12 @@ def _filter_parent() -> argparse.ArgumentParser:
         help="DuckDB file to read, read-only "
         "(default: $OMNIREPORT_WAREHOUSE or <project>/data/warehouse.duckdb)",
     )
+    parent.add_argument(
+        "--reader",
+        action="store_true",
+        help="read the reader snapshot, what BI readers see (customers' names and ids hashed, "
+        "message texts and notes left out or redacted; the same numbers), instead of the full one",
+    )
     group = parent.add_argument_group(
         "filters (the seed's; a view refuses the ones it cannot honour)"
     )
@@ -68,7 +81,7 @@ def _filter_parent() -> argparse.ArgumentParser:
         type=_typed(parse_date),
         metavar="YYYY-MM-DD",
         help="first local date of the view's own date (session start, message sent, "
-        "pause start, tag event)",
+        "pause start, tag event, reply, backlog snapshot, conversation start)",
     )
     group.add_argument(
         "--to",
@@ -128,7 +141,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
             "--format",
             choices=["table", "csv", "json"],
             default="table",
-            help="aligned table (default, with totals), or rows with the marts' column names",
+            help="table (default, with totals), or rows with the marts' column names",
         )
         if name in ("sessions", "messages"):
             view.add_argument("--limit", type=_limit, metavar="N", help="at most N rows")
@@ -141,6 +154,13 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
         if name == "tags":
             view.add_argument(
                 "--by", dest="tags_by", choices=["chart", "page", "staff"], default="chart"
+            )
+        if name in BUSINESS_HOURS_VIEWS:
+            view.add_argument(
+                "--business-hours",
+                action="store_true",
+                help="show the business-time columns (seconds while the channel's schedule is "
+                "open) beside the calendar ones; null or not counted without a schedule",
             )
     html = views.add_parser(
         "html",
@@ -167,17 +187,32 @@ def filter_args(args: argparse.Namespace) -> FilterArgs:
     )
 
 
+def out_path_problem(out: Path) -> str | None:
+    """Why ``--out`` cannot name the HTML file to write, or None."""
+    if out.is_dir():
+        return f"--out {out} is a folder: give a file name, for example {out / 'report.html'}"
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"--out {out}: {parent} is a file, not a folder: give a path in a folder"
+            return None
+    return None
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Run ``omnireport report VIEW ...``; returns the exit code."""
     from omnireport.report.filters import FilterError, resolve_filters
-    from omnireport.report.render import to_csv, to_json, to_text
+    from omnireport.report.render import print_rich, to_csv, to_json, view_table
     from omnireport.report.source import SourceError, build_info, open_marts, report_database
     from omnireport.report.views import ViewOptions, check_view, run_view
 
     if not args.report_view:
         print("omnireport report: give a view: " + ", ".join([*VIEW_HELP, "html"]), file=sys.stderr)
         return EXIT_USAGE
-    path = report_database(args.warehouse)
+    if args.report_view == "html" and (problem := out_path_problem(args.out)):
+        print(f"omnireport report html: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    path = report_database(args.warehouse, reader=args.reader)
     try:
         con = open_marts(path)
     except SourceError as error:
@@ -199,6 +234,7 @@ def run_report(args: argparse.Namespace) -> int:
             sort=getattr(args, "sort", None),
             limit=getattr(args, "limit", None),
             tags_by=getattr(args, "tags_by", "chart"),
+            business_hours=getattr(args, "business_hours", False),
         )
         table = run_view(con, args.report_view, filters, options)
     except FilterError as error:
@@ -222,7 +258,7 @@ def run_report(args: argparse.Namespace) -> int:
         print(to_json(table, meta))
     else:
         print(header)
-        print(to_text(table))
+        print_rich(view_table(table))
     return EXIT_OK
 
 

@@ -1,9 +1,9 @@
 """The seed's report filters: parsed from the command line, resolved against the marts.
 
 A :class:`Filters` holds resolved ids (a page, user, tag or category given by name becomes
-its ids). :func:`session_conditions` turns the session-level filters into SQL predicates
-on ``marts.fct_sessions``; each view decides which filters it can honour and refuses the
-others (:func:`require_supported`).
+its ids). :func:`conditions` turns them into SQL predicates on the columns a mart names in
+its :class:`FilterColumns`; a view refuses the filters its mart has no column for
+(:func:`require_supported`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import duckdb
 
@@ -29,6 +29,18 @@ FILTER_OPTIONS = {
     "tag": "--tag",
 }
 SUPPORT_TYPES = ("message", "comment")
+# The fields of a resolved filter (:class:`Filters`) that each key sets.
+RESOLVED_FIELDS = {
+    "date": ("date_from", "date_to"),
+    "page": ("channel_ids",),
+    "completed": ("completed",),
+    "supported": ("supported",),
+    "category": ("category_ids",),
+    "user": ("user_ids",),
+    "group": ("group_name", "group_user_ids"),
+    "support_type": ("support_type",),
+    "tag": ("tag_ids",),
+}
 
 
 class FilterError(Exception):
@@ -85,26 +97,17 @@ class Filters:
 
     def active(self) -> set[str]:
         """The filter keys in use."""
-        keys = set()
-        if self.date_from or self.date_to:
-            keys.add("date")
-        if self.channel_ids:
-            keys.add("page")
-        if self.completed is not None:
-            keys.add("completed")
-        if self.supported is not None:
-            keys.add("supported")
-        if self.category_ids:
-            keys.add("category")
-        if self.user_ids:
-            keys.add("user")
-        if self.group_name is not None:
-            keys.add("group")
-        if self.support_type:
-            keys.add("support_type")
-        if self.tag_ids:
-            keys.add("tag")
-        return keys
+        return {
+            key
+            for key, names in RESOLVED_FIELDS.items()
+            if any(getattr(self, name) not in (None, ()) for name in names)
+        }
+
+    def only(self, keys: Iterable[str]) -> Filters:
+        """These filters without the ones outside ``keys``."""
+        unset = {f.name: f.default for f in fields(self)}
+        names = [name for key, own in RESOLVED_FIELDS.items() if key not in keys for name in own]
+        return replace(self, **{name: unset[name] for name in names})
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -192,32 +195,17 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str | Non
     return [(str(a), b) for a, b in con.execute(sql).fetchall() if a is not None]
 
 
-def tag_lookup_sql(con: duckdb.DuckDBPyConnection) -> str:
-    """Tag id and name: from the tag dimension marts.dim_tags (staging's tags in a warehouse
-    built before it existed), plus the ids seen in the current session tags and tag stats."""
-
-    def has(schema: str, table: str) -> bool:
-        return (
-            con.execute(
-                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                [schema, table],
-            ).fetchall()[0][0]
-            > 0
-        )
-
-    if has("marts", "dim_tags"):
-        extra = "union all select tag_id, tag_name from marts.dim_tags"
-    elif has("staging", "stg_crm__tags"):
-        extra = "union all select tag_id, tag_name from staging.stg_crm__tags"
-    else:
-        extra = ""
-    return f"""
+def tag_lookup_sql() -> str:
+    """Tag id and name: the tag dimension, plus the ids seen in the current session tags and
+    the tag stats (a tag event can name a tag that is not loaded)."""
+    return """
         select tag_id, max(tag_name) as tag_name
         from (
-            select tag_id, tag_name from marts.bridge_session_tags
+            select tag_id, tag_name from marts.dim_tags
+            union all
+            select tag_id, null from marts.bridge_session_tags
             union all
             select tag_id, null from marts.rpt_tag_stats
-            {extra}
         )
         group by tag_id
     """
@@ -298,7 +286,7 @@ def resolve_filters(con: duckdb.DuckDBPyConnection, args: FilterArgs) -> Filters
 
     tag_ids: list[str] = []
     if args.tags:
-        rows = _rows(con, tag_lookup_sql(con) + " order by tag_id")
+        rows = _rows(con, tag_lookup_sql() + " order by tag_id")
         for tag in args.tags:
             tag_ids.extend(_resolve(tag, rows, "tag"))
         labels.append("tag " + " or ".join(args.tags))
@@ -341,63 +329,107 @@ def date_conditions(where: Where, filters: Filters, column: str) -> None:
         where.add(f"{column} <= ?", filters.date_to)
 
 
-def session_conditions(
-    filters: Filters,
-    alias: str = "s",
-    *,
-    keys: Iterable[str] = FILTER_OPTIONS,
-    where: Where | None = None,
-) -> Where:
-    """Predicates on ``marts.fct_sessions {alias}`` for the filter ``keys`` given.
+@dataclass(frozen=True)
+class FilterColumns:
+    """The columns of a mart that answer the filters; a filter without one is refused.
 
-    --user/--group: sessions any of those users took part in (assignee, or sender of an
-    agent message: the participations of CONTRACT.md 3, from the marts alone);
-    --category: the session's category or any of its ancestors; --tag: any current tag.
+    ``people`` and ``tag`` hold the user or tag a row belongs to (an agent's statistics,
+    pauses, tag events). ``session`` is a session id: without ``people``, --user/--group keep
+    the sessions those users took part in (assignee or sender, marts.fct_agent_participations);
+    without ``tag``, --tag keeps the sessions carrying any of the tags now
+    (marts.bridge_session_tags).
     """
-    keys = set(keys)
-    where = where or Where()
-    if "date" in keys:
-        date_conditions(where, filters, f"{alias}.started_date")
-    if "page" in keys and filters.channel_ids:
-        where.add(f"list_contains(?::varchar[], {alias}.channel_id)", list(filters.channel_ids))
-    if "completed" in keys and filters.completed is not None:
-        where.add(f"{alias}.is_completed = ?", filters.completed)
-    if "supported" in keys and filters.supported is not None:
-        where.add(f"{alias}.is_supported = ?", filters.supported)
-    if "support_type" in keys and filters.support_type:
-        where.add(f"{alias}.support_type = ?", filters.support_type)
-    if "category" in keys and filters.category_ids:
+
+    date: str | None = None
+    page: str | None = None
+    completed: str | None = None
+    supported: str | None = None
+    category: str | None = None
+    support_type: str | None = None
+    people: str | None = None
+    tag: str | None = None
+    session: str | None = None
+
+    def keys(self) -> frozenset[str]:
+        """The filter keys these columns answer."""
+        people = self.people or self.session
+        columns = {
+            "date": self.date,
+            "page": self.page,
+            "completed": self.completed,
+            "supported": self.supported,
+            "category": self.category,
+            "user": people,
+            "group": people,
+            "support_type": self.support_type,
+            "tag": self.tag or self.session,
+        }
+        return frozenset(key for key, column in columns.items() if column)
+
+
+# The session's columns, as fct_sessions and the measure marts name them.
+SESSION_FILTERS = FilterColumns(
+    date="started_date",
+    page="channel_id",
+    completed="is_completed",
+    supported="is_supported",
+    category="category_id",
+    support_type="support_type",
+    session="session_id",
+)
+
+# The category and every category under it (at most two levels down, CONTRACT.md 6.18).
+_CATEGORY_TREE = """
+    select c.category_id
+    from marts.dim_categories as c
+    left join marts.dim_categories as p on p.category_id = c.parent_id
+    where list_contains(?::varchar[], c.category_id)
+        or list_contains(?::varchar[], c.parent_id)
+        or list_contains(?::varchar[], p.parent_id)
+"""
+
+
+def conditions(
+    filters: Filters, columns: FilterColumns, alias: str, keys: Iterable[str] = FILTER_OPTIONS
+) -> Where:
+    """Predicates on ``{alias}.<column>`` for the active filters among ``keys``; the caller
+    has refused the filters ``columns`` cannot answer."""
+    active = filters.active() & set(keys)
+    where = Where()
+
+    def any_of(column: str | None, values: Sequence[str]) -> None:
+        where.add(f"list_contains(?::varchar[], {alias}.{column})", list(values))
+
+    def in_sessions(relation: str, column: str, values: Sequence[str]) -> None:
+        """The row's session is one of those where ``relation.column`` is one of ``values``."""
         where.add(
-            f"""{alias}.category_id in (
-                select c.category_id
-                from marts.dim_categories as c
-                left join marts.dim_categories as p on p.category_id = c.parent_id
-                where list_contains(?::varchar[], c.category_id)
-                    or list_contains(?::varchar[], c.parent_id)
-                    or list_contains(?::varchar[], p.parent_id)
-            )""",
-            *([list(filters.category_ids)] * 3),
+            f"{alias}.{columns.session} in (select session_id from {relation} "
+            f"where list_contains(?::varchar[], {column}))",
+            list(values),
         )
-    if ("user" in keys or "group" in keys) and (filters.user_ids or filters.group_name):
-        where.add(
-            f"""(
-                list_contains(?::varchar[], {alias}.assigned_user_id)
-                or exists (
-                    select 1 from marts.fct_messages as am
-                    where am.session_id = {alias}.session_id
-                        and am.sender_kind = 'agent'
-                        and list_contains(?::varchar[], am.agent_user_id)
-                )
-            )""",
-            list(filters.people),
-            list(filters.people),
-        )
-    if "tag" in keys and filters.tag_ids:
-        where.add(
-            f"""exists (
-                select 1 from marts.bridge_session_tags as bt
-                where bt.session_id = {alias}.session_id and list_contains(?::varchar[], bt.tag_id)
-            )""",
-            list(filters.tag_ids),
-        )
+
+    if "date" in active:
+        date_conditions(where, filters, f"{alias}.{columns.date}")
+    if "page" in active:
+        any_of(columns.page, filters.channel_ids)
+    for key, column, value in (
+        ("completed", columns.completed, filters.completed),
+        ("supported", columns.supported, filters.supported),
+        ("support_type", columns.support_type, filters.support_type),
+    ):
+        if key in active:
+            where.add(f"{alias}.{column} = ?", value)
+    if "category" in active:
+        ids = list(filters.category_ids)
+        where.add(f"{alias}.{columns.category} in ({_CATEGORY_TREE})", ids, ids, ids)
+    if active & {"user", "group"}:
+        if columns.people:
+            any_of(columns.people, filters.people)
+        else:
+            in_sessions("marts.fct_agent_participations", "user_id", filters.people)
+    if "tag" in active:
+        if columns.tag:
+            any_of(columns.tag, filters.tag_ids)
+        else:
+            in_sessions("marts.bridge_session_tags", "tag_id", filters.tag_ids)
     return where

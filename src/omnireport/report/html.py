@@ -1,31 +1,43 @@
 """``omnireport report html``: the whole report in one self-contained, offline HTML file.
 
-plotly.js is inlined once (``include_plotlyjs=True``), so the file needs no network. Every
-section is a chart and the table it is drawn from; the numbers come from the same view
-functions as the terminal report. Beyond the seed: first-response-time distribution per
-channel, a weekday x hour heatmap, and the overview against the previous period.
+The page is the Jinja2 template ``templates/report.html.j2`` (autoescaped); this module
+gathers what it shows. plotly.js is inlined once, by the first chart, so the file needs no
+network. Every section is a chart and the table it is drawn from; the numbers come from
+the same views as the terminal report. Beyond the seed: first-response-time distribution
+per channel, the reply-time distribution per agent (with each agent's median and p90), the
+backlog at the end of each day, CSAT per agent, conversations per channel, a weekday x hour
+heatmap, and the overview against the previous period.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-import html
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from omnireport.report.filters import FILTER_OPTIONS, FilterError, Filters, session_conditions
+from omnireport.report.filters import (
+    FILTER_OPTIONS,
+    SESSION_FILTERS,
+    Filters,
+    conditions,
+)
 from omnireport.report.render import format_cell
 from omnireport.report.source import BuildInfo
 from omnireport.report.table import Table
 from omnireport.report.views import (
-    OVERVIEW_COLUMNS,
-    OVERVIEW_LABELS,
+    OVERVIEW,
+    REPLY_FILTERS,
+    REPLY_PERCENTILES,
+    USERS_NAME,
     VIEWS,
+    Sums,
     ViewOptions,
     overview_figures,
+    sum_view,
 )
 
 # first-response (waiting) time buckets: label, lower bound (s, inclusive), upper bound (exclusive)
@@ -38,6 +50,17 @@ FRT_BUCKETS = [
     ("4-24h", 14400, 86400),
     (">24h", 86400, None),
 ]
+# reply time buckets (CONTRACT.md 7.4 reply_time_s): column replies_<key>, label, lower bound
+# (s, inclusive), upper bound (exclusive)
+REPLY_BUCKETS = [
+    ("under_1m", "<1m", None, 60),
+    ("1_5m", "1-5m", 60, 300),
+    ("5_15m", "5-15m", 300, 900),
+    ("15_60m", "15-60m", 900, 3600),
+    ("1_4h", "1-4h", 3600, 14400),
+    ("over_4h", ">4h", 14400, None),
+]
+CHAT_COMMENT = {"message": "chat", "comment": "comment"}
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 OVERVIEW_FIGURES = [
     "sessions",
@@ -49,166 +72,72 @@ OVERVIEW_FIGURES = [
     "avg_waiting_time_s",
     "avg_support_time_s",
 ]
-
-CSS = """
-body { font-family: system-ui, sans-serif; margin: 24px; color: #1f2933; }
-h1 { margin-bottom: 4px; } .meta { color: #52606d; margin: 2px 0; }
-section { margin: 28px 0; } h2 { border-bottom: 2px solid #d9e2ec; padding-bottom: 4px; }
-.cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; }
-.card { border: 1px solid #d9e2ec; border-radius: 8px; padding: 12px; background: #f8fafc; }
-.card .label { color: #52606d; font-size: 13px; } .card .value { font-size: 26px; font-weight: 600; }
-.card .previous { font-size: 12px; color: #52606d; }
-table { border-collapse: collapse; font-size: 12px; margin-top: 8px; }
-th, td { border: 1px solid #d9e2ec; padding: 3px 6px; } th { background: #f0f4f8; }
-td.num { text-align: right; } tr.total td { font-weight: 600; background: #f0f4f8; }
-.note { color: #a15c07; font-size: 13px; }
-"""
+# Sessions by local start date and hour, summed like every view (the heatmap's weekdays).
+DATE_HOUR = dataclasses.replace(
+    OVERVIEW,
+    view="heatmap",
+    dims=("started_date", "started_hour"),
+    measures=("sessions",),
+    shown=("sessions",),
+    distinct={},
+)
 
 
-def _subset(filters: Filters, keys: frozenset[str]) -> Filters:
-    """``filters`` without the ones outside ``keys``."""
-    cleared: dict[str, Any] = {}
-    if "date" not in keys:
-        cleared.update(date_from=None, date_to=None)
-    if "page" not in keys:
-        cleared["channel_ids"] = ()
-    if "completed" not in keys:
-        cleared["completed"] = None
-    if "supported" not in keys:
-        cleared["supported"] = None
-    if "category" not in keys:
-        cleared["category_ids"] = ()
-    if "user" not in keys:
-        cleared["user_ids"] = ()
-    if "group" not in keys:
-        cleared.update(group_name=None, group_user_ids=())
-    if "support_type" not in keys:
-        cleared["support_type"] = None
-    if "tag" not in keys:
-        cleared["tag_ids"] = ()
-    return dataclasses.replace(filters, **cleared)
+def _bucket(low: int | None, high: int | None) -> str:
+    bounds = [f"m.reply_time_s >= {low}"] if low is not None else []
+    bounds += [f"m.reply_time_s < {high}"] if high is not None else []
+    return " and ".join(bounds)
 
 
-def table_html(table: Table, table_id: str) -> str:
-    """The table as HTML: display formatting of the terminal, raw value in ``data-value``."""
-    head = "".join(f"<th>{html.escape(table.labels.get(c, c))}</th>" for c in table.columns)
-
-    def row_html(values: tuple, css: str = "") -> str:
-        cells = []
-        for column, value in zip(table.columns, values, strict=True):
-            numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            shown = "" if value is None and css else format_cell(column, value)
-            raw = "" if value is None else str(value)
-            cells.append(
-                f'<td class="{"num" if numeric else ""}" data-col="{column}" data-value="{html.escape(raw)}">'
-                f"{html.escape(shown)}</td>"
-            )
-        return f'<tr class="{css}">{"".join(cells)}</tr>'
-
-    body = "".join(row_html(row) for row in table.rows)
-    if table.totals:
-        body += row_html(table.totals, "total")
-    return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-class _Figures:
-    """Turns plotly figures into HTML; the first one carries plotly.js inline."""
-
-    def __init__(self) -> None:
-        self.first = True
-
-    def __call__(self, figure: Any, div_id: str) -> str:
-        figure.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, height=360)
-        out = figure.to_html(
-            full_html=False,
-            include_plotlyjs=self.first,
-            div_id=div_id,
-            config={"displaylogo": False, "responsive": True},
-        )
-        self.first = False
-        return out
+# Each agent's replies by reply time bucket, with the median and p90 of the same rows.
+REPLY_DISTRIBUTION = Sums(
+    view="reply-times",
+    title="Reply time distribution by agent",
+    mart="fct_replies",
+    filters=REPLY_FILTERS,
+    dims=("replied_by_user_id",),
+    names={"replied_by_user_id": USERS_NAME},
+    measures=(),
+    counts={
+        **{f"replies_{key}": _bucket(low, high) for key, _, low, high in REPLY_BUCKETS},
+        "replies": "true",
+    },
+    percentiles=REPLY_PERCENTILES,
+    shown=(
+        *[f"replies_{key}" for key, _, _, _ in REPLY_BUCKETS],
+        "replies",
+        "median_reply_time_s",
+        "p90_reply_time_s",
+    ),
+    labels={
+        "replied_by_user_id": "user",
+        "full_name": "employee",
+        **{f"replies_{key}": label for key, label, _, _ in REPLY_BUCKETS},
+        "median_reply_time_s": "median",
+        "p90_reply_time_s": "p90",
+    },
+)
 
 
-def _previous_period(
-    con: duckdb.DuckDBPyConnection, filters: Filters
-) -> tuple[dt.date, dt.date] | None:
-    """This period (the filter's dates, else the data's) and the same number of days before it."""
-    where = session_conditions(filters, "s")
-    low, high = con.execute(
-        f"select min(started_date), max(started_date) from marts.fct_sessions as s where {where.sql()}",
-        where.params,
-    ).fetchone()
-    start = filters.date_from or low
-    end = filters.date_to or high
-    if start is None or end is None:
-        return None
-    return start, end
+@dataclasses.dataclass
+class Section:
+    """One section of the page: a chart and the table it is drawn from."""
+
+    key: str
+    title: str
+    chart: Any
+    table: Table
+    note: str = ""
 
 
-def _overview_section(con: duckdb.DuckDBPyConnection, filters: Filters) -> str:
-    current = overview_figures(con, filters)
-    period = _previous_period(con, filters)
-    previous: dict[str, Any] | None = None
-    period_text = ""
-    if period:
-        start, end = period
-        days = (end - start).days + 1
-        before = dataclasses.replace(
-            filters, date_from=start - dt.timedelta(days=days), date_to=start - dt.timedelta(days=1)
-        )
-        previous = overview_figures(con, before)
-        period_text = (
-            f"{start} to {end} ({days} days) against {before.date_from} to {before.date_to}"
-        )
-    cards = []
-    rows = []
-    for key in OVERVIEW_FIGURES:
-        value = current[key]
-        old = previous[key] if previous else None
-        change = ""
-        if isinstance(value, int | float) and isinstance(old, int | float):
-            delta = value - old
-            change = format_cell(key, abs(delta)) if key.endswith("_s") else f"{abs(delta):,}"
-            change = ("+" if delta >= 0 else "-") + change
-            if old:
-                change += f" ({100 * delta / old:+.1f}%)"
-        cards.append(
-            f'<div class="card" data-figure="{key}" data-value="{"" if value is None else value}">'
-            f'<div class="label">{html.escape(OVERVIEW_LABELS[key])}</div>'
-            f'<div class="value">{html.escape(format_cell(key, value))}</div>'
-            f'<div class="previous">previous period: {html.escape(format_cell(key, old))} {html.escape(change)}'
-            f"</div></div>"
-        )
-        rows.append((OVERVIEW_LABELS[key], value, old, change))
-    comparison = Table(
-        "overview-comparison",
-        "",
-        ["figure", "this_period", "previous_period", "change"],
-        [
-            (label, format_cell(k, v), format_cell(k, o), c)
-            for k, (label, v, o, c) in zip(OVERVIEW_FIGURES, rows, strict=True)
-        ],
-    )
-    detail = Table(
-        "overview",
-        "",
-        OVERVIEW_COLUMNS,
-        [tuple(current[c] for c in OVERVIEW_COLUMNS)],
-        labels=OVERVIEW_LABELS,
-    )
+def _left_out(filters: Filters, honoured: frozenset[str], rows_are: str) -> str:
+    """A note naming the active filters a section could not apply, or nothing."""
+    left_out = filters.active() - honoured
+    if not left_out:
+        return ""
     return (
-        '<section id="overview"><h2>Overview</h2>'
-        f'<p class="meta">Period {html.escape(period_text or "(no sessions)")}</p>'
-        f'<div class="cards">{"".join(cards)}</div>'
-        f"{table_html(comparison, 'table-overview-comparison')}{table_html(detail, 'table-overview')}</section>"
-    )
-
-
-def _section(key: str, title: str, chart: str, table: Table, note: str = "") -> str:
-    note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
-    return (
-        f'<section id="{key}"><h2>{html.escape(title)}</h2>{note_html}{chart}'
-        f'{table_html(table, "table-" + key)}<p class="meta">Source: {html.escape(table.source)}</p></section>'
+        f"Not filtered by {', '.join(FILTER_OPTIONS[k] for k in sorted(left_out))}: this view counts "
+        f"{rows_are}, which those filters do not describe."
     )
 
 
@@ -217,30 +146,65 @@ def _view(
 ) -> tuple[Table, str]:
     """Run a view with the filters it honours; the note names the ones it had to leave out."""
     view = VIEWS[name]
-    left_out = filters.active() - view.filters
-    note = ""
-    if left_out:
-        note = (
-            f"Not filtered by {', '.join(FILTER_OPTIONS[k] for k in sorted(left_out))}: this view counts "
-            f"{view.rows_are}, which those filters do not describe."
+    note = _left_out(filters, view.filters, view.rows_are)
+    return view.run(con, filters.only(view.filters), options or ViewOptions()), note
+
+
+def _overview(con: duckdb.DuckDBPyConnection, filters: Filters) -> dict[str, Any]:
+    """The overview's cards and tables: this period (the filter's dates, else the data's)
+    against the same number of days before it."""
+    detail = sum_view(con, OVERVIEW, filters)
+    current = detail.records()[0]
+    where = conditions(filters, SESSION_FILTERS, "s")
+    low, high = con.execute(
+        f"select min(started_date), max(started_date) from marts.fct_sessions as s where {where.sql()}",
+        where.params,
+    ).fetchone()
+    start, end = filters.date_from or low, filters.date_to or high
+    previous: dict[str, Any] = {}
+    period = ""
+    if start and end:
+        days = (end - start).days + 1
+        before = dataclasses.replace(
+            filters, date_from=start - dt.timedelta(days=days), date_to=start - dt.timedelta(days=1)
         )
-    try:
-        return view.run(con, _subset(filters, view.filters), options or ViewOptions()), note
-    except FilterError as error:  # users on a marts-only file: fall back to the report table
-        table_filters = frozenset({"date", "user", "group"})
-        return view.run(
-            con, _subset(filters, table_filters), options or ViewOptions()
-        ), f"Not filtered: {error}"
+        previous = overview_figures(con, before)
+        period = f"{start} to {end} ({days} days) against {before.date_from} to {before.date_to}"
+    cards = []
+    for key in OVERVIEW_FIGURES:
+        value, old = current[key], previous.get(key)
+        change = ""
+        if isinstance(value, int | float) and isinstance(old, int | float):
+            delta = value - old
+            change = format_cell(key, abs(delta)) if key.endswith("_s") else f"{abs(delta):,}"
+            change = ("+" if delta >= 0 else "-") + change
+            if old:
+                change += f" ({100 * delta / old:+.1f}%)"
+        label = OVERVIEW.labels[key]
+        cards.append(
+            {"key": key, "label": label, "value": value, "previous": old, "change": change}
+        )
+    comparison = Table(
+        "overview-comparison",
+        "",
+        ["figure", "this_period", "previous_period", "change"],
+        [
+            (c["label"], format_cell(c["key"], c["value"]), format_cell(c["key"], c["previous"]))
+            + (c["change"],)
+            for c in cards
+        ],
+    )
+    return {"period": period, "cards": cards, "comparison": comparison, "detail": detail}
 
 
 def frt_distribution(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
     """Sessions with a waiting time (first response) per channel and bucket."""
-    where = session_conditions(filters, "s")
+    where = conditions(filters, SESSION_FILTERS, "s")
     cases = ", ".join(
         f"count(*) filter (where s.waiting_time_s >= {low}{'' if high is None else f' and s.waiting_time_s < {high}'})"
         for _, low, high in FRT_BUCKETS
     )
-    raw = con.execute(
+    rows = con.execute(
         f"""
         select s.channel_id, max(s.channel_name), {cases}, count(s.waiting_time_s)
         from marts.fct_sessions as s
@@ -255,47 +219,35 @@ def frt_distribution(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
         *[f"frt_{label}" for label, _, _ in FRT_BUCKETS],
         "sessions_with_waiting_time",
     ]
-    rows = [tuple(r) for r in raw]
-    totals = (
-        ("TOTAL", None, *[sum(r[i] for r in rows) for i in range(2, len(columns))])
-        if rows
-        else None
-    )
+    totals = ("TOTAL", None, *[sum(r[i] for r in rows) for i in range(2, len(columns))])
     labels = {f"frt_{label}": label for label, _, _ in FRT_BUCKETS}
     labels.update(channel_id="channel", channel_name="name", sessions_with_waiting_time="sessions")
     return Table(
-        "frt", "First-response time by channel", columns, rows, totals, labels, "marts.fct_sessions"
+        "frt",
+        "First-response time by channel",
+        columns,
+        rows,
+        totals if rows else None,
+        labels,
+        "marts.fct_sessions",
     )
 
 
 def weekday_hour(con: duckdb.DuckDBPyConnection, filters: Filters) -> Table:
-    """Sessions by local weekday (1 = Monday) and local start hour."""
-    where = session_conditions(filters, "s")
-    raw = con.execute(
-        f"""
-        select isodow(s.started_date) as weekday, s.started_hour, count(*) as sessions
-        from marts.fct_sessions as s where {where.sql()} group by 1, 2 order by 1, 2
-        """,
-        where.params,
-    ).fetchall()
-    grid = {(d, h): n for d, h, n in raw}
-    columns = ["weekday", *[f"h{h:02d}" for h in range(24)], "sessions"]
-    rows = [
-        (
-            WEEKDAYS[d - 1],
-            *[grid.get((d, h), 0) for h in range(24)],
-            sum(grid.get((d, h), 0) for h in range(24)),
-        )
-        for d in range(1, 8)
-    ]
+    """Sessions by local weekday (Monday first) and local start hour."""
+    grid: dict[tuple[int, int], int] = {}
+    for row in sum_view(con, DATE_HOUR, filters).records():
+        key = (row["started_date"].isoweekday(), row["started_hour"])
+        grid[key] = grid.get(key, 0) + row["sessions"]
+    hours = [[grid.get((day, hour), 0) for hour in range(24)] for day in range(1, 8)]
     return Table(
         "heatmap",
         "Sessions by weekday and hour",
-        columns,
-        rows,
+        ["weekday", *[f"h{h:02d}" for h in range(24)], "sessions"],
+        [(WEEKDAYS[day], *counts, sum(counts)) for day, counts in enumerate(hours)],
         None,
         {f"h{h:02d}": str(h) for h in range(24)},
-        "marts.fct_sessions",
+        "marts.fct_session_measures",
     )
 
 
@@ -312,181 +264,217 @@ def utc_offsets(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [f"{'+' if h >= 0 else '-'}{abs(h):02d}" for (h,) in rows]
 
 
-def build_html(con: duckdb.DuckDBPyConnection, filters: Filters, build: BuildInfo) -> str:
-    """The whole report as one HTML document."""
+def _names(table: Table, key: str, name: str) -> list[Any]:
+    """Each row's display name, its id where the name is missing."""
+    return [n or k for k, n in zip(table.column(key), table.column(name), strict=True)]
+
+
+def _bars(title: str, mode: str, x: list[Any], series: dict[str, list[Any]]) -> Any:
+    """A bar chart: one bar series per name."""
     import plotly.graph_objects as go
 
-    figure = _Figures()
-    parts = [_overview_section(con, filters)]
+    chart = go.Figure([go.Bar(name=name, x=x, y=y) for name, y in series.items()])
+    chart.update_layout(title=title, barmode=mode)
+    return chart
 
+
+def _tag_chart(tags: Table, by: str) -> Any:
+    """Tags added and removed (chart), or added by page or staff stacked by tag."""
+    names = _names(tags, "tag_id", "tag_name")
+    if by == "chart":
+        series = {"added": tags.column("tags_added"), "removed": tags.column("tags_removed")}
+        return _bars("Tags added and removed", "group", names, series)
+    key, name = (
+        ("channel_id", "channel_name") if by == "page" else ("tagged_by_user_id", "full_name")
+    )
+    who = [n or i or "automation" for i, n in zip(tags.column(key), tags.column(name), strict=True)]
+    rows = list(zip(who, names, tags.column("tags_added"), strict=True))
+    chart = _bars(f"Tags added by {by}", "stack", [], {})
+    for tag in dict.fromkeys(names):
+        chart.add_bar(
+            name=tag, x=[w for w, t, _ in rows if t == tag], y=[a for _, t, a in rows if t == tag]
+        )
+    return chart
+
+
+def _sections(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Section]:
+    """Every section after the overview, with its chart as a plotly figure."""
+    import plotly.graph_objects as go
+
+    sections = []
     hourly, note = _view(con, "hourly", filters)
-    chart = go.Figure(
-        [
-            go.Bar(name=label, x=hourly.column("started_hour"), y=hourly.column(col))
-            for col, label in (
-                ("sessions", "sessions"),
-                ("supported_sessions", "supported"),
-                ("supported_within_1m", "supported within 1 min"),
-            )
-        ]
-    )
-    chart.update_layout(title="Sessions by local start hour", barmode="group", xaxis={"dtick": 1})
-    parts.append(
-        _section("hourly", "Sessions by hour", figure(chart, "chart-hourly"), hourly, note)
-    )
+    series = {
+        "sessions": hourly.column("sessions"),
+        "supported": hourly.column("supported_sessions"),
+        "supported within 1 min": hourly.column("supported_within_1m"),
+    }
+    chart = _bars("Sessions by local start hour", "group", hourly.column("started_hour"), series)
+    chart.update_layout(xaxis={"dtick": 1})
+    sections.append(Section("hourly", "Sessions by hour", chart, hourly, note))
 
     daily, note = _view(con, "daily", filters)
+    series = {"chat": daily.column("message_sessions"), "comment": daily.column("comment_sessions")}
     dates = [str(d) for d in daily.column("started_date")]
-    chart = go.Figure(
-        [
-            go.Bar(name="chat", x=dates, y=daily.column("message_sessions")),
-            go.Bar(name="comment", x=dates, y=daily.column("comment_sessions")),
-        ]
-    )
-    chart.update_layout(title="Sessions by local start date", barmode="stack")
-    parts.append(
-        _section(
-            "daily",
-            "Sessions by date (chat and comment)",
-            figure(chart, "chart-daily"),
-            daily,
-            note,
-        )
-    )
+    chart = _bars("Sessions by local start date", "stack", dates, series)
+    sections.append(Section("daily", "Sessions by date (chat and comment)", chart, daily, note))
 
     channels, note = _view(con, "channels", filters)
-    names = [
-        n or c
-        for c, n in zip(channels.column("channel_id"), channels.column("channel_name"), strict=True)
-    ]
-    chart = go.Figure(
-        [
-            go.Bar(name="chat", x=names, y=channels.column("message_sessions")),
-            go.Bar(name="comment", x=names, y=channels.column("comment_sessions")),
-        ]
-    )
-    chart.update_layout(title="Sessions by channel", barmode="stack")
-    parts.append(
-        _section("channels", "Sessions by channel", figure(chart, "chart-channels"), channels, note)
-    )
+    series = {t: channels.column(f"{kind}_sessions") for kind, t in CHAT_COMMENT.items()}
+    names = _names(channels, "channel_id", "channel_name")
+    chart = _bars("Sessions by channel", "stack", names, series)
+    sections.append(Section("channels", "Sessions by channel", chart, channels, note))
 
     users, note = _view(con, "users", filters)
-    names = [
-        n or u for u, n in zip(users.column("user_id"), users.column("full_name"), strict=True)
-    ]
-    chart = go.Figure(
-        [
-            go.Bar(name=users.labels[col], x=names, y=users.column(col))
-            for col in users.columns
-            if col.startswith(("assigned_", "not_assigned_"))
-        ]
-    )
-    chart.update_layout(
-        title="Sessions by user (assigned / completed / supported)", barmode="stack"
-    )
-    parts.append(_section("users", "Statistics by user", figure(chart, "chart-users"), users, note))
+    matrix = [c for c in users.columns if c.startswith(("assigned_", "not_assigned_"))]
+    series = {users.labels[c]: users.column(c) for c in matrix}
+    title = "Sessions by user (assigned / completed / supported)"
+    chart = _bars(title, "stack", _names(users, "user_id", "full_name"), series)
+    sections.append(Section("users", "Statistics by user", chart, users, note))
 
     working, note = _view(con, "working-time", filters)
-    names = [
-        n or u for u, n in zip(working.column("user_id"), working.column("full_name"), strict=True)
-    ]
-    chart = go.Figure(
-        [
-            go.Bar(
-                name="total pause (hours)",
-                x=names,
-                y=[round(s / 3600, 2) for s in working.column("total_pause_s")],
-            )
-        ]
-    )
-    chart.update_layout(title="Total pause time by employee (hours)")
-    parts.append(
-        _section("working-time", "Working time", figure(chart, "chart-working-time"), working, note)
-    )
+    series = {"total pause (hours)": [round(s / 3600, 2) for s in working.column("total_pause_s")]}
+    title = "Total pause time by employee (hours)"
+    chart = _bars(title, "group", _names(working, "user_id", "full_name"), series)
+    sections.append(Section("working-time", "Working time", chart, working, note))
 
     for by in ("chart", "page", "staff"):
         tags, note = _view(con, "tags", filters, ViewOptions(tags_by=by))
-        tag_names = [
-            n or t for t, n in zip(tags.column("tag_id"), tags.column("tag_name"), strict=True)
-        ]
-        if by == "chart":
-            chart = go.Figure(
-                [
-                    go.Bar(name="added", x=tag_names, y=tags.column("tags_added")),
-                    go.Bar(name="removed", x=tag_names, y=tags.column("tags_removed")),
-                ]
-            )
-            chart.update_layout(title="Tags added and removed", barmode="group")
-        else:
-            key = "channel_name" if by == "page" else "full_name"
-            ids = tags.column("channel_id" if by == "page" else "tagged_by_user_id")
-            who = [n or i or "automation" for i, n in zip(ids, tags.column(key), strict=True)]
-            chart = go.Figure(
-                [
-                    go.Bar(
-                        name=tag,
-                        x=[w for w, t in zip(who, tag_names, strict=True) if t == tag],
-                        y=[
-                            a
-                            for a, t in zip(tags.column("tags_added"), tag_names, strict=True)
-                            if t == tag
-                        ],
-                    )
-                    for tag in dict.fromkeys(tag_names)
-                ]
-            )
-            chart.update_layout(title=f"Tags added by {by}", barmode="stack")
-        parts.append(
-            _section(f"tags-{by}", f"Tags by {by}", figure(chart, f"chart-tags-{by}"), tags, note)
-        )
+        sections.append(Section(f"tags-{by}", f"Tags by {by}", _tag_chart(tags, by), tags, note))
 
     frt = frt_distribution(con, filters)
-    names = [
-        n or c for c, n in zip(frt.column("channel_id"), frt.column("channel_name"), strict=True)
-    ]
-    chart = go.Figure(
-        [go.Bar(name=label, x=names, y=frt.column(f"frt_{label}")) for label, _, _ in FRT_BUCKETS]
-    )
-    chart.update_layout(
-        title="First-response time by channel (sessions with a waiting time)", barmode="stack"
-    )
-    parts.append(
-        _section("frt", "First-response time distribution", figure(chart, "chart-frt"), frt)
-    )
+    series = {label: frt.column(f"frt_{label}") for label, _, _ in FRT_BUCKETS}
+    title = "First-response time by channel (sessions with a waiting time)"
+    chart = _bars(title, "stack", _names(frt, "channel_id", "channel_name"), series)
+    sections.append(Section("frt", "First-response time distribution", chart, frt))
+
+    sections += _service_level_sections(con, filters)
 
     heat = weekday_hour(con, filters)
-    chart = go.Figure(
-        go.Heatmap(
-            z=[list(r[1:25]) for r in heat.rows], x=list(range(24)), y=WEEKDAYS, colorscale="Blues"
-        )
-    )
+    z = [list(r[1:25]) for r in heat.rows]
+    chart = go.Figure(go.Heatmap(z=z, x=list(range(24)), y=WEEKDAYS, colorscale="Blues"))
     chart.update_layout(title="Sessions by local weekday and hour", yaxis={"autorange": "reversed"})
-    parts.append(
-        _section("heatmap", "Sessions by weekday and hour", figure(chart, "chart-heatmap"), heat)
-    )
+    sections.append(Section("heatmap", "Sessions by weekday and hour", chart, heat))
+    return sections
 
-    meta = (
-        f'<p class="meta" id="build">Source: {html.escape(build.describe())}</p>'
-        f'<p class="meta" id="filters">Filters: {html.escape(filters.describe())}</p>'
-        '<p class="meta">Dates and hours are local, in the report time zone the warehouse was built with '
-        f"(UTC{html.escape(' and UTC'.join(utc_offsets(con)) or '?')} in the data); timestamps are UTC; "
-        "durations are H:MM:SS.</p>"
+
+def _service_level_sections(con: duckdb.DuckDBPyConnection, filters: Filters) -> list[Section]:
+    """Replies, backlog, satisfaction and conversations (CONTRACT.md 7.4-7.7)."""
+    import plotly.graph_objects as go
+
+    sections = []
+    honoured = REPLY_DISTRIBUTION.filters.keys()
+    note = _left_out(filters, honoured, VIEWS["replies"].rows_are)
+    replies = sum_view(con, REPLY_DISTRIBUTION, filters.only(honoured))
+    agents = _names(replies, "replied_by_user_id", "full_name")
+    chart = _bars(
+        "Replies by reply time (bars) with each agent's median and p90 (minutes, dots)",
+        "stack",
+        agents,
+        {label: replies.column(f"replies_{key}") for key, label, _, _ in REPLY_BUCKETS},
     )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        "<title>Omnichannel conversation report</title>"
-        f"<style>{CSS}</style></head><body><h1>Omnichannel conversation report</h1>{meta}"
-        f"{''.join(parts)}</body></html>"
+    for column, label in (("median_reply_time_s", "median"), ("p90_reply_time_s", "p90")):
+        minutes = [None if v is None else round(v / 60, 2) for v in replies.column(column)]
+        chart.add_trace(
+            go.Scatter(name=f"{label} (min)", x=agents, y=minutes, mode="markers", yaxis="y2")
+        )
+    chart.update_layout(
+        yaxis={"title": "replies"},
+        yaxis2={"title": "minutes", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        legend={"x": 1.08},
+    )
+    title = "Reply time distribution by agent"
+    sections.append(Section("reply-times", title, chart, replies, note))
+
+    backlog, note = _view(con, "backlog", filters)
+    dates = [str(d) for d in backlog.column("snapshot_date")]
+    chart = go.Figure(
+        [
+            go.Scatter(name=name, x=dates, y=backlog.column(column), mode="lines+markers")
+            for column, name in (
+                ("open_sessions", "open"),
+                ("unassigned_open_sessions", "unassigned"),
+                ("open_over_24h", "older than 24 h"),
+            )
+        ]
+    )
+    chart.update_layout(title="Sessions open at the end of each local date")
+    sections.append(Section("backlog", "Backlog", chart, backlog, note))
+
+    csat, note = _view(con, "csat", filters)
+    names = [
+        n or i or "not assigned"
+        for i, n in zip(csat.column("assigned_user_id"), csat.column("full_name"), strict=True)
+    ]
+    chart = _bars(
+        "CSAT % by assignee (satisfied of rated)",
+        "group",
+        names,
+        {"CSAT %": csat.column("csat_pct")},
+    )
+    chart.update_layout(yaxis={"range": [0, 100]})
+    # a 0 % bar and an agent with nothing rated look alike: the hover tells them apart
+    rated = [f"{n} rated" for n in csat.column("rated_sessions")]
+    chart.update_traces(text=rated, textposition="none")
+    sections.append(Section("csat", "Satisfaction by agent", chart, csat, note))
+
+    conversations, note = _view(con, "conversations", filters)
+    series = {
+        "conversations": conversations.column("conversations"),
+        "completed": conversations.column("completed_conversations"),
+        "one-touch": conversations.column("one_touch_conversations"),
+        "reopens": conversations.column("reopens"),
+    }
+    names = _names(conversations, "channel_id", "channel_name")
+    chart = _bars("Conversations by channel", "group", names, series)
+    sections.append(Section("conversations", "Conversations", chart, conversations, note))
+    return sections
+
+
+def build_html(con: duckdb.DuckDBPyConnection, filters: Filters, build: BuildInfo) -> str:
+    """The whole report as one HTML document."""
+    import jinja2
+    from markupsafe import Markup
+
+    sections = _sections(con, filters)
+    for index, section in enumerate(sections):
+        section.chart.update_layout(margin={"l": 50, "r": 20, "t": 40, "b": 40}, height=360)
+        section.chart = Markup(
+            section.chart.to_html(
+                full_html=False,
+                include_plotlyjs=index == 0,
+                div_id=f"chart-{section.key}",
+                config={"displaylogo": False, "responsive": True},
+            )
+        )
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("omnireport.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["cell"] = lambda value, column: format_cell(column, value)
+    environment.globals["zip"] = zip
+    return environment.get_template("report.html.j2").render(
+        build=build.describe(),
+        filters=filters.describe(),
+        offsets=utc_offsets(con),
+        overview=_overview(con, filters),
+        sections=sections,
     )
 
 
 def write_html(
     con: duckdb.DuckDBPyConnection, filters: Filters, build: BuildInfo, out: Path
 ) -> Path:
-    """Write the report to ``out`` (written whole to a temporary name, then renamed)."""
+    """Write the report to ``out`` (written whole to a temporary name, then renamed; the
+    temporary file is removed again when anything fails, a full disk or Ctrl-C included)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    partial.write_text(build_html(con, filters, build), encoding="utf-8")
-    partial.replace(out)
+    try:
+        partial.write_text(build_html(con, filters, build), encoding="utf-8")
+        partial.replace(out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        raise
     return out

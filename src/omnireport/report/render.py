@@ -1,4 +1,8 @@
-"""Render a :class:`Table` as an aligned terminal table, CSV or JSON."""
+"""Render a :class:`Table` as a terminal table (rich), CSV or JSON.
+
+:func:`text_table` is the one terminal table of the package: the report views, and the
+summary and status of ``omnireport run`` and ``omnireport status``, print through it.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,17 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 from omnireport.report.table import Table
 
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
 MAX_CELL = 40
+# Wide enough for every table: rich never squeezes or wraps a column to fit a terminal.
+WIDTH = 10_000
 
 
 def format_duration(seconds: float) -> str:
@@ -31,7 +41,7 @@ def format_cell(column: str, value: Any) -> str:
         return "yes" if value else "no"
     if column.endswith("_s") and isinstance(value, int | float):
         return format_duration(float(value))
-    if "pct_" in column and isinstance(value, int | float):
+    if ("pct_" in column or column.endswith("_pct")) and isinstance(value, int | float):
         return f"{value:.2f}%"
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
@@ -43,48 +53,86 @@ def format_cell(column: str, value: Any) -> str:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
-def _numeric(column: str, values: list[Any]) -> bool:
-    return any(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+def text_table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    right: Sequence[bool],
+    totals: Sequence[str] | None = None,
+) -> RenderableType:
+    """Formatted cells as a rich table: ``right`` columns right-aligned, totals under a rule;
+    no header line when ``headers`` is empty."""
+    from rich import box
+    from rich.table import Table as RichTable
 
-
-def to_text(table: Table) -> str:
-    """An aligned table: numbers right-aligned, a totals row under a rule."""
-    if table.vertical:
-        row = table.rows[0]
-        width = max(len(table.labels.get(c, c)) for c in table.columns)
-        return "\n".join(
-            f"{table.labels.get(c, c):<{width}}  {format_cell(c, v)}"
-            for c, v in zip(table.columns, row, strict=True)
+    table = RichTable(
+        box=box.SIMPLE,
+        show_edge=False,
+        pad_edge=False,
+        show_header=bool(headers),
+        show_footer=bool(totals),
+    )
+    for index, align in enumerate(right):
+        table.add_column(
+            headers[index] if headers else "",
+            footer=totals[index] if totals else "",
+            justify="right" if align else "left",
         )
-    headers = [table.labels.get(c, c) for c in table.columns]
-    body = [
-        [format_cell(c, v) for c, v in zip(table.columns, row, strict=True)] for row in table.rows
+    for row in rows:
+        table.add_row(*row)
+    if not rows:
+        table.caption, table.caption_justify = "(no rows)", "left"
+    return table
+
+
+def view_table(table: Table) -> RenderableType:
+    """A view as a rich table: numbers right-aligned, the totals row under a rule; the
+    overview (``vertical``) as label / value lines."""
+    if table.vertical:
+        return text_table(
+            [],
+            [[table.labels.get(c, c), format_cell(c, v)] for c, v in table.records()[0].items()],
+            [False, True],
+        )
+    every = [*table.rows, *([table.totals] if table.totals else [])]
+    right = [
+        any(isinstance(row[i], int | float) and not isinstance(row[i], bool) for row in every)
+        for i in range(len(table.columns))
     ]
-    totals = (
+    return text_table(
+        [table.labels.get(c, c) for c in table.columns],
         [
-            format_cell(c, v) if v is not None else ""
+            [format_cell(c, v) for c, v in zip(table.columns, row, strict=True)]
+            for row in table.rows
+        ],
+        right,
+        [
+            "" if v is None else format_cell(c, v)
             for c, v in zip(table.columns, table.totals, strict=True)
         ]
         if table.totals
-        else None
+        else None,
     )
-    every = body + ([totals] if totals else [])
-    widths = [max([len(h)] + [len(r[i]) for r in every]) for i, h in enumerate(headers)]
-    right = [_numeric(c, table.column(c)) for c in table.columns]
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(
-            cell.rjust(widths[i]) if right[i] else cell.ljust(widths[i])
-            for i, cell in enumerate(cells)
-        ).rstrip()
 
-    out = [line(headers), "  ".join("-" * w for w in widths)]
-    out += [line(r) for r in body]
-    if not body:
-        out.append("(no rows)")
-    if totals:
-        out += ["  ".join("=" * w for w in widths), line(totals)]
-    return "\n".join(out)
+def print_rich(renderable: RenderableType, file: IO[str] | None = None) -> None:
+    """Print to ``file`` (stdout): styled on a terminal, plain otherwise, never squeezed."""
+    from rich.console import Console
+
+    Console(file=file, width=WIDTH, highlight=False).print(renderable)
+
+
+def to_plain(renderable: RenderableType) -> str:
+    """The renderable as plain text (no colour, no trailing spaces), for files and tests."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    Console(file=buffer, width=WIDTH, color_system=None, highlight=False).print(renderable)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+
+
+def to_text(table: Table) -> str:
+    """The view as plain text, as the terminal shows it."""
+    return to_plain(view_table(table))
 
 
 def _plain(value: Any) -> Any:

@@ -3,6 +3,8 @@
 The report reads the published snapshot of a warehouse (omnireport.publish), so it works
 while a build writes the warehouse and never shows a failed build. A warehouse that has
 never been published is read directly; a snapshot path can also be given as --warehouse.
+With ``--reader`` it reads the reader snapshot instead (what BI readers see: identifiers
+hashed, free text left out or redacted, the same numbers), and never anything else.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+# The marts every view reads; a warehouse built before the measure marts lacks some.
+REQUIRED_MARTS = ("fct_sessions", "fct_session_measures", "fct_participation_measures")
 
 
 class SourceError(Exception):
@@ -26,14 +31,21 @@ class BuildInfo:
     built_at: dt.datetime
 
     def describe(self) -> str:
-        kind = "published snapshot" if self.path.name.endswith(".published.duckdb") else "warehouse"
+        kind = (
+            "published snapshot"
+            if self.path.name.endswith(".published.duckdb")
+            else "reader snapshot"
+            if self.path.name.endswith(".reader.duckdb")
+            else "warehouse"
+        )
         return f"{kind} {self.path} (build time {self.built_at:%Y-%m-%d %H:%M:%S %Z})"
 
 
-def report_database(warehouse: Path | str | None = None) -> Path:
+def report_database(warehouse: Path | str | None = None, *, reader: bool = False) -> Path:
     """The file the report reads: the published snapshot of ``warehouse`` (or of the
-    configured warehouse) when it exists, else the warehouse itself."""
-    from omnireport.publish import snapshot_path
+    configured warehouse) when it exists, else the warehouse itself; with ``reader``, its
+    reader snapshot, whether it exists or not (never a file holding personal data)."""
+    from omnireport.publish import reader_snapshot_path, snapshot_path
 
     if warehouse is not None:
         path = Path(warehouse).expanduser().resolve()
@@ -41,6 +53,8 @@ def report_database(warehouse: Path | str | None = None) -> Path:
         from omnireport.settings import load_settings
 
         path = load_settings().warehouse
+    if reader:
+        return path if path.name.endswith(".reader.duckdb") else reader_snapshot_path(path)
     snapshot = snapshot_path(path)
     return snapshot if snapshot.is_file() and snapshot != path else path
 
@@ -54,6 +68,10 @@ def build_info(path: Path) -> BuildInfo:
 def open_marts(path: Path | str) -> duckdb.DuckDBPyConnection:
     """Open the warehouse read-only; the caller closes it (open, use, close)."""
     file = Path(path)
+    if not file.is_file() and file.name.endswith(".reader.duckdb"):
+        raise SourceError(
+            f"no reader snapshot at {file}: `omnireport run` publishes it beside the warehouse"
+        )
     if not file.is_file():
         raise SourceError(
             f"no warehouse at {file}: build one with `omnireport run --warehouse {file}` "
@@ -66,7 +84,7 @@ def open_marts(path: Path | str) -> duckdb.DuckDBPyConnection:
             f"cannot open {file} read-only ({error}); if a build is writing it, wait for it to "
             "finish and try again"
         ) from error
-    missing = {"fct_sessions", "rpt_overview_daily"} - {
+    missing = set(REQUIRED_MARTS) - {
         row[0]
         for row in con.execute(
             "select table_name from information_schema.tables where table_schema = 'marts'"
@@ -75,26 +93,7 @@ def open_marts(path: Path | str) -> duckdb.DuckDBPyConnection:
     if missing:
         con.close()
         raise SourceError(
-            f"{file} has no marts ({', '.join(sorted(missing))} missing): run `omnireport run` first"
+            f"{file} lacks marts the report reads ({', '.join(sorted(missing))} missing): "
+            "build it with `omnireport run` first"
         )
     return con
-
-
-# The session x agent participation fact, where the by-user view reads it when a filter is
-# not a column of rpt_user_stats. The first that exists wins: a future contracted mart,
-# then the intermediate model of a full warehouse (a marts-only snapshot has no intermediate).
-PARTICIPATION_RELATIONS = (
-    "marts.fct_agent_participations",
-    "intermediate.int_agent_participations",
-)
-
-
-def participations_relation(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The participation fact's relation in this file, or None when it has none."""
-    present = {
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.tables"
-        ).fetchall()
-    }
-    return next((relation for relation in PARTICIPATION_RELATIONS if relation in present), None)

@@ -1,5 +1,5 @@
-"""Load the landing folder into PostgreSQL's raw schema with COPY; grant the marts to a
-read-only role.
+"""Load the landing folder into PostgreSQL's raw schema with COPY; grant the reader layer and
+the marts to read-only roles.
 
 `load_landing_postgres` is the PostgreSQL twin of `omnireport.landing.loader.load_landing`:
 the same files in the same order (`landing.files`), read by the same DuckDB readers
@@ -11,9 +11,10 @@ field, so an empty string and a null stay apart) and go into `raw.<table>` throu
 row commit together or not at all; the log has the same rows, statuses and ids as on
 DuckDB (files seen before by content hash add nothing, failed files are retried).
 
-`grant_reader_role` creates the serving role and gives it `marts` only; default
-privileges make every table dbt re-creates in `marts` readable too, so the grant
-survives full rebuilds.
+`grant_serving_roles` creates the serving roles: `omnireport_reader` (BI users) reads
+schema `reader` only, the masked marts; `omnireport_analyst` (trusted analysts) reads
+`marts` and everything the reader reads. Default privileges make every table dbt re-creates
+in those schemas readable too, so the grants survive full rebuilds.
 """
 
 from __future__ import annotations
@@ -39,16 +40,21 @@ from omnireport.landing.load_log import (
     finish_loaded,
     read_error_text,
     read_history,
+    skip_file,
     start_file,
+    withdraw_failures,
     write_entry,
 )
 from omnireport.landing.loader import LoadResult
 from omnireport.landing.raw_schema import LOAD_LOG_DDL, raw_table_ddl
 from omnireport.landing.readers import LandingFileError, build_select, sql_identifier, sql_string
+from omnireport.redact import redact, secret_values
 
 Progress = Callable[[str], None]
 
 READER_ROLE = "omnireport_reader"
+READER_SCHEMA = "reader"
+ANALYST_ROLE = "omnireport_analyst"
 SERVED_SCHEMA = "marts"
 # Every schema the project creates (generate_schema_name keeps these names exact).
 PROJECT_SCHEMAS: tuple[str, ...] = (
@@ -57,6 +63,7 @@ PROJECT_SCHEMAS: tuple[str, ...] = (
     "quarantine",
     "intermediate",
     "marts",
+    "reader",
     "audit",
 )
 
@@ -74,12 +81,30 @@ def _connect(conninfo: str) -> Any:
 
     try:
         return psycopg2.connect(conninfo)
-    except psycopg2.OperationalError as exc:
-        where = " ".join(part for part in conninfo.split() if not part.startswith("password="))
+    except psycopg2.Error as exc:
+        where, password = _describe_conninfo(conninfo)
+        reason = redact(str(exc).strip(), [password, *secret_values()])
+        # `from None`: the library's error is not chained, so the Dagster event log keeps
+        # only this redacted text.
         raise PostgresLoadError(
-            f"cannot connect to PostgreSQL ({where}): {str(exc).strip()}; check "
+            f"cannot connect to PostgreSQL ({where}): {reason}; check "
             "OMNIREPORT_PG_HOST/PORT/USER/PASSWORD/DBNAME and that the server is running"
-        ) from exc
+        ) from None
+
+
+def _describe_conninfo(conninfo: str) -> tuple[str, str]:
+    """Where a connection string points (never its password), and its password."""
+    from psycopg2.extensions import parse_dsn
+
+    try:
+        parts = parse_dsn(conninfo)
+    except Exception:  # unparseable: say nothing of it, it may hold the password
+        return "the OMNIREPORT_PG_* settings", ""
+    where = (
+        f"postgresql://{parts.get('user', '')}@{parts.get('host', '')}:"
+        f"{parts.get('port', '')}/{parts.get('dbname', '')}"
+    )
+    return where, parts.get("password", "")
 
 
 class QmarkConnection:
@@ -214,9 +239,8 @@ def load_files_postgres(
             history = read_history_postgres(cursor)
             pg.commit()
             for landing_file in files:
-                outcome = _load_file(pg, cursor, reader, landing_file, history, report)
-                result.files.append(outcome)
-                result.rows_loaded_by_table[outcome.table] += outcome.rows
+                result.add(_load_file(pg, cursor, reader, landing_file, history, report))
+            withdraw_failures(QmarkConnection(cursor, pg), result.present())
     finally:
         reader.close()
         pg.close()  # also releases the advisory lock
@@ -254,6 +278,9 @@ def _load_file(
             size=1 << 20,
         )
         rows = stream.rows
+        if changed := pending.changed():
+            pg.rollback()
+            return skip_file(landing_file, changed, report)
         write_entry(con, pending.loaded_entry(rows), replaces_status=pending.replaces_status)
         pg.commit()
     except (
@@ -268,6 +295,8 @@ def _load_file(
         cause = stream.error if stream is not None and stream.error is not None else exc
         if isinstance(cause, NOT_THE_FILES_FAULT):
             raise cause from None
+        if changed := pending.changed():
+            return skip_file(landing_file, changed, report)
         return fail_pending(log, pending, _error_text(cause, landing_file), history, report)
     except BaseException:
         pg.rollback()
@@ -350,7 +379,7 @@ def _error_text(exc: BaseException, landing_file: LandingFile) -> str:
             .splitlines()[0]
             .removeprefix("ERROR:  ")
         )
-        return f"{landing_file.relative_path}: PostgreSQL refused the rows: {problem}"
+        return f"{landing_file.shown}: PostgreSQL refused the rows: {problem}"
     return read_error_text(exc, landing_file)
 
 
@@ -363,53 +392,85 @@ def _is_postgres_error(exc: BaseException) -> bool:
 # --- Serving -------------------------------------------------------------------------------
 
 
-def grant_reader_role(
-    conninfo: str, role: str = READER_ROLE, *, password: str | None = None
-) -> None:
-    """Create `role` where missing and let it read `marts` and nothing else.
+def _role_name(role: str) -> str:
+    if not role or not role.replace("_", "").isalnum():
+        raise ValueError(f"role name {role!r}: use letters, digits and underscores only")
+    return role
 
-    - `usage` on schema marts, `select` on every table and view in it, and default
-      privileges so every table the connecting user (the one dbt builds with) creates
-      there later is readable too: the grant survives full rebuilds, where dbt replaces
-      each table by a new one.
-    - Nothing on raw, staging, quarantine, intermediate or audit; no write privilege
-      anywhere; `create`/`temporary` on the database stay as PostgreSQL grants them to
-      PUBLIC (revoke those from PUBLIC on a shared server).
-    - Without `password` the role cannot log in (grant it to people's own login roles:
+
+def grant_serving_roles(
+    conninfo: str,
+    *,
+    reader_role: str = READER_ROLE,
+    analyst_role: str = ANALYST_ROLE,
+    reader_password: str | None = None,
+    analyst_password: str | None = None,
+) -> None:
+    """Create the serving roles where missing and give each its schema, nothing else.
+
+    - `reader_role` (BI users): `usage` on schema reader and `select` on every table and
+      view in it; nothing on marts (revoked, for warehouses granted before the reader
+      layer existed), raw, staging, quarantine, intermediate or audit.
+    - `analyst_role` (trusted analysts): `select` on marts, and member of `reader_role`.
+    - Default privileges make every table the connecting user (the one dbt builds with)
+      creates there later readable too: the grants survive full rebuilds, where dbt
+      replaces each table by a new one; running this after every build re-grants anyway.
+    - No write privilege anywhere; `create`/`temporary` on the database stay as PostgreSQL
+      grants them to PUBLIC (revoke those from PUBLIC on a shared server).
+    - Without a password a role cannot log in (grant it to people's own login roles:
       `grant omnireport_reader to alice`); with one, it logs in with that password.
-    Idempotent: run it after every build, or once after the first.
+    Idempotent.
     """
     import psycopg2
     from psycopg2 import sql
 
-    if not role or not role.replace("_", "").isalnum():
-        raise ValueError(f"role name {role!r}: use letters, digits and underscores only")
-    ident = sql.Identifier(role)
-    schema = sql.Identifier(SERVED_SCHEMA)
+    reader = sql.Identifier(_role_name(reader_role))
+    analyst = sql.Identifier(_role_name(analyst_role))
+    reader_schema = sql.Identifier(READER_SCHEMA)
+    marts = sql.Identifier(SERVED_SCHEMA)
+    statements = [
+        ("create schema if not exists {}", (reader_schema,)),
+        ("create schema if not exists {}", (marts,)),
+        # the reader: schema reader only
+        ("grant usage on schema {} to {}", (reader_schema, reader)),
+        ("grant select on all tables in schema {} to {}", (reader_schema, reader)),
+        (
+            "alter default privileges in schema {} grant select on tables to {}",
+            (reader_schema, reader),
+        ),
+        ("revoke all on all tables in schema {} from {}", (marts, reader)),
+        ("revoke all on schema {} from {}", (marts, reader)),
+        ("alter default privileges in schema {} revoke all on tables from {}", (marts, reader)),
+        # the analyst: marts, and what the reader reads
+        ("grant usage on schema {} to {}", (marts, analyst)),
+        ("grant select on all tables in schema {} to {}", (marts, analyst)),
+        ("alter default privileges in schema {} grant select on tables to {}", (marts, analyst)),
+        ("grant {} to {}", (reader, analyst)),
+    ]
     pg = _connect(conninfo)
     try:
         with pg.cursor() as cursor:
-            cursor.execute("select 1 from pg_roles where rolname = %s", [role])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("create role {} nologin").format(ident))
-            if password is not None:
-                cursor.execute(sql.SQL("alter role {} login password %s").format(ident), [password])
-            cursor.execute(sql.SQL("create schema if not exists {}").format(schema))
-            cursor.execute(sql.SQL("grant usage on schema {} to {}").format(schema, ident))
-            cursor.execute(
-                sql.SQL("grant select on all tables in schema {} to {}").format(schema, ident)
-            )
-            cursor.execute(
-                sql.SQL(
-                    "alter default privileges in schema {} grant select on tables to {}"
-                ).format(schema, ident)
-            )
+            for role, password in (
+                (reader_role, reader_password),
+                (analyst_role, analyst_password),
+            ):
+                ident = sql.Identifier(role)
+                cursor.execute("select 1 from pg_roles where rolname = %s", [role])
+                if cursor.fetchone() is None:
+                    cursor.execute(sql.SQL("create role {} nologin").format(ident))
+                if password is not None:
+                    cursor.execute(
+                        sql.SQL("alter role {} login password %s").format(ident), [password]
+                    )
+            for statement, identifiers in statements:
+                cursor.execute(sql.SQL(statement).format(*identifiers))
         pg.commit()
     except psycopg2.Error as exc:
         pg.rollback()
         raise PostgresLoadError(
-            f"cannot grant {SERVED_SCHEMA} to role {role}: {str(exc).strip()}; the connecting "
-            "user needs CREATEROLE (or an existing role) and must own the marts schema"
+            f"cannot grant {READER_SCHEMA} to role {reader_role} and {SERVED_SCHEMA} to role "
+            f"{analyst_role}: {str(exc).strip()}; the connecting user needs CREATEROLE (or "
+            "existing roles) and must own the reader and marts schemas"
         ) from exc
     finally:
         pg.close()

@@ -61,6 +61,7 @@ from omnireport.landing.load_log import (
     fail_pending,
     finish_loaded,
     read_error_text,
+    skip_file,
     start_file,
 )
 from omnireport.landing.loader import LoadResult
@@ -530,8 +531,7 @@ def load_files_spark(
             outcomes[position] = finish_loaded(pending, rows, history, report)
     for outcome in outcomes:
         assert outcome is not None  # every staged file was finished above
-        result.files.append(outcome)
-        result.rows_loaded_by_table[outcome.table] += outcome.rows
+        result.add(outcome)
     return result
 
 
@@ -556,7 +556,12 @@ def _stage_file(
         if isinstance(exc, NOT_THE_FILES_FAULT):
             raise
         parquet.unlink(missing_ok=True)
+        if changed := pending.changed():
+            return skip_file(landing_file, changed, report)
         return fail_pending(log, pending, read_error_text(exc, landing_file), history, report)
+    if changed := pending.changed():
+        parquet.unlink(missing_ok=True)
+        return skip_file(landing_file, changed, report)
     return pending, rows
 
 

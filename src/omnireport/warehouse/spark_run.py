@@ -48,6 +48,7 @@ SPARK_DATABASES: tuple[str, ...] = (
     "quarantine",
     "intermediate",
     "marts",
+    "reader",
     "audit",
 )
 

@@ -4,7 +4,9 @@ warehouse of each as the orchestration uses it (load, connect, point dbt at it).
 The dbt profile (dbt_project/profiles.yml) reads the same variables with the same
 defaults, so the loader and dbt always talk to the same database. A password is never
 stored in the repository: set OMNIREPORT_PG_PASSWORD (or use a ~/.pgpass file and leave
-it empty).
+it empty). dbt receives it as ``DBT_ENV_SECRET_PG_PASSWORD``: dbt masks the values of its
+``DBT_ENV_SECRET_`` variables in its logs and errors, never stores them in its artifacts,
+and takes them as text whatever they hold (``12345`` stays a string).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from omnireport.errors import SettingsError
 
 if TYPE_CHECKING:
     from omnireport.landing.files import HashCache, LandingFile
@@ -31,6 +35,8 @@ PG_PORT_ENV = "OMNIREPORT_PG_PORT"
 PG_USER_ENV = "OMNIREPORT_PG_USER"
 PG_PASSWORD_ENV = "OMNIREPORT_PG_PASSWORD"
 PG_DBNAME_ENV = "OMNIREPORT_PG_DBNAME"
+# The password as dbt's profile reads it (dbt_project/profiles.yml).
+DBT_PG_PASSWORD_ENV = "DBT_ENV_SECRET_PG_PASSWORD"
 
 # Same defaults as the env_var() calls of the `postgres` output in profiles.yml.
 PG_DEFAULTS: dict[str, str] = {
@@ -42,7 +48,7 @@ PG_DEFAULTS: dict[str, str] = {
 }
 
 
-class TargetSettingsError(ValueError):
+class TargetSettingsError(SettingsError):
     """A target setting from the environment that cannot work."""
 
 
@@ -93,7 +99,7 @@ class PostgresTarget:
             PG_HOST_ENV: self.host,
             PG_PORT_ENV: str(self.port),
             PG_USER_ENV: self.user,
-            PG_PASSWORD_ENV: self.password,
+            DBT_PG_PASSWORD_ENV: self.password,
             PG_DBNAME_ENV: self.dbname,
         }
 
@@ -103,8 +109,8 @@ class PostgresTarget:
 
 
 def _libpq_quote(value: str) -> str:
-    if value and not any(ch in value for ch in " '\\"):
-        return value
+    """A libpq connection-string value: always quoted, so spaces, tabs, quotes, ``=`` and
+    backslashes stay inside it (an unquoted value ends at the first white space)."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 

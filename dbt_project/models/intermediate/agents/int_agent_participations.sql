@@ -3,7 +3,8 @@
     (6.16). Carries the agent's own flags and times: assignee, supported, first
     responder, the agent's waiting time (the session's, when first responder), the
     agent's support time in a completed session (its last message at or before done_at
-    minus its first message in the session) and one sla_<X>m flag per var sla_minutes. -#}
+    minus its first message in the session, with those two instants) and one sla_<X>m
+    flag per var sla_minutes. -#}
 
 with
 
@@ -115,7 +116,11 @@ final as (
         case
             when is_completed and last_message_at_or_before_done_at is not null
                 then {{ omnireport.seconds_between('first_message_at', 'last_message_at_or_before_done_at') }}
-        end as support_time_s
+        end as support_time_s,
+        -- the two instants of support_time_s, for its business-time twin
+        -- (int_participation_business_times)
+        first_message_at,
+        last_message_at_or_before_done_at
     from flagged
 
 )

@@ -1,0 +1,1 @@
+{{ omnireport.reader_model('bridge_session_tags') }}

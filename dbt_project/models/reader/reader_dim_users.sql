@@ -1,0 +1,1 @@
+{{ omnireport.reader_model('dim_users') }}

@@ -1,0 +1,1 @@
+{{ omnireport.reader_model('fct_agent_participations') }}

@@ -1,0 +1,1 @@
+{{ omnireport.reader_model('rpt_agent_working_time') }}

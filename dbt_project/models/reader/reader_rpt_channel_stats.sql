@@ -1,0 +1,1 @@
+{{ omnireport.reader_model('rpt_channel_stats') }}
