@@ -21,7 +21,12 @@ from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, Definitions
 
 from omnireport.contract import RAW_SCHEMA
 from omnireport.settings import Settings
-from orchestration.assets.dbt import DBT_ASSETS_NAME, DbtBuildConfig, stop_dbt_processes
+from orchestration.assets.dbt import (
+    DBT_ASSETS_NAME,
+    UP_TO_DATE_TAG,
+    DbtBuildConfig,
+    stop_dbt_processes,
+)
 from orchestration.assets.landing import LANDING_CHECK_NAME
 from orchestration.assets.publish import CHECKS_FAILED, PUBLISH_ASSET_KEY
 from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
@@ -55,6 +60,7 @@ class RunOutcome:
     seconds: float = 0.0
     published: str | None = None
     run_id: str = ""
+    up_to_date: bool = False
     interrupted: bool = False
 
     @property
@@ -142,8 +148,12 @@ def execute_job(
             )
         finally:
             stop_dbt_processes()
+        run = instance.get_run_by_id(result.run_id)
     outcome = RunOutcome(
-        success=result.success, seconds=time.time() - started, run_id=result.run_id
+        success=result.success,
+        seconds=time.time() - started,
+        run_id=result.run_id,
+        up_to_date=run is not None and run.tags.get(UP_TO_DATE_TAG) == "true",
     )
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization  # type: ignore[union-attr]

@@ -24,8 +24,14 @@ from dagster import AssetExecutionContext, AssetsDefinition, Config, DagsterEven
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
-from omnireport.build_state import BuildSettings, begin_build, finish_build
-from omnireport.contract import RAW_SCHEMA
+from omnireport.build_record import (
+    build_fingerprint,
+    forget_build,
+    is_published_build,
+    record_build,
+)
+from omnireport.build_state import BuildSettings, begin_build, finish_build, read_state
+from omnireport.contract import RAW_SCHEMA, dbt_project_file
 from orchestration.resources import (
     ProgressResource,
     WarehouseResource,
@@ -34,6 +40,8 @@ from orchestration.resources import (
 from orchestration.translator import OmnireportDbtTranslator
 
 DBT_ASSETS_NAME = "dbt_models"
+# Set on a run whose dbt step found nothing to do (read by the command line's summary).
+UP_TO_DATE_TAG = "omnireport/up-to-date"
 MARTS_SCHEMA = "marts"
 # The reader layer is rebuilt with the marts on every build: it must follow the marts and
 # the PII key of the moment, never an older key (DuckDB: views, so it costs nothing).
@@ -61,6 +69,12 @@ class DbtBuildConfig(Config):
         default=False,
         description="Build only the models (and their tests) downstream of the raw tables that "
         "received rows earlier in this run (source:crm.<table>+); nothing when none did.",
+    )
+    skip_when_up_to_date: bool = Field(
+        default=False,
+        description="Do no dbt work (and publish nothing) when nothing was loaded since the "
+        "last complete build, that build was published, and the dbt project, the settings and "
+        "the PII key are the ones it was made from (omnireport.build_record).",
     )
 
 
@@ -207,6 +221,22 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         progress.report(
             f"{'Full' if start.plan.full else 'Incremental'} build: {start.plan.reason}."
         )
+        fingerprint = build_fingerprint(
+            project.manifest_path, dbt_project_file(), build.dbt_vars(), pii_key.fingerprint
+        )
+        if (
+            config.skip_when_up_to_date
+            and start.previous is not None
+            and not start.loaded_since_previous
+            and is_published_build(settings.state_dir, start.previous.built_at, fingerprint)
+        ):
+            progress.report(
+                "Nothing loaded since the last published build, and the dbt project, the "
+                "settings and the PII key are the ones it was made from: no dbt work to do."
+            )
+            context.instance.add_run_tags(context.run_id, {UP_TO_DATE_TAG: "true"})
+            return
+        forget_build(settings.state_dir)
         exclude: list[str] = []
         if config.only_touched and not start.plan.full:
             touched = tables_loaded_in_run(context)
@@ -240,6 +270,9 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
             return
         with warehouse.cursor() as cursor:
             finish_build(cursor, start, build)
+            state = read_state(cursor)
+        if state is not None:
+            record_build(settings.state_dir, state.built_at, fingerprint)
         progress.report(f"dbt build finished in {time.perf_counter() - started:.1f} s.")
 
     return dbt_models

@@ -23,6 +23,8 @@ from dagster import (
     asset,
 )
 
+from omnireport.build_record import record_published
+from omnireport.build_state import read_state
 from omnireport.settings import Settings
 from orchestration.resources import (
     ProgressResource,
@@ -86,7 +88,10 @@ def build_publish_asset(marts: Sequence[AssetKey]) -> AssetsDefinition:
             )
         with warehouse.cursor() as con:
             health = collect_health(con)
+            state = read_state(con)
         metadata = _publish(settings, context.run_id, progress)
+        if state is not None:
+            record_published(settings.state_dir, state.built_at)
         return MaterializeResult(
             metadata={
                 **metadata,

@@ -215,6 +215,7 @@ class BuildStart:
     plan: BuildPlan
     previous: BuildState | None
     load_id_upto: int
+    loaded_since_previous: bool = True
 
 
 def _missing_relations(con: Any) -> list[str]:
@@ -237,7 +238,13 @@ def begin_build(con: Any, settings: BuildSettings, *, full_refresh: bool) -> Bui
     (load_id_upto,) = con.execute(
         f"select coalesce(max(load_id), -1) from {RAW_SCHEMA}.{LOAD_LOG_TABLE}"
     ).fetchone()
-    return BuildStart(plan, None if plan.full else previous, int(load_id_upto))
+    if plan.full or previous is None:
+        return BuildStart(plan, None, int(load_id_upto))
+    (loaded,) = con.execute(
+        f"select count(*) from {RAW_SCHEMA}.{LOAD_LOG_TABLE} "
+        f"where load_id > {int(previous.last_load_id)} and status = 'loaded'"
+    ).fetchone()
+    return BuildStart(plan, previous, int(load_id_upto), loaded_since_previous=int(loaded) > 0)
 
 
 def finish_build(con: Any, start: BuildStart, settings: BuildSettings) -> BuildState:

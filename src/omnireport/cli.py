@@ -291,6 +291,9 @@ def _dbt_config(args: argparse.Namespace) -> DbtBuildConfig:
         sla_minutes=args.sla,
         reader_text=args.reader_text,
         full_refresh=args.full_refresh,
+        # `run` loads then builds: with nothing new there is nothing to rebuild. `build`
+        # always builds (what changed may be outside what the record covers).
+        skip_when_up_to_date=args.command == "run",
     )
 
 
@@ -454,6 +457,9 @@ def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
 
     if outcome.published:
         _say(f"\nPublished for readers: {outcome.published}")
+        return
+    if outcome.up_to_date and outcome.ok:
+        _say("\nNothing new to publish: readers keep the current marts.")
         return
     build_failed = outcome.failed_dbt_nodes or outcome.failed_checks or outcome.step_errors
     if outcome.interrupted:

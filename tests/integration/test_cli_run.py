@@ -43,8 +43,9 @@ def _landing(root: Path, sessions: str) -> Path:
     return landing
 
 
-def _omnireport(*args: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
+def _omnireport(*args: str, **settings: str) -> subprocess.CompletedProcess:
+    """The command line with no OMNIREPORT_* setting but ``settings``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")} | settings
     return subprocess.run(
         [str(OMNIREPORT), *args], env=env, capture_output=True, text=True, timeout=900, check=False
     )
@@ -156,3 +157,35 @@ def test_unreadable_file_fails_the_run_but_the_others_load(bad_run):
     assert (_count(warehouse, "raw.channels"), _count(warehouse, "raw.messages")) == (1, 3)
     # dbt still built on what loaded
     assert _count(warehouse, "staging.stg_crm__messages") == 3
+
+
+def test_a_run_with_nothing_new_does_no_dbt_work(good_run):
+    landing, warehouse, first = good_run
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    settings = ("--warehouse", str(warehouse), "--timezone", "UTC", "--sla", "1,5")
+
+    def run(*more: str, **env: str) -> str:
+        done = _omnireport("run", "--landing", str(landing), *settings, *more, **env)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert "OK: omnireport run finished" in done.stdout
+        return done.stdout
+
+    skipped = run()
+    assert "no dbt work to do" in skipped
+    assert "START sql" not in skipped  # dbt did not run a single model
+    assert "Nothing new to publish: readers keep the current marts." in skipped
+    assert _count(warehouse, "marts.fct_sessions") == 1
+
+    # Another PII key, then another free-text mode: the reader layer must follow each
+    # although no data changed, so dbt builds and the publish writes.
+    key = "k" * 40
+    for more, env in (((), {"OMNIREPORT_PII_KEY": key}), (("--reader-text", "redacted"), {})):
+        rebuilt = run(*more, **env)
+        assert "START sql" in rebuilt and "Published for readers" in rebuilt, more or env
+    assert "no dbt work to do" not in rebuilt
+    assert "no dbt work to do" in run("--reader-text", "redacted")
+
+    # `build` always builds
+    build = _omnireport("build", *settings)
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    assert "START sql" in build.stdout
