@@ -582,3 +582,57 @@ def test_another_time_zone_rebuilds_in_full(built: dict, dbt: DbtInProcess) -> N
     assert state == [("UTC",)]
     assert moved > 0
     assert (wrong_dates, mismatched_days, hours) == (0, 0, 0)
+
+
+def test_a_holiday_alone_recomputes_business_time_and_nothing_else(
+    built: dict, dbt: DbtInProcess, tmp_path: Path
+) -> None:
+    """A batch with one new holiday of `default` changes the business time of that
+    schedule's sessions (int_incremental_business_sessions) and nothing that does not carry
+    it: no session enters int_incremental_sessions, fct_messages is left as it was, and the
+    marts equal a full refresh of the same files."""
+    if built["seed"] != SEEDS[0][0]:
+        pytest.skip("checked on the first seed")
+    warehouse = tmp_path / "incremental" / WAREHOUSE_NAME
+    warehouse.parent.mkdir()
+    shutil.copy(built["incremental"], warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (busiest,) = con.execute(
+            "select started_date from marts.fct_sessions where waiting_time_business_s > 0 "
+            "group by 1 order by count(*) desc, 1 limit 1"
+        ).fetchone()
+    holiday = f"schedule_id,holiday_date,holiday_name\ndefault,{busiest.isoformat()},Test closure\n"
+    landing, generated = tmp_path / "landing", tmp_path / "generated"
+    shutil.copytree(built["landing"], landing)
+    shutil.copytree(built["generated"], generated)
+    for folder in (landing, generated):
+        (folder / "holidays" / "test_closure.csv").write_text(holiday, encoding="utf-8")
+
+    before = read_marts(warehouse)
+    load(landing, warehouse)
+    assert not dbt.build(warehouse).plan.full
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (sessions,) = con.execute(
+            "select count(*) from intermediate.int_incremental_sessions"
+        ).fetchone()
+        (business,) = con.execute(
+            "select count(*) from intermediate.int_incremental_business_sessions"
+        ).fetchone()
+    assert sessions == 0 < business
+    after = read_marts(warehouse)
+    assert (
+        differences(
+            {"fct_messages": before["fct_messages"]}, {"fct_messages": after["fct_messages"]}
+        )
+        == []
+    )
+    changed = differences(
+        {"fct_sessions": before["fct_sessions"]}, {"fct_sessions": after["fct_sessions"]}
+    )
+    assert any("business" in problem for problem in changed), changed[:5]
+
+    full = tmp_path / "full" / WAREHOUSE_NAME
+    full.parent.mkdir()
+    load(generated, full)
+    dbt.build(full, full_refresh=True)
+    assert differences(read_marts(full), after) == []

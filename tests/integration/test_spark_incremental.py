@@ -135,7 +135,7 @@ CHECKED_PARTITIONS = {
     "marts.rpt_daily_stats": "select distinct cast(started_date as string) "
     "from intermediate.int_incremental_dates",
     "marts.fct_sessions": f"select distinct cast(pmod(xxhash64(session_id), {BUCKETS}) as string) "
-    "from intermediate.int_incremental_sessions",
+    "from intermediate.int_incremental_business_sessions",
 }
 
 

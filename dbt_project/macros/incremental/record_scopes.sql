@@ -14,7 +14,7 @@
         {%- set node = result.node -%}
         {%- if node.resource_type == 'model' and result.status == 'success' and node.config.incremental_strategy == 'replace_scope'
             and node.config.materialized == 'incremental' and node.schema == 'marts' and not flags.FULL_REFRESH -%}
-            {%- set scope = graph.nodes['model.omnireport.' ~ omnireport.scope_models()[node.config.unique_key]] -%}
+            {%- set scope = graph.nodes['model.omnireport.' ~ omnireport.scope_model_name(node.config.unique_key, node)] -%}
             {%- do rows.append("('" ~ node.alias ~ "', '" ~ node.config.unique_key ~ "', '" ~ scope.schema ~ "." ~ scope.alias ~ "')") -%}
         {%- endif -%}
     {%- endfor -%}

@@ -27,12 +27,25 @@
     }) }}
 {%- endmacro %}
 
-{% macro scope_relation(column) -%}
-    {%- set model = omnireport.scope_models().get(column) -%}
-    {%- if model is none -%}
+{#- The scope model of `column` for `node` (the model being built when none is given): the
+    node's own for that column (meta incremental_scopes, {column: model}: a model whose
+    rows follow a wider scope than its column's, like business time), else the column's
+    (scope_models). -#}
+{% macro scope_model_name(column, node=none) -%}
+    {%- if node is none and model is defined -%}{%- set node = model -%}{%- endif -%}
+    {%- if node is not none -%}
+        {%- set own = ((node.config.get('meta') or {}).get('incremental_scopes') or {}).get(column) -%}
+        {%- if own -%}{{ return(own) }}{%- endif -%}
+    {%- endif -%}
+    {%- set name = omnireport.scope_models().get(column) -%}
+    {%- if name is none -%}
         {{ exceptions.raise_compiler_error("no incremental scope for column " ~ column ~ ": give one of " ~ (omnireport.scope_models().keys() | join(', '))) }}
     {%- endif -%}
-    {{ return(ref(model)) }}
+    {{ return(name) }}
+{%- endmacro %}
+
+{% macro scope_relation(column) -%}
+    {{ return(ref(omnireport.scope_model_name(column))) }}
 {%- endmacro %}
 
 {#- `where <expression> in (the scope of column)` in an incremental run; nothing in a full

@@ -4,8 +4,9 @@
     it); the sessions no agent answered whose unanswered_24h may flip because the newest
     sent_at moved (CONTRACT.md 3, 6.10); and the sessions that carry a dimension name that
     changed (contact, channel, assignee, category chain, current tag) or that have a
-    message on a renamed channel (fct_messages carries its channel's name, 6.19). Empty
-    before the first build and in a full build. -#}
+    message on a renamed channel (fct_messages carries its channel's name, 6.19). A changed
+    business-hours schedule is not here: it changes only business time
+    (int_incremental_business_sessions). Empty before the first build and in a full build. -#}
 
 {%- set window_hours = var('unanswered_window_hours') -%}
 
@@ -142,36 +143,6 @@ sessions_with_messages_on_changed_channels as (
     where channel_id in (select changed_id from changed_channels)
 ),
 
-changed_schedules as (
-    select schedule_id
-    from {{ ref('base_crm__business_hours_validated') }}
-    where _reason is null and _load_id > (select last_load_id from previous_build)
-    union
-    select schedule_id
-    from {{ ref('base_crm__holidays_validated') }}
-    where _reason is null and _load_id > (select last_load_id from previous_build)
-),
-
-changed_mappings as (
-    select channel_id
-    from {{ ref('base_crm__channel_schedules_validated') }}
-    where _reason is null and _load_id > (select last_load_id from previous_build)
-),
-
-sessions_of_changed_schedules as (
-    select sessions.session_id
-    from {{ ref('stg_crm__sessions') }} as sessions
-    left join {{ ref('stg_crm__channel_schedules') }} as mappings
-        on sessions.channel_id = mappings.channel_id
-    where
-        sessions.channel_id in (select channel_id from changed_mappings)
-        or mappings.schedule_id in (select schedule_id from changed_schedules)
-        or (
-            mappings.channel_id is null
-            and exists (select 1 from changed_schedules where schedule_id = 'default')
-        )
-),
-
 final as (
     select session_id from new_session_versions
     union
@@ -186,8 +157,6 @@ final as (
     select session_id from sessions_of_changed_tags
     union
     select session_id from sessions_with_messages_on_changed_channels
-    union
-    select session_id from sessions_of_changed_schedules
 )
 
 select distinct session_id from final where session_id is not null
