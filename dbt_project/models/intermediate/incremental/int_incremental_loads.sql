@@ -1,7 +1,9 @@
 {#- The raw loads (files) whose row counts audit.row_reconciliation_by_load recomputes in
     an incremental run: every load since the last build, and every older load holding a
     good version of a key with a new good version (its staged row may now be superseded).
-    A load id is unique across tables (one per file). -#}
+    A load id is unique across tables (one per file). Two selects per table, not one with
+    `or exists`: PostgreSQL runs an exists under an or once per row, a scan of the table
+    each time. -#}
 
 with
 
@@ -13,12 +15,13 @@ final as (
         {%- set key_columns = omnireport.raw_key_columns(table_name) %}
     select validated_rows._load_id
     from {{ ref(base_model) }} as validated_rows
+    where validated_rows._load_id > (select last_load_id from {{ omnireport.previous_build() }} as previous)
+    union all
+    select validated_rows._load_id
+    from {{ ref(base_model) }} as validated_rows
     where
-        validated_rows._load_id > (select last_load_id from {{ omnireport.previous_build() }} as previous)
-        or (
-            validated_rows._reason is null
-            and {{ omnireport.has_key_with_new_versions(base_model, key_columns, 'validated_rows') }}
-        )
+        validated_rows._reason is null
+        and {{ omnireport.has_key_with_new_versions(base_model, key_columns, 'validated_rows') }}
     {%- if not loop.last %}
     union all
     {%- endif %}
