@@ -16,9 +16,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HASH = re.compile(r"[0-9a-f]{64}")
 # Loose on purpose, independent of the reader layer's patterns; a phone is a run with 9 or
@@ -180,3 +182,18 @@ def duckdb_values(con) -> Callable[[str, str], list[str]]:  # type: ignore[no-un
         ]
 
     return values
+
+
+def expected_reader_rows(rows: Iterable[Sequence], rules: Sequence[str], key: Any) -> Counter:
+    """The rows a reader relation must hold for a mart's ``rows`` (as a multiset), its
+    columns' privacy classes ``rules`` applied as the contract of the reader layer says:
+    identifiers hashed under ``key`` (``PiiKey.hash``, Python's hashlib), free text null,
+    staff and none unchanged."""
+    return Counter(
+        tuple(
+            key.hash(v) if rule == "identifier" and v is not None
+            else None if rule == "free_text" else v
+            for v, rule in zip(row, rules, strict=True)
+        )
+        for row in rows
+    )  # fmt: skip

@@ -26,7 +26,7 @@ from tests.engine_compare import clean_env
 from tests.integration.test_reader_layer import generated_landing, seed_note
 from tests.integration.test_reader_redaction import redaction_expression
 from tests.pg_server import PII_KEY, PostgresServer, build_dbt, pii_key, run_dbt
-from tests.privacy_scan import leaks, sensitive_strings
+from tests.privacy_scan import expected_reader_rows, leaks, sensitive_strings
 from tests.redaction_samples import SAMPLES
 from tests.reference.contract_reference import MART_KEYS
 
@@ -306,14 +306,7 @@ def test_reader_tables_are_the_marts_with_each_class_applied(
                 assert cursor.fetchall() == marts_columns, name
                 rules = [column_class(classes, name, column) for column, _ in marts_columns]
                 cursor.execute(f"select * from marts.{name}")
-                expected = Counter(
-                    tuple(
-                        key.hash(v) if rule == "identifier" and v is not None
-                        else None if rule == "free_text" else v
-                        for v, rule in zip(row, rules, strict=True)
-                    )
-                    for row in cursor.fetchall()
-                )  # fmt: skip
+                expected = expected_reader_rows(cursor.fetchall(), rules, key)
                 cursor.execute(f"select * from reader.{name}")
                 assert Counter(cursor.fetchall()) == expected, name
     finally:

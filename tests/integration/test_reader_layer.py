@@ -31,6 +31,7 @@ from omnireport.settings import warehouse_state_dir
 from tests.privacy_scan import (
     duckdb_text_columns,
     duckdb_values,
+    expected_reader_rows,
     landing_rows,
     leaks,
     sensitive_strings,
@@ -290,14 +291,7 @@ def test_the_reader_snapshot_is_the_full_one_with_each_class_applied(build: Buil
             ), name
             columns, rows = _rows(full, f"marts.{name}")
             rules = [column_class(classes, name, column) for column in columns]
-            expected = Counter(
-                tuple(
-                    build.key.hash(v) if rule == "identifier" and v is not None
-                    else None if rule == "free_text" else v
-                    for v, rule in zip(row, rules, strict=True)
-                )
-                for row in rows
-            )  # fmt: skip
+            expected = expected_reader_rows(rows, rules, build.key)
             assert Counter(_rows(reader, f"marts.{name}")[1]) == expected, (
                 f"{name} ({seed_note(build.landing)})"
             )
