@@ -29,6 +29,7 @@ from orchestration.assets.dbt import (
 )
 from orchestration.assets.landing import LANDING_CHECK_NAME
 from orchestration.assets.publish import CHECKS_FAILED, PUBLISH_ASSET_KEY
+from orchestration.checks.gx_runtime import wait_for_background_import
 from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
@@ -148,6 +149,7 @@ def execute_job(
             )
         finally:
             stop_dbt_processes()
+            wait_for_background_import()
         run = instance.get_run_by_id(result.run_id)
     outcome = RunOutcome(
         success=result.success,

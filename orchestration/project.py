@@ -9,33 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from dagster_dbt import DbtCliResource, DbtProject
 
+from omnireport.dbt_command import dbt_executable
 from omnireport.settings import Settings
 
 # Folders of a dbt project that hold generated files, not sources.
 _GENERATED_DIRS = frozenset({"target", "logs", "dbt_packages", ".user.yml"})
-
-
-def dbt_executable() -> str:
-    """The dbt executable installed beside this Python (the venv), else ``dbt`` on PATH."""
-    beside_python = Path(sys.executable).parent / ("dbt.exe" if os.name == "nt" else "dbt")
-    if beside_python.is_file():
-        return str(beside_python)
-    on_path = shutil.which("dbt")
-    if on_path is None:
-        raise FileNotFoundError(
-            f"No dbt executable found beside {sys.executable} or on PATH: "
-            "install the project environment (`uv sync`) and run omnireport from it."
-        )
-    return on_path
 
 
 def dbt_project(settings: Settings) -> DbtProject:

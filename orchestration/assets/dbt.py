@@ -32,6 +32,7 @@ from omnireport.build_record import (
 )
 from omnireport.build_state import BuildSettings, begin_build, finish_build, read_state
 from omnireport.contract import RAW_SCHEMA, dbt_project_file
+from orchestration.checks.gx_runtime import import_in_background
 from orchestration.resources import (
     ProgressResource,
     WarehouseResource,
@@ -258,6 +259,8 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
             with _environment(pii_key.engine_env(settings.target)):
                 invocation = dbt.cli(args, context=context, target_path=settings.dbt_target_path)
             _RUNNING_DBT.add(invocation.process)
+            # The Great Expectations checks run after the build: import GX while dbt works.
+            import_in_background()
             try:
                 yield from invocation.stream()
             finally:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,20 +121,51 @@ def jsonable(value: Any) -> Any:
 _SPARK_CONNECT_MODULES = ("pyspark.sql.connect.dataframe", "pyspark.sql.connect.session")
 
 
+# Held while GX imports: a caller waits for an import under way in the background instead
+# of seeing the half-initialised module in sys.modules.
+_IMPORT_LOCK = threading.Lock()
+
+
 def import_great_expectations() -> Any:
     """``great_expectations``, imported without Spark Connect (see above)."""
-    if "great_expectations" in sys.modules:
-        return sys.modules["great_expectations"]
-    hidden = [name for name in _SPARK_CONNECT_MODULES if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
-    try:
-        import great_expectations
-    finally:
+    with _IMPORT_LOCK:
+        if "great_expectations" in sys.modules:
+            return sys.modules["great_expectations"]
+        hidden = [name for name in _SPARK_CONNECT_MODULES if name not in sys.modules]
         for name in hidden:
-            if sys.modules.get(name, 0) is None:
-                del sys.modules[name]
-    return great_expectations
+            sys.modules[name] = None  # type: ignore[assignment]  # import raises ImportError
+        try:
+            import great_expectations
+        finally:
+            for name in hidden:
+                if sys.modules.get(name, 0) is None:
+                    del sys.modules[name]
+        return great_expectations
+
+
+_background_import: threading.Thread | None = None
+
+
+def import_in_background() -> None:
+    """Start importing GX in a thread. Importing GX takes about 2 s of CPU; the dbt step
+    starts it once dbt's build runs in its own process, so the checks after the build find
+    GX imported. ``wait_for_background_import`` ends it before the process may exit."""
+    global _background_import
+    if "great_expectations" in sys.modules or _background_import is not None:
+        return
+    _background_import = threading.Thread(
+        target=import_great_expectations, name="gx-import", daemon=True
+    )
+    _background_import.start()
+
+
+def wait_for_background_import() -> None:
+    """Wait for an import started by ``import_in_background`` (an interpreter that exits
+    while a thread imports can fail)."""
+    global _background_import
+    if _background_import is not None:
+        _background_import.join()
+        _background_import = None
 
 
 def new_context() -> Any:

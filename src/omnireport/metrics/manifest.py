@@ -24,11 +24,11 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from omnireport.dbt_command import dbt_executable
 from omnireport.settings import Settings
 
 if TYPE_CHECKING:
@@ -78,19 +78,6 @@ def _build_manifest(settings: Settings) -> Path | None:
     return settings.dbt_target_path / SEMANTIC_MANIFEST
 
 
-def _dbt_executable() -> str:
-    beside_python = Path(sys.executable).parent / ("dbt.exe" if os.name == "nt" else "dbt")
-    if beside_python.is_file():
-        return str(beside_python)
-    on_path = shutil.which("dbt")
-    if on_path is None:
-        raise FileNotFoundError(
-            f"no dbt executable beside {sys.executable} or on PATH: install the project "
-            "environment (make setup) and run omnireport from it"
-        )
-    return on_path
-
-
 def parse_semantic_manifest(settings: Settings) -> Path:
     """Run ``dbt parse`` and install its semantic manifest as ``own_manifest_path``.
 
@@ -106,7 +93,7 @@ def parse_semantic_manifest(settings: Settings) -> Path:
     work = Path(tempfile.mkdtemp(prefix=".parse-", dir=target.parent))
     try:
         args = [
-            _dbt_executable(),
+            dbt_executable(),
             "parse",
             "--quiet",
             "--project-dir",
