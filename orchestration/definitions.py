@@ -12,13 +12,14 @@ from __future__ import annotations
 import dagster as dg
 
 from omnireport.build_state import BuildSettings
+from omnireport.dbt_command import ensure_manifest
 from omnireport.settings import Settings, load_settings
 from orchestration.assets.dbt import build_dbt_assets
 from orchestration.assets.landing import build_landing_assets
 from orchestration.assets.publish import build_publish_asset
 from orchestration.checks import build_asset_checks
 from orchestration.jobs import build_jobs
-from orchestration.project import dbt_project, dbt_resource, ensure_manifest
+from orchestration.project import dbt_project, dbt_resource
 from orchestration.resources import (
     ProgressResource,
     WarehouseResource,

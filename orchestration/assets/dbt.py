@@ -25,13 +25,13 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
 from omnireport.build_record import (
-    build_fingerprint,
+    current_fingerprint,
     forget_build,
     is_published_build,
     record_build,
 )
 from omnireport.build_state import BuildSettings, begin_build, finish_build, read_state
-from omnireport.contract import RAW_SCHEMA, dbt_project_file
+from omnireport.contract import RAW_SCHEMA
 from orchestration.checks.gx_runtime import import_in_background
 from orchestration.resources import (
     ProgressResource,
@@ -222,9 +222,7 @@ def build_dbt_assets(project: DbtProject) -> AssetsDefinition:
         progress.report(
             f"{'Full' if start.plan.full else 'Incremental'} build: {start.plan.reason}."
         )
-        fingerprint = build_fingerprint(
-            project.manifest_path, dbt_project_file(), build.dbt_vars(), pii_key.fingerprint
-        )
+        fingerprint = current_fingerprint(settings, build)
         if (
             config.skip_when_up_to_date
             and start.previous is not None

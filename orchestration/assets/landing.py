@@ -42,7 +42,6 @@ BOOKKEEPING_TABLES = {
     "build_state": "`raw._build_state`: the last successful build, read before the next one.",
 }
 # The landing files' hashes from earlier runs (landing.files.HashCache), in the state folder.
-LANDING_HASHES_FILE = "landing_hashes.json"
 
 
 def describe_progress(*args: Any, **kwargs: Any) -> str:
@@ -134,7 +133,7 @@ def build_landing_assets() -> AssetsDefinition:
         progress: ProgressResource,
         writer_lock: WriterLockResource,
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        from omnireport.landing.files import HashCache, discover_landing_files
+        from omnireport.landing.files import HASHES_FILE, HashCache, discover_landing_files
 
         settings = warehouse.settings()
         discovery = discover_landing_files(Path(settings.landing_dir))
@@ -154,7 +153,7 @@ def build_landing_assets() -> AssetsDefinition:
             discovery.files,
             warnings=discovery.warnings,
             progress=report,
-            hashes=HashCache(settings.state_dir / LANDING_HASHES_FILE),
+            hashes=HashCache(settings.state_dir / HASHES_FILE),
         )
         # The loader already reported each warning and failure through `report`.
         loaded = sum(result.rows_loaded_by_table.values())

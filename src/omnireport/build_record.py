@@ -22,7 +22,11 @@ import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omnireport.build_state import BuildSettings, BuildState
+    from omnireport.settings import Settings
 
 RECORD_NAME = "last_build.json"
 
@@ -43,6 +47,48 @@ def build_fingerprint(
     digest.update(json.dumps(dict(dbt_vars), sort_keys=True).encode())
     digest.update(key_fingerprint.encode())
     return digest.hexdigest()
+
+
+def current_fingerprint(settings: Settings, build: BuildSettings) -> str:
+    """``build_fingerprint`` of the warehouse of ``settings`` built now with ``build``."""
+    from omnireport.contract import dbt_project_file
+    from omnireport.privacy.keys import load_pii_key
+
+    return build_fingerprint(
+        settings.dbt_target_path / "manifest.json",
+        dbt_project_file(),
+        build.dbt_vars(),
+        load_pii_key(settings.state_dir).fingerprint,
+    )
+
+
+def nothing_new(settings: Settings, build: BuildSettings) -> BuildState | None:
+    """The last build, when a run now would load nothing and that build is published from
+    the current fingerprint: the run has nothing to do. Else None.
+
+    Decided without starting a run: the landing files are listed (their bytes are not read:
+    a file the loader's hashes do not know counts as new), the load log and the build state
+    are read, and the fingerprint is computed. Anything unusual (a warning about the landing
+    folder, a failed file) leaves the decision to a real run.
+    """
+    from omnireport.build_state import current_build
+    from omnireport.landing.files import HASHES_FILE, HashCache, discover_landing_files
+    from omnireport.landing.load_log import nothing_to_load
+
+    if settings.target == "duckdb" and not settings.warehouse.is_file():
+        return None
+    discovery = discover_landing_files(settings.landing_dir)
+    if discovery.warnings:
+        return None
+    with settings.warehouse_target().connect() as con:
+        if not nothing_to_load(con, discovery.files, HashCache(settings.state_dir / HASHES_FILE)):
+            return None
+        previous = current_build(con, build)
+    if previous is None or not is_published_build(
+        settings.state_dir, previous.built_at, current_fingerprint(settings, build)
+    ):
+        return None
+    return previous
 
 
 def _path(state_dir: Path) -> Path:

@@ -240,11 +240,33 @@ def begin_build(con: Any, settings: BuildSettings, *, full_refresh: bool) -> Bui
     ).fetchone()
     if plan.full or previous is None:
         return BuildStart(plan, None, int(load_id_upto))
+    return BuildStart(
+        plan,
+        previous,
+        int(load_id_upto),
+        loaded_since_previous=files_loaded_since(con, previous.last_load_id) > 0,
+    )
+
+
+def files_loaded_since(con: Any, load_id: int) -> int:
+    """How many landing files loaded rows after ``load_id``."""
     (loaded,) = con.execute(
         f"select count(*) from {RAW_SCHEMA}.{LOAD_LOG_TABLE} "
-        f"where load_id > {int(previous.last_load_id)} and status = 'loaded'"
+        f"where load_id > {int(load_id)} and status = 'loaded'"
     ).fetchone()
-    return BuildStart(plan, previous, int(load_id_upto), loaded_since_previous=int(loaded) > 0)
+    return int(loaded)
+
+
+def current_build(con: Any, settings: BuildSettings) -> BuildState | None:
+    """The last build, when a build now with ``settings`` would be incremental and have no
+    newly loaded rows to process; else None."""
+    previous = read_state(con)
+    if previous is None:
+        return None
+    plan = plan_build(previous, settings, missing_relations=_missing_relations(con))
+    if plan.full or files_loaded_since(con, previous.last_load_id) > 0:
+        return None
+    return previous
 
 
 def finish_build(con: Any, start: BuildStart, settings: BuildSettings) -> BuildState:

@@ -172,6 +172,7 @@ def test_a_run_with_nothing_new_does_no_dbt_work(good_run):
 
     skipped = run()
     assert "no dbt work to do" in skipped
+    assert "no run started" in skipped  # decided before Dagster starts
     assert "START sql" not in skipped  # dbt did not run a single model
     assert "Nothing new to publish: readers keep the current marts." in skipped
     assert _count(warehouse, "marts.fct_sessions") == 1

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance
 
+from omnireport.dbt_command import ensure_manifest
 from omnireport.settings import load_settings
 from orchestration.assets.publish import PUBLISH_ASSET_KEY
 from orchestration.definitions import build_definitions
 from orchestration.jobs import INCREMENTAL_JOB
-from orchestration.project import ensure_manifest
 
 pytestmark = pytest.mark.integration
 

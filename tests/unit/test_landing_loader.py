@@ -330,3 +330,63 @@ def test_a_damaged_hash_file_means_hashing_everything_again(
     result, hashed = load_with_hashes(tmp_path, monkeypatch)
     assert hashed == ["c.csv"]
     assert [f.status for f in result.files] == ["already_loaded"]
+
+
+# --- Nothing to load (landing.load_log.nothing_to_load) -----------------------------------
+
+
+def nothing_to_load_now(tmp_path: Path) -> bool:
+    from omnireport.landing.files import HashCache, discover_landing_files
+    from omnireport.landing.load_log import nothing_to_load
+
+    files = discover_landing_files(tmp_path / "landing").files
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    try:
+        return nothing_to_load(con, files, HashCache(tmp_path / "state" / "landing_hashes.json"))
+    finally:
+        con.close()
+
+
+def test_nothing_to_load_once_every_file_is_loaded_and_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    landing = tmp_path / "landing"
+    write(landing, "channels/c.csv", CHANNELS_V1)
+    write(landing, "tags/t.csv", "tag_id,tag_name\nt1,VIP\n")
+    load_with_hashes(tmp_path, monkeypatch)
+    assert nothing_to_load_now(tmp_path)
+
+    # the same bytes under a second name: the loader would log it (already_loaded) once
+    write(landing, "tags/t_again.csv", "tag_id,tag_name\nt1,VIP\n")
+    assert not nothing_to_load_now(tmp_path)
+    result, _ = load_with_hashes(tmp_path, monkeypatch)
+    assert [f.status for f in result.files] == ["already_loaded"] * 3
+    assert query(
+        tmp_path, "select status from raw._load_log where file_path = 'tags/t_again.csv'"
+    ) == [("already_loaded",)]
+    assert nothing_to_load_now(tmp_path)
+
+
+def test_a_touched_new_or_failed_file_means_something_to_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    landing = tmp_path / "landing"
+    path = write(landing, "channels/c.csv", CHANNELS_V1)
+    load_with_hashes(tmp_path, monkeypatch)
+    assert nothing_to_load_now(tmp_path)
+
+    os.utime(path)  # same bytes, a new stamp: only reading them would tell
+    assert not nothing_to_load_now(tmp_path)
+    load_with_hashes(tmp_path, monkeypatch)
+    assert nothing_to_load_now(tmp_path)
+
+    write(landing, "tags/t.csv", "tag_id,tag_name\nt1,VIP\n")  # a new file
+    assert not nothing_to_load_now(tmp_path)
+    load_with_hashes(tmp_path, monkeypatch)
+    assert nothing_to_load_now(tmp_path)
+
+    write(landing, "tags/bad.csv", "tag_id\nt2\n")  # misses a column: fails on every run
+    load_with_hashes(tmp_path, monkeypatch)
+    assert not nothing_to_load_now(tmp_path)

@@ -24,6 +24,8 @@ from omnireport.contract import RAW_TABLES_BY_NAME
 FORMATS_BY_EXTENSION: dict[str, str] = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
 
 _HASH_CHUNK_BYTES = 1024 * 1024
+# The HashCache of a warehouse, in its state folder.
+HASHES_FILE = "landing_hashes.json"
 
 
 @dataclass(frozen=True)
@@ -203,22 +205,28 @@ class HashCache:
         ):
             self._known = data["files"]
 
+    def known(self, path: Path) -> str | None:
+        """The digest remembered for this file while it is unchanged, else None (the file's
+        bytes are not read)."""
+        return self._remembered(path, list(file_stamp(path)))
+
     def digest(self, path: Path) -> str:
         """`content_hash(path)`, or the one remembered for this file while it is unchanged."""
         stamp: list[object] = list(file_stamp(path))
-        key = str(path.absolute())
-        known = self._known.get(key)
+        digest = self._remembered(path, stamp) or content_hash(path)
+        self._seen[str(path.absolute())] = [*stamp, digest]
+        return digest
+
+    def _remembered(self, path: Path, stamp: list[object]) -> str | None:
+        known = self._known.get(str(path.absolute()))
         if (
             isinstance(known, list)
             and len(known) == 5
             and known[:4] == stamp
             and isinstance(known[4], str)
         ):
-            digest = known[4]
-        else:
-            digest = content_hash(path)
-        self._seen[key] = [*stamp, digest]
-        return digest
+            return known[4]
+        return None
 
     def save(self) -> None:
         """Remember the files hashed in this run (files no longer seen are forgotten)."""

@@ -18,7 +18,7 @@ row per call): `SqlLog` over a `LogConnection` for DuckDB and PostgreSQL, its ow
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -69,6 +69,27 @@ def read_history(con: LogConnection) -> LoadHistory:
     if raw_max and raw_max[0] is not None:
         history.last_load_id = max(history.last_load_id, int(raw_max[0]))
     return history
+
+
+def nothing_to_load(con: LogConnection, files: Sequence[LandingFile], hashes: HashCache) -> bool:
+    """True when loading ``files`` would neither load nor log anything: each file is unchanged
+    since a run hashed it, the log holds it under its name as loaded (or already loaded), and
+    no file is failed in the log (a run retries a failed file, or withdraws it). Reads no
+    file's bytes: a file the hashes do not know counts as new."""
+    history = read_history(con)
+    if "failed" in history.status_by_file.values():
+        return False
+    for landing_file in files:
+        try:
+            digest = hashes.known(landing_file.path)
+        except OSError:
+            return False
+        if digest is None or (landing_file.table, digest) not in history.loaded_by_hash:
+            return False
+        key = (landing_file.table, landing_file.relative_path, digest)
+        if history.status_by_file.get(key) not in ("loaded", "already_loaded"):
+            return False
+    return True
 
 
 def _max_raw_load_id_sql() -> str:

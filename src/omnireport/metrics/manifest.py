@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 SEMANTIC_MANIFEST = "semantic_manifest.json"
 METRICS_STATE_DIR = "metrics"
-# Written by orchestration.project.ensure_manifest beside the build's manifest: the
+# Written by omnireport.dbt_command.ensure_manifest beside the build's manifest: the
 # project folder and dbt vars it was parsed with.
 BUILD_PARSE_STAMP = "omnireport_parse.json"
 _GENERATED_DIRS = frozenset({"target", "logs", "dbt_packages"})
