@@ -636,3 +636,63 @@ def test_a_holiday_alone_recomputes_business_time_and_nothing_else(
     load(generated, full)
     dbt.build(full, full_refresh=True)
     assert differences(read_marts(full), after) == []
+
+
+def test_a_renamed_contact_recomputes_its_sessions_and_no_message(
+    built: dict, dbt: DbtInProcess, tmp_path: Path
+) -> None:
+    """A batch that only renames one contact puts that contact's sessions in
+    int_incremental_sessions (their contact_name changes) but none in
+    int_incremental_message_sessions: fct_messages is left as it was, and the marts equal a
+    full refresh of the same files."""
+    if built["seed"] != SEEDS[0][0]:
+        pytest.skip("checked on the first seed")
+    warehouse = tmp_path / "incremental" / WAREHOUSE_NAME
+    warehouse.parent.mkdir()
+    shutil.copy(built["incremental"], warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        contact_id, channel_id, external_id = con.execute(
+            "select contact_id, channel_id, external_id from staging.stg_crm__contacts "
+            "where contact_id in (select contact_id from marts.fct_sessions) "
+            "order by contact_id limit 1"
+        ).fetchone()
+    # the contact's columns as the contract lists them, with another display name
+    renamed = (
+        "contact_id,display_name,channel_id,external_id\n"
+        f"{contact_id},Renamed In Test,{channel_id},{external_id}\n"
+    )
+    landing, generated = tmp_path / "landing", tmp_path / "generated"
+    shutil.copytree(built["landing"], landing)
+    shutil.copytree(built["generated"], generated)
+    for folder in (landing, generated):
+        (folder / "contacts" / "zz_rename.csv").write_text(renamed, encoding="utf-8")
+
+    before = read_marts(warehouse)
+    load(landing, warehouse)
+    assert not dbt.build(warehouse).plan.full
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (sessions,) = con.execute(
+            "select count(*) from intermediate.int_incremental_sessions"
+        ).fetchone()
+        (message_sessions,) = con.execute(
+            "select count(*) from intermediate.int_incremental_message_sessions"
+        ).fetchone()
+        names = con.execute(
+            "select distinct contact_name from marts.fct_sessions where contact_id = ?",
+            [contact_id],
+        ).fetchall()
+    assert message_sessions == 0 < sessions
+    assert names == [("Renamed In Test",)]
+    after = read_marts(warehouse)
+    assert (
+        differences(
+            {"fct_messages": before["fct_messages"]}, {"fct_messages": after["fct_messages"]}
+        )
+        == []
+    )
+
+    full = tmp_path / "full" / WAREHOUSE_NAME
+    full.parent.mkdir()
+    load(generated, full)
+    dbt.build(full, full_refresh=True)
+    assert differences(read_marts(full), after) == []

@@ -1,10 +1,10 @@
-{#- The sessions an incremental run recomputes, in every session-grain model: the sessions
-    with a new good version since the last build; the old and new session of every message
-    and tag event with a new good version (every raw version of it: a re-export can move
-    it); the sessions no agent answered whose unanswered_24h may flip because the newest
+{#- The sessions an incremental run recomputes, in every session-grain model: those whose
+    messages it recomputes (int_incremental_message_sessions: new session versions, the
+    sessions of changed messages, of messages on a renamed channel); the old and new session
+    of every tag event with a new good version (every raw version of it: a re-export can
+    move it); the sessions no agent answered whose unanswered_24h may flip because the newest
     sent_at moved (CONTRACT.md 3, 6.10); and the sessions that carry a dimension name that
-    changed (contact, channel, assignee, category chain, current tag) or that have a
-    message on a renamed channel (fct_messages carries its channel's name, 6.19). A changed
+    changed (contact, channel, assignee, category chain, current tag). A changed
     business-hours schedule is not here: it changes only business time
     (int_incremental_business_sessions). Empty before the first build and in a full build. -#}
 
@@ -17,18 +17,6 @@ previous_build as (
         last_load_id,
         newest_sent_at
     from {{ omnireport.previous_build() }} as previous
-),
-
-new_session_versions as (
-    {{ omnireport.keys_with_new_versions('base_crm__sessions_validated', ['session_id']) }}
-),
-
-sessions_of_changed_messages as (
-    select session_id
-    from {{ ref('base_crm__messages_validated') }}
-    where message_id in (
-        {{ omnireport.keys_with_new_versions('base_crm__messages_validated', ['message_id']) }}
-    )
 ),
 
 sessions_of_changed_tag_events as (
@@ -137,16 +125,8 @@ sessions_of_changed_tags as (
     where tag_id in (select changed_id from changed_tags)
 ),
 
-sessions_with_messages_on_changed_channels as (
-    select session_id
-    from {{ ref('stg_crm__messages') }}
-    where channel_id in (select changed_id from changed_channels)
-),
-
 final as (
-    select session_id from new_session_versions
-    union
-    select session_id from sessions_of_changed_messages
+    select session_id from {{ ref('int_incremental_message_sessions') }}
     union
     select session_id from sessions_of_changed_tag_events
     union
@@ -155,8 +135,6 @@ final as (
     select session_id from sessions_of_changed_dimensions
     union
     select session_id from sessions_of_changed_tags
-    union
-    select session_id from sessions_with_messages_on_changed_channels
 )
 
 select distinct session_id from final where session_id is not null
