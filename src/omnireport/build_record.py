@@ -71,9 +71,11 @@ def nothing_new(settings: Settings, build: BuildSettings) -> BuildState | None:
     are read, and the fingerprint is computed. Anything unusual (a warning about the landing
     folder, a failed file) leaves the decision to a real run.
     """
-    from omnireport.build_state import current_build
+    from omnireport.build_state import STATE_TABLE, current_build
+    from omnireport.contract import LOAD_LOG_TABLE, RAW_SCHEMA
     from omnireport.landing.files import HASHES_FILE, HashCache, discover_landing_files
     from omnireport.landing.load_log import nothing_to_load
+    from omnireport.warehouse.targets import relation_exists
 
     if settings.target == "duckdb" and not settings.warehouse.is_file():
         return None
@@ -81,6 +83,11 @@ def nothing_new(settings: Settings, build: BuildSettings) -> BuildState | None:
     if discovery.warnings:
         return None
     with settings.warehouse_target().connect() as con:
+        # A warehouse that was never loaded or built has neither (an empty database).
+        if not all(
+            relation_exists(con, RAW_SCHEMA, name) for name in (LOAD_LOG_TABLE, STATE_TABLE)
+        ):
+            return None
         if not nothing_to_load(con, discovery.files, HashCache(settings.state_dir / HASHES_FILE)):
             return None
         previous = current_build(con, build)

@@ -74,3 +74,21 @@ def test_an_unreadable_record_never_matches(tmp_path):
     state.mkdir()
     (state / "last_build.json").write_text("{not json")
     assert not is_published_build(state, BUILT, "x")
+
+
+def test_nothing_new_is_never_said_of_a_warehouse_that_was_never_built(tmp_path: Path) -> None:
+    import duckdb
+
+    from omnireport.build_record import nothing_new
+    from omnireport.build_state import BuildSettings
+    from omnireport.settings import load_settings
+
+    landing = tmp_path / "landing"
+    (landing / "tags").mkdir(parents=True)
+    (landing / "tags" / "t.csv").write_text("tag_id,tag_name\nt1,VIP\n", encoding="utf-8")
+    warehouse = tmp_path / "wh.duckdb"
+    settings = load_settings(landing_dir=landing, warehouse=warehouse, env={})
+    build = BuildSettings.resolve()
+    assert nothing_new(settings, build) is None  # no warehouse file
+    duckdb.connect(str(warehouse)).close()  # a file with no table in it
+    assert nothing_new(settings, build) is None
