@@ -368,6 +368,9 @@ def _execute_locked(
         build = BuildSettings.resolve(args.timezone, args.sla, args.reader_text)
         _prepare(settings, build.dbt_vars())
         if args.command == "run" and not args.full_refresh and _nothing_new(settings, build):
+            _say()
+            _say(_run_summary(settings, {}))
+            _say("\nNothing new to publish: readers keep the current marts.")
             _say(f"\nOK: omnireport run finished in {time.perf_counter() - started:.1f} s.")
             return EXIT_OK
         dbt_config = _dbt_config(args)
@@ -421,8 +424,7 @@ def _nothing_new(settings: Settings, build: BuildSettings) -> bool:
     _say(
         f"Nothing new in {settings.landing_dir}: every landing file was loaded before, and the "
         f"last build ({previous.built_at:%Y-%m-%d %H:%M:%S} UTC) is published and was made from "
-        "the same dbt project, settings and PII key: no dbt work to do, no run started.\n"
-        "Nothing new to publish: readers keep the current marts."
+        "the same dbt project, settings and PII key: no dbt work to do, no run started."
     )
     return True
 
