@@ -314,7 +314,7 @@ def test_an_incremental_build_tests_the_rows_it_wrote(built: dict, dbt: DbtInPro
     assert (
         "_load_id > (select coalesce(max(last_load_id), -1) from raw._build_state)" in staging_test
     )
-    assert "intermediate.int_incremental_sessions" in mart_test
+    assert "intermediate.int_incremental_message_sessions" in mart_test  # fct_messages' scope
     with duckdb.connect(str(built["incremental"]), read_only=True) as con:
         (last_load_id,) = con.execute("select last_load_id from raw._build_state").fetchone()
         tested, outside_last_batch = con.execute(
@@ -341,8 +341,10 @@ def test_a_unique_test_of_an_incremental_model_checks_the_sessions_the_run_wrote
                 "select session_id from marts.fct_messages group by 1 order by 1 limit 2"
             ).fetchall()
         ]
-        con.execute("delete from intermediate.int_incremental_sessions")
-        con.execute("insert into intermediate.int_incremental_sessions values (?)", [written])
+        con.execute("delete from intermediate.int_incremental_message_sessions")
+        con.execute(
+            "insert into intermediate.int_incremental_message_sessions values (?)", [written]
+        )
         # A written row twice: found.
         con.execute(
             "insert into marts.fct_messages select * from marts.fct_messages "
