@@ -48,6 +48,33 @@ def dbt_executable() -> str:
 _GENERATED_DIRS = frozenset({"target", "logs", "dbt_packages", ".user.yml"})
 
 
+def dbt_parse_command(
+    settings: Settings, target_path: Path, dbt_vars: Mapping[str, Any] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The arguments and environment of ``dbt parse`` of the project of ``settings`` into
+    ``target_path`` (its log there too)."""
+    args = [
+        dbt_executable(),
+        "parse",
+        "--quiet",
+        "--project-dir",
+        str(settings.dbt_project_dir),
+        "--profiles-dir",
+        str(settings.dbt_project_dir),
+        "--target-path",
+        str(target_path),
+    ]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dict(dbt_vars))]
+    env = {
+        **os.environ,
+        **settings.dbt_env(),
+        "DBT_LOG_PATH": str(target_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    return args, env
+
+
 def _newest_source_mtime(project_dir: Path) -> float:
     newest = 0.0
     for folder, subfolders, files in os.walk(project_dir):
@@ -92,25 +119,7 @@ def ensure_manifest(
     if not force and not manifest_is_stale(settings, dbt_vars):
         return manifest
     settings.dbt_target_path.mkdir(parents=True, exist_ok=True)
-    args = [
-        dbt_executable(),
-        "parse",
-        "--quiet",
-        "--project-dir",
-        str(settings.dbt_project_dir),
-        "--profiles-dir",
-        str(settings.dbt_project_dir),
-        "--target-path",
-        str(settings.dbt_target_path),
-    ]
-    if dbt_vars:
-        args += ["--vars", json.dumps(dict(dbt_vars))]
-    env = {
-        **os.environ,
-        **settings.dbt_env(),
-        "DBT_LOG_PATH": str(settings.dbt_target_path),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    args, env = dbt_parse_command(settings, settings.dbt_target_path, dbt_vars)
     completed = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if completed.returncode != 0 or not manifest.is_file():
         output = (completed.stdout + completed.stderr).strip()

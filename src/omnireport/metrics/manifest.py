@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from omnireport.dbt_command import dbt_executable
+from omnireport.dbt_command import dbt_parse_command
 from omnireport.settings import Settings
 
 if TYPE_CHECKING:
@@ -92,23 +92,7 @@ def parse_semantic_manifest(settings: Settings) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".parse-", dir=target.parent))
     try:
-        args = [
-            dbt_executable(),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(settings.dbt_project_dir),
-            "--profiles-dir",
-            str(settings.dbt_project_dir),
-            "--target-path",
-            str(work),
-        ]
-        env = {
-            **os.environ,
-            **settings.dbt_env(),
-            "DBT_LOG_PATH": str(work),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
+        args, env = dbt_parse_command(settings, work)
         done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
         parsed = work / SEMANTIC_MANIFEST
         if done.returncode != 0 or not parsed.is_file():
