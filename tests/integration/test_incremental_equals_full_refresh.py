@@ -314,7 +314,7 @@ def test_an_incremental_build_tests_the_rows_it_wrote(built: dict, dbt: DbtInPro
     assert (
         "_load_id > (select coalesce(max(last_load_id), -1) from raw._build_state)" in staging_test
     )
-    assert "intermediate.int_incremental_message_sessions" in mart_test  # fct_messages' scope
+    assert "intermediate.int_incremental_message_row_sessions" in mart_test  # fct_messages' scope
     with duckdb.connect(str(built["incremental"]), read_only=True) as con:
         (last_load_id,) = con.execute("select last_load_id from raw._build_state").fetchone()
         tested, outside_last_batch = con.execute(
@@ -341,9 +341,9 @@ def test_a_unique_test_of_an_incremental_model_checks_the_sessions_the_run_wrote
                 "select session_id from marts.fct_messages group by 1 order by 1 limit 2"
             ).fetchall()
         ]
-        con.execute("delete from intermediate.int_incremental_message_sessions")
+        con.execute("delete from intermediate.int_incremental_message_row_sessions")
         con.execute(
-            "insert into intermediate.int_incremental_message_sessions values (?)", [written]
+            "insert into intermediate.int_incremental_message_row_sessions values (?)", [written]
         )
         # A written row twice: found.
         con.execute(
@@ -638,6 +638,58 @@ def test_a_holiday_alone_recomputes_business_time_and_nothing_else(
     load(generated, full)
     dbt.build(full, full_refresh=True)
     assert differences(read_marts(full), after) == []
+
+
+def test_a_renamed_channel_rewrites_its_message_rows_and_no_message_statistic(
+    built: dict, dbt: DbtInProcess, tmp_path: Path
+) -> None:
+    """A batch that only renames one channel puts the sessions with a message on it in
+    int_incremental_message_row_sessions (each message row carries the channel's name) but
+    none in int_incremental_message_sessions: the message statistics are not recomputed,
+    the message rows get the new name, and the marts equal a full refresh."""
+    if built["seed"] != SEEDS[0][0]:
+        pytest.skip("checked on the first seed")
+    warehouse = tmp_path / "incremental" / WAREHOUSE_NAME
+    warehouse.parent.mkdir()
+    shutil.copy(built["incremental"], warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        channel_id, channel_type = con.execute(
+            "select channel_id, channel_type from marts.dim_channels "
+            "where channel_id in (select channel_id from marts.fct_messages) "
+            "order by channel_id limit 1"
+        ).fetchone()
+        (on_channel,) = con.execute(
+            "select count(distinct session_id) from staging.stg_crm__messages where channel_id = ?",
+            [channel_id],
+        ).fetchone()
+    renamed = f"channel_id,channel_name,channel_type\n{channel_id},Renamed In Test,{channel_type}\n"
+    landing, generated = tmp_path / "landing", tmp_path / "generated"
+    shutil.copytree(built["landing"], landing)
+    shutil.copytree(built["generated"], generated)
+    for folder in (landing, generated):
+        (folder / "channels" / "zz_rename.csv").write_text(renamed, encoding="utf-8")
+
+    load(landing, warehouse)
+    assert not dbt.build(warehouse).plan.full
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (row_sessions,) = con.execute(
+            "select count(*) from intermediate.int_incremental_message_row_sessions"
+        ).fetchone()
+        (message_sessions,) = con.execute(
+            "select count(*) from intermediate.int_incremental_message_sessions"
+        ).fetchone()
+        names = con.execute(
+            "select distinct channel_name from marts.fct_messages where channel_id = ?",
+            [channel_id],
+        ).fetchall()
+    assert (message_sessions, row_sessions) == (0, on_channel)
+    assert names == [("Renamed In Test",)]
+
+    full = tmp_path / "full" / WAREHOUSE_NAME
+    full.parent.mkdir()
+    load(generated, full)
+    dbt.build(full, full_refresh=True)
+    assert differences(read_marts(full), read_marts(warehouse)) == []
 
 
 def test_a_renamed_contact_recomputes_its_sessions_and_no_message(

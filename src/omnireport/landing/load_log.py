@@ -55,7 +55,17 @@ class LoadHistory:
 
 
 def read_history(con: LogConnection) -> LoadHistory:
-    """The load log as a LoadHistory (keys: table, content hash / table, path, hash)."""
+    """The load log as a LoadHistory (keys: table, content hash / table, path, hash), its
+    last load id raised to the highest one in the raw tables."""
+    history = _logged_history(con)
+    raw_max = con.execute(_max_raw_load_id_sql()).fetchone()
+    if raw_max and raw_max[0] is not None:
+        history.last_load_id = max(history.last_load_id, int(raw_max[0]))
+    return history
+
+
+def _logged_history(con: LogConnection) -> LoadHistory:
+    """The load log alone as a LoadHistory (its SQL runs on every target)."""
     history = LoadHistory()
     rows = con.execute(
         f"select table_name, file_path, content_hash, status, load_id from {_LOG} order by load_id"
@@ -65,9 +75,6 @@ def read_history(con: LogConnection) -> LoadHistory:
         if status == "loaded":
             history.loaded_by_hash.setdefault((table, digest), path)
         history.last_load_id = max(history.last_load_id, load_id)
-    raw_max = con.execute(_max_raw_load_id_sql()).fetchone()
-    if raw_max and raw_max[0] is not None:
-        history.last_load_id = max(history.last_load_id, int(raw_max[0]))
     return history
 
 
@@ -76,7 +83,7 @@ def nothing_to_load(con: LogConnection, files: Sequence[LandingFile], hashes: Ha
     since a run hashed it, the log holds it under its name as loaded (or already loaded), and
     no file is failed in the log (a run retries a failed file, or withdraws it). Reads no
     file's bytes: a file the hashes do not know counts as new."""
-    history = read_history(con)
+    history = _logged_history(con)
     if "failed" in history.status_by_file.values():
         return False
     for landing_file in files:

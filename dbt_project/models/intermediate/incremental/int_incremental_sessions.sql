@@ -1,6 +1,6 @@
 {#- The sessions an incremental run recomputes, in every session-grain model: those whose
-    messages it recomputes (int_incremental_message_sessions: new session versions, the
-    sessions of changed messages, of messages on a renamed channel); the old and new session
+    message rows it rewrites (int_incremental_message_row_sessions: new session versions,
+    the sessions of changed messages, of messages on a renamed channel); the old and new session
     of every tag event with a new good version (every raw version of it: a re-export can
     move it); the sessions no agent answered whose unanswered_24h may flip because the newest
     sent_at moved (CONTRACT.md 3, 6.10); and the sessions that carry a dimension name that
@@ -126,7 +126,7 @@ sessions_of_changed_tags as (
 ),
 
 final as (
-    select session_id from {{ ref('int_incremental_message_sessions') }}
+    select session_id from {{ ref('int_incremental_message_row_sessions') }}
     union
     select session_id from sessions_of_changed_tag_events
     union
