@@ -586,6 +586,43 @@ def test_another_time_zone_rebuilds_in_full(built: dict, dbt: DbtInProcess) -> N
     assert (wrong_dates, mismatched_days, hours) == (0, 0, 0)
 
 
+def _incremental_copy(built: dict, tmp_path: Path) -> Path:
+    """A copy of the incremental warehouse, for one test to change."""
+    warehouse = tmp_path / "incremental" / WAREHOUSE_NAME
+    warehouse.parent.mkdir()
+    shutil.copy(built["incremental"], warehouse)
+    return warehouse
+
+
+def _with_one_more_file(built: dict, tmp_path: Path, relative: str, text: str) -> tuple[Path, Path]:
+    """Copies of the landing folder and of the generated batches, each with one more file
+    (``relative``, e.g. ``channels/zz_rename.csv``)."""
+    landing, generated = tmp_path / "landing", tmp_path / "generated"
+    shutil.copytree(built["landing"], landing)
+    shutil.copytree(built["generated"], generated)
+    for folder in (landing, generated):
+        (folder / relative).write_text(text, encoding="utf-8")
+    return landing, generated
+
+
+def _scope_sizes(warehouse: Path, *scope_models: str) -> tuple[int, ...]:
+    """The rows of each scope model (schema intermediate) the last run left."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return tuple(
+            con.execute(f"select count(*) from intermediate.{name}").fetchone()[0]
+            for name in scope_models
+        )
+
+
+def _full_refresh_marts(generated: Path, tmp_path: Path, dbt: DbtInProcess) -> dict[str, Any]:
+    """The marts of a full refresh of every file of ``generated`` in a new warehouse."""
+    full = tmp_path / "full" / WAREHOUSE_NAME
+    full.parent.mkdir()
+    load(generated, full)
+    dbt.build(full, full_refresh=True)
+    return read_marts(full)
+
+
 def test_a_holiday_alone_recomputes_business_time_and_nothing_else(
     built: dict, dbt: DbtInProcess, tmp_path: Path
 ) -> None:
@@ -595,31 +632,21 @@ def test_a_holiday_alone_recomputes_business_time_and_nothing_else(
     marts equal a full refresh of the same files."""
     if built["seed"] != SEEDS[0][0]:
         pytest.skip("checked on the first seed")
-    warehouse = tmp_path / "incremental" / WAREHOUSE_NAME
-    warehouse.parent.mkdir()
-    shutil.copy(built["incremental"], warehouse)
+    warehouse = _incremental_copy(built, tmp_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         (busiest,) = con.execute(
             "select started_date from marts.fct_sessions where waiting_time_business_s > 0 "
             "group by 1 order by count(*) desc, 1 limit 1"
         ).fetchone()
     holiday = f"schedule_id,holiday_date,holiday_name\ndefault,{busiest.isoformat()},Test closure\n"
-    landing, generated = tmp_path / "landing", tmp_path / "generated"
-    shutil.copytree(built["landing"], landing)
-    shutil.copytree(built["generated"], generated)
-    for folder in (landing, generated):
-        (folder / "holidays" / "test_closure.csv").write_text(holiday, encoding="utf-8")
+    landing, generated = _with_one_more_file(built, tmp_path, "holidays/test_closure.csv", holiday)
 
     before = read_marts(warehouse)
     load(landing, warehouse)
     assert not dbt.build(warehouse).plan.full
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        (sessions,) = con.execute(
-            "select count(*) from intermediate.int_incremental_sessions"
-        ).fetchone()
-        (business,) = con.execute(
-            "select count(*) from intermediate.int_incremental_business_sessions"
-        ).fetchone()
+    sessions, business = _scope_sizes(
+        warehouse, "int_incremental_sessions", "int_incremental_business_sessions"
+    )
     assert sessions == 0 < business
     after = read_marts(warehouse)
     assert (
@@ -633,11 +660,7 @@ def test_a_holiday_alone_recomputes_business_time_and_nothing_else(
     )
     assert any("business" in problem for problem in changed), changed[:5]
 
-    full = tmp_path / "full" / WAREHOUSE_NAME
-    full.parent.mkdir()
-    load(generated, full)
-    dbt.build(full, full_refresh=True)
-    assert differences(read_marts(full), after) == []
+    assert differences(_full_refresh_marts(generated, tmp_path, dbt), after) == []
 
 
 def test_a_renamed_channel_rewrites_its_message_rows_and_no_message_statistic(
@@ -649,9 +672,7 @@ def test_a_renamed_channel_rewrites_its_message_rows_and_no_message_statistic(
     the message rows get the new name, and the marts equal a full refresh."""
     if built["seed"] != SEEDS[0][0]:
         pytest.skip("checked on the first seed")
-    warehouse = tmp_path / "incremental" / WAREHOUSE_NAME
-    warehouse.parent.mkdir()
-    shutil.copy(built["incremental"], warehouse)
+    warehouse = _incremental_copy(built, tmp_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         channel_id, channel_type = con.execute(
             "select channel_id, channel_type from marts.dim_channels "
@@ -663,33 +684,21 @@ def test_a_renamed_channel_rewrites_its_message_rows_and_no_message_statistic(
             [channel_id],
         ).fetchone()
     renamed = f"channel_id,channel_name,channel_type\n{channel_id},Renamed In Test,{channel_type}\n"
-    landing, generated = tmp_path / "landing", tmp_path / "generated"
-    shutil.copytree(built["landing"], landing)
-    shutil.copytree(built["generated"], generated)
-    for folder in (landing, generated):
-        (folder / "channels" / "zz_rename.csv").write_text(renamed, encoding="utf-8")
+    landing, generated = _with_one_more_file(built, tmp_path, "channels/zz_rename.csv", renamed)
 
     load(landing, warehouse)
     assert not dbt.build(warehouse).plan.full
+    message_sessions, row_sessions = _scope_sizes(
+        warehouse, "int_incremental_message_sessions", "int_incremental_message_row_sessions"
+    )
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        (row_sessions,) = con.execute(
-            "select count(*) from intermediate.int_incremental_message_row_sessions"
-        ).fetchone()
-        (message_sessions,) = con.execute(
-            "select count(*) from intermediate.int_incremental_message_sessions"
-        ).fetchone()
         names = con.execute(
             "select distinct channel_name from marts.fct_messages where channel_id = ?",
             [channel_id],
         ).fetchall()
     assert (message_sessions, row_sessions) == (0, on_channel)
     assert names == [("Renamed In Test",)]
-
-    full = tmp_path / "full" / WAREHOUSE_NAME
-    full.parent.mkdir()
-    load(generated, full)
-    dbt.build(full, full_refresh=True)
-    assert differences(read_marts(full), read_marts(warehouse)) == []
+    assert differences(_full_refresh_marts(generated, tmp_path, dbt), read_marts(warehouse)) == []
 
 
 def test_a_renamed_contact_recomputes_its_sessions_and_no_message(
@@ -701,9 +710,7 @@ def test_a_renamed_contact_recomputes_its_sessions_and_no_message(
     full refresh of the same files."""
     if built["seed"] != SEEDS[0][0]:
         pytest.skip("checked on the first seed")
-    warehouse = tmp_path / "incremental" / WAREHOUSE_NAME
-    warehouse.parent.mkdir()
-    shutil.copy(built["incremental"], warehouse)
+    warehouse = _incremental_copy(built, tmp_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         contact_id, channel_id, external_id = con.execute(
             "select contact_id, channel_id, external_id from staging.stg_crm__contacts "
@@ -715,22 +722,15 @@ def test_a_renamed_contact_recomputes_its_sessions_and_no_message(
         "contact_id,display_name,channel_id,external_id\n"
         f"{contact_id},Renamed In Test,{channel_id},{external_id}\n"
     )
-    landing, generated = tmp_path / "landing", tmp_path / "generated"
-    shutil.copytree(built["landing"], landing)
-    shutil.copytree(built["generated"], generated)
-    for folder in (landing, generated):
-        (folder / "contacts" / "zz_rename.csv").write_text(renamed, encoding="utf-8")
+    landing, generated = _with_one_more_file(built, tmp_path, "contacts/zz_rename.csv", renamed)
 
     before = read_marts(warehouse)
     load(landing, warehouse)
     assert not dbt.build(warehouse).plan.full
+    sessions, message_sessions = _scope_sizes(
+        warehouse, "int_incremental_sessions", "int_incremental_message_sessions"
+    )
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        (sessions,) = con.execute(
-            "select count(*) from intermediate.int_incremental_sessions"
-        ).fetchone()
-        (message_sessions,) = con.execute(
-            "select count(*) from intermediate.int_incremental_message_sessions"
-        ).fetchone()
         names = con.execute(
             "select distinct contact_name from marts.fct_sessions where contact_id = ?",
             [contact_id],
@@ -745,8 +745,4 @@ def test_a_renamed_contact_recomputes_its_sessions_and_no_message(
         == []
     )
 
-    full = tmp_path / "full" / WAREHOUSE_NAME
-    full.parent.mkdir()
-    load(generated, full)
-    dbt.build(full, full_refresh=True)
-    assert differences(read_marts(full), after) == []
+    assert differences(_full_refresh_marts(generated, tmp_path, dbt), after) == []

@@ -235,7 +235,7 @@ def test_incremental_publish_replaces_only_the_scope_of_the_build_it_continues(t
         .fetchone()
     )
 
-    # The next build continued that one: it changed session 2, removed 3, added 9 (its
+    # The next build continued that one: it changed session id 2, removed id 3, added id 9 (its
     # scope), and, to show that only the scope is copied, also changed 4 outside it.
     _build(
         warehouse,
@@ -410,7 +410,7 @@ def test_a_mart_whose_scope_column_is_hashed_for_readers_is_copied_in_full(tmp_p
     warehouse = tmp_path / "wh.duckdb"
     _build(warehouse, "2026-11-01 10:00:00+00", None, {1: "An", 4: "Dung"}, [])
     publish_with(warehouse, pii_key=KEY, column_classes=classes)
-    # session 4 changes outside the build's scope: the incremental full file keeps the old
+    # session id 4 changes outside the build's scope: the incremental full file keeps the old
     # row, the reader file (its scope column would not match the hashed ids) is recomputed
     _continue(warehouse, "2026-11-01 11:00:00+00", {1: "An 2", 4: "Dung 2"}, [1])
     result = publish_with(warehouse, pii_key=KEY, column_classes=classes)
