@@ -62,6 +62,8 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UsageError", "main"]
 
 DEBUG_FLAG = "--debug"
+# Said when a run changed no mart, whether or not a Dagster run started.
+NOTHING_TO_PUBLISH = "\nNothing new to publish: readers keep the current marts."
 
 
 def parse_timezone(value: str) -> str:
@@ -370,7 +372,7 @@ def _execute_locked(
         if args.command == "run" and not args.full_refresh and _nothing_new(settings, build):
             _say()
             _say(_run_summary(settings, {}))
-            _say("\nNothing new to publish: readers keep the current marts.")
+            _say(NOTHING_TO_PUBLISH)
             _say(f"\nOK: omnireport run finished in {time.perf_counter() - started:.1f} s.")
             return EXIT_OK
         dbt_config = _dbt_config(args)
@@ -483,7 +485,7 @@ def _report_snapshot(outcome: RunOutcome, settings: Settings) -> None:
         _say(f"\nPublished for readers: {outcome.published}")
         return
     if outcome.up_to_date and outcome.ok:
-        _say("\nNothing new to publish: readers keep the current marts.")
+        _say(NOTHING_TO_PUBLISH)
         return
     build_failed = outcome.failed_dbt_nodes or outcome.failed_checks or outcome.step_errors
     if outcome.interrupted:
