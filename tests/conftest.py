@@ -18,6 +18,7 @@ from tests.pg_server import (
     postgres_available,
     start_postgres_server,
 )
+from tests.sample import SampleBuild
 
 
 @pytest.fixture(scope="session")
@@ -76,11 +77,12 @@ def duckdb_reference_warehouse(
 
 
 @pytest.fixture(scope="session")
-def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
     """seeds/landing built once per test session by `omnireport run` (with its published
-    snapshot): the sample data's tests and the report's tests on it read it, never write it."""
+    snapshots and its state folder, the PII key made by this first build). Tests read it and
+    never write it; a test that writes works on its own copy (`tests.sample.copy_build`)."""
     warehouse = tmp_path_factory.mktemp("sample") / "warehouse.duckdb"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMNIREPORT_", "DAGSTER_"))}
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "omnireport"),
@@ -97,4 +99,10 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return warehouse
+    return SampleBuild(warehouse, result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(sample_build: SampleBuild) -> Path:
+    """The session's sample warehouse (read it, never write it)."""
+    return sample_build.warehouse

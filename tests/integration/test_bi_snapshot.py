@@ -1,6 +1,6 @@
 """docs/bi.md: a BI tool opens the file Superset reads by default, the reader snapshot,
 through SQLAlchemy and duckdb-engine, read-only, and queries every mart, also while a build
-and publish of the warehouse run."""
+and publish of the warehouse run (on a copy of the session's sample build)."""
 
 from __future__ import annotations
 
@@ -39,19 +39,12 @@ def finish(process: subprocess.Popen, log: Path) -> None:
     assert process.returncode == 0, log.read_text(encoding="utf-8")[-4000:]
 
 
-def test_sqlalchemy_reads_every_mart_of_the_snapshot_while_a_build_runs(tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse.duckdb"
-    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+def test_sqlalchemy_reads_every_mart_of_the_snapshot_while_a_build_runs(
+    sample_warehouse: Path, tmp_path: Path
+) -> None:
+    warehouse = sample.copy_build(sample_warehouse, tmp_path / "built")
+    second_log = tmp_path / "second.log"
     landing = str(REPO / "seeds" / "landing")
-    first = run(
-        first_log,
-        "run",
-        "--landing",
-        landing,
-        "--warehouse",
-        str(warehouse),
-    )
-    finish(first, first_log)
     snapshot = bi_snapshot({"OMNIREPORT_WAREHOUSE": str(warehouse)})
     assert snapshot == reader_snapshot_path(warehouse)
     assert snapshot.is_file()

@@ -8,10 +8,7 @@ the seed files read with Python's csv module, from the generator's own list of b
 
 import csv
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -30,7 +27,6 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds" / "landing"
-BIN = Path(sys.executable).parent
 
 
 def seed_records(table):
@@ -43,20 +39,10 @@ def seed_records(table):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    warehouse = tmp_path_factory.mktemp("checks") / "wh.duckdb"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMNIREPORT_", "DAGSTER_"))}
-    completed = subprocess.run(
-        [str(BIN / "omnireport"), "run", "--landing", str(SEEDS), "--warehouse", str(warehouse)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
-    assert warehouse.is_file(), completed.stdout + completed.stderr
-    return warehouse
+def built(sample_warehouse, tmp_path_factory):
+    """A copy of the session's sample warehouse: running the checks writes their results
+    into the warehouse's state folder."""
+    return sample.copy_build(sample_warehouse, tmp_path_factory.mktemp("checks") / "built")
 
 
 def copy_warehouse(warehouse, folder):
@@ -222,7 +208,7 @@ def test_report_marts_pass_on_the_sample(evaluations, built):
     results = Path(
         meta(evaluations[("marts/rpt_daily_stats", REPORT_CHECK_NAME)], "validation_results")
     )
-    assert results.parent == built.parent / ".omnireport" / "wh" / "validations"
+    assert results.parent == built.parent / ".omnireport" / built.stem / "validations"
     assert results.name.endswith("_report_marts.json")
     assert json.loads(results.read_text(encoding="utf-8"))["passed"] is True
 

@@ -80,7 +80,9 @@ def marts(warehouse: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
-def test_ctrl_c_after_dbt_started_exits_130_and_a_rerun_equals_a_clean_run(tmp_path: Path) -> None:
+def test_ctrl_c_after_dbt_started_exits_130_and_a_rerun_equals_a_clean_run(
+    tmp_path: Path, sample_warehouse: Path
+) -> None:
     warehouse = tmp_path / "interrupted" / "wh.duckdb"
     code, out, err = interrupt_once_dbt_runs(warehouse, tmp_path / "interrupted.log")
 
@@ -105,9 +107,8 @@ def test_ctrl_c_after_dbt_started_exits_130_and_a_rerun_equals_a_clean_run(tmp_p
         rerun.stdout
     )
 
-    clean = run(tmp_path / "clean" / "wh.duckdb")
-    assert clean.returncode == 0, clean.stdout[-3000:] + clean.stderr[-3000:]
-    assert marts(warehouse) == marts(tmp_path / "clean" / "wh.duckdb")
+    # the clean run: the session's sample build, one uninterrupted run of the same landing
+    assert marts(warehouse) == marts(sample_warehouse)
 
 
 def test_a_stop_signal_while_dbt_parses_exits_130_and_loads_nothing(tmp_path: Path) -> None:

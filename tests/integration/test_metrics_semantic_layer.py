@@ -2,7 +2,7 @@
 here in plain SQL, the acceptance query equals SQL on fct_sessions, and ``omnireport
 metrics`` answers from the published snapshot while a build holds the writer lock.
 
-One `omnireport run` of seeds/landing per module (a subprocess, in a temporary folder);
+The session's sample build (tests/conftest.py), copied into a temporary folder;
 the queries run in process through ``omnireport.cli.main``, as a user runs them.
 """
 
@@ -22,6 +22,8 @@ import pytest
 
 from omnireport.cli import main
 from omnireport.metrics.manifest import own_manifest_path
+from omnireport.publish import snapshot_path
+from tests.sample import copy_build
 
 pytestmark = pytest.mark.integration
 
@@ -73,33 +75,17 @@ def _no_omnireport_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """seeds/landing built and published by `omnireport run`."""
-    warehouse = tmp_path_factory.mktemp("metrics") / "wh.duckdb"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMNIREPORT_")}
-    done = subprocess.run(
-        [
-            str(OMNIREPORT),
-            "run",
-            "--landing",
-            str(SAMPLE_LANDING),
-            "--warehouse",
-            str(warehouse),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
-    assert (warehouse.parent / "wh.published.duckdb").is_file()
-    return warehouse
+def warehouse(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the session's sample warehouse, built and published by `omnireport run`: the
+    metrics commands write the semantic layer's manifest into its state folder."""
+    return copy_build(sample_warehouse, tmp_path_factory.mktemp("metrics") / "built")
 
 
 @pytest.fixture(scope="module")
 def snapshot(warehouse: Path) -> Path:
-    return warehouse.parent / "wh.published.duckdb"
+    path = snapshot_path(warehouse)
+    assert path.is_file()
+    return path
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -569,7 +555,7 @@ def test_acceptance_query_equals_sql_on_fct_sessions(capsys, warehouse, snapshot
     )
     assert code == 0, err
     assert "session__channel_type" in out and "avg_waiting_time_s" in out
-    assert "wh.published.duckdb" in out
+    assert snapshot.name in out
 
 
 def test_where_and_dates_filter_before_aggregating(capsys, warehouse, snapshot):

@@ -37,6 +37,7 @@ from tests.privacy_scan import (
     sensitive_strings,
 )
 from tests.redaction_samples import SAMPLES
+from tests.sample import SampleBuild
 
 pytestmark = pytest.mark.integration
 
@@ -81,12 +82,12 @@ def _run(landing: Path, warehouse: Path, *args: str, env: dict[str, str]) -> str
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """seeds/landing; the key is made by the first build, in the warehouse's key file."""
-    warehouse = tmp_path_factory.mktemp("reader_sample") / "wh.duckdb"
-    output = _run(REPO / "seeds" / "landing", warehouse, env=_env())
+def sample(sample_build: SampleBuild) -> Build:
+    """seeds/landing (the session's sample build); the key was made by that first build, in
+    the warehouse's key file."""
+    warehouse = sample_build.warehouse
     key = load_pii_key(warehouse_state_dir(warehouse), env={})
-    return Build(REPO / "seeds" / "landing", warehouse, key, output)
+    return Build(REPO / "seeds" / "landing", warehouse, key, sample_build.output)
 
 
 # --- a generated set, with personal data written into free text ----------------------------
@@ -338,8 +339,8 @@ def test_the_key_is_in_no_file_no_log_and_no_output(build: Build) -> None:
         "dbt.log",
         "run_results.json",
         "manifest.json",
-        "wh.duckdb",
-        "wh.reader.duckdb",
+        build.warehouse.name,
+        build.reader.name,
     } <= names
     assert any("compiled" in path.parts for path in searched)
     assert any("run" in path.parts for path in searched)
