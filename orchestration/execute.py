@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetCheckSeverity, AssetKey, DagsterInstance, Definitions
+from dagster import AssetCheckSeverity, AssetKey, Definitions
 
 from omnireport.contract import RAW_SCHEMA
 from omnireport.settings import Settings
@@ -31,6 +31,7 @@ from orchestration.assets.landing import LANDING_CHECK_NAME
 from orchestration.assets.publish import CHECKS_FAILED, PUBLISH_ASSET_KEY
 from orchestration.checks.gx_runtime import wait_for_background_import
 from orchestration.checks.landing import LANDING_VALIDATION_CHECK_NAME
+from orchestration.run_history import warehouse_instance
 
 _FAILED_DBT_STATUSES = frozenset({"error", "fail", "runtime error"})
 # Tags a run with where it was started from (the command line, a schedule, a sensor, the UI).
@@ -39,12 +40,6 @@ SOURCE_TAG = "omnireport/source"
 COMMAND_TAG = "omnireport/command"
 # The errors a step fails with when the run is interrupted (Ctrl-C, SIGINT).
 _INTERRUPT_ERRORS = frozenset({"DagsterExecutionInterruptedError", "KeyboardInterrupt"})
-
-
-def warehouse_instance(settings: Settings) -> DagsterInstance:
-    """The persistent Dagster instance of the warehouse of ``settings``."""
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    return DagsterInstance.from_config(str(settings.dagster_home))
 
 
 @dataclass
@@ -138,7 +133,7 @@ def execute_job(
     if dbt_config is not None and any(node.name == DBT_ASSETS_NAME for node in job.graph.node_defs):
         run_config["ops"] = {DBT_ASSETS_NAME: {"config": dbt_config.model_dump()}}
     started = time.time()
-    with warehouse_instance(settings) as instance:
+    with warehouse_instance(settings.dagster_home) as instance:
         try:
             result = job.execute_in_process(
                 instance=instance,
