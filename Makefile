@@ -57,8 +57,13 @@ lint: setup  ## lint and format-check the Python (ruff) and lint the SQL (sqlflu
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 	cd dbt_project && OMNIREPORT_WAREHOUSE=$(abspath $(DEMO_WAREHOUSE)) ../$(BIN)/dbt parse --quiet --profiles-dir . && OMNIREPORT_WAREHOUSE=:memory: ../$(BIN)/mf validate-configs --skip-dw
 
+# `make test` runs the tests on two workers (pytest-xdist), each test module whole on one
+# (tests/conftest.py): most tests wait on a dbt or omnireport subprocess, so two keep a
+# 2-core machine busy. TEST_WORKERS=0 runs them in this process, one after the other.
+TEST_WORKERS ?= 2
+
 test: setup lint  ## lint the SQL, then run every test (unit, integration, end to end)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test-fast: setup  ## only the fast unit tests
 	$(BIN)/pytest -m unit

@@ -106,3 +106,23 @@ def sample_build(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
 def sample_warehouse(sample_build: SampleBuild) -> Path:
     """The session's sample warehouse (read it, never write it)."""
     return sample_build.warehouse
+
+
+def _xdist_scope(nodeid: str) -> str:
+    """The unit of work of a pytest-xdist worker: a test module, or all the modules that
+    need the PostgreSQL server together, so the server and its sample build start once and
+    their runs never share the default PostgreSQL state folder at the same time."""
+    module = nodeid.split("::", 1)[0]
+    return "postgres" if Path(module).name.startswith("test_postgres_") else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`make test` runs `pytest -n 2`: each worker takes a whole scope at a time, so
+    module-scoped fixtures are built once (pytest-xdist's documented scheduler hook)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _xdist_scope(nodeid)
+
+    return ModuleScheduling(config, log)
