@@ -28,8 +28,6 @@ from tests.sample import copy_build
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
-OMNIREPORT = Path(sys.executable).parent / "omnireport"
-SAMPLE_LANDING = REPO / "seeds" / "landing"
 
 REQUIRED_METRICS = {
     "sessions",

@@ -37,7 +37,7 @@ from tests.privacy_scan import (
     sensitive_strings,
 )
 from tests.redaction_samples import SAMPLES
-from tests.sample import SampleBuild
+from tests.sample import SampleBuild, copy_build
 
 pytestmark = pytest.mark.integration
 
@@ -401,14 +401,10 @@ def test_report_reader_never_falls_back_to_a_file_with_personal_data(tmp_path: P
 def redacted(generated: Build, tmp_path_factory: pytest.TempPathFactory) -> Build:
     """A copy of the generated build, run again with --reader-text redacted (nothing new to
     load: only the reader layer changes, and the reader file is copied in full)."""
-    root = tmp_path_factory.mktemp("reader_redacted")
-    for path in generated.warehouse.parent.iterdir():
-        target = root / path.name
-        if path.is_dir():
-            shutil.copytree(path, target, symlinks=True)
-        else:
-            shutil.copy2(path, target)
-    warehouse = root / generated.warehouse.name
+    warehouse = copy_build(
+        generated.warehouse, tmp_path_factory.mktemp("reader_redacted") / "built"
+    )
+    root = warehouse.parent
     output = _run(
         root / "landing",
         warehouse,
